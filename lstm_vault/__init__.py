@@ -1,0 +1,1 @@
+"""lstm_vault: a transparent LSTM, step by step."""
