@@ -1,0 +1,180 @@
+"""Frozen records of a forward pass (:class:`Trace`) and a backward pass (:class:`Gradients`).
+
+Shape letters as in :mod:`lstm_vault.cells`. Every per-step array is ``(T, B, H)`` (or
+``(T, B, G*H)`` when packed) and indexed by *input position* t, also for the reverse
+direction of a bidirectional model and for ``batch_first`` models, exactly like torch's
+``output``. Arrays are read-only: the app caches traces and indexes into them when a slider
+moves, so nothing may change them afterwards.
+
+Named gate views (``trace.layers[l][d].f`` is the forget gate, ``.a_f`` its pre-activation)
+come from the packed arrays through :data:`lstm_vault.cells.GATES`, the one place that
+fixes the gate order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .cells import GATES
+
+
+def _freeze(obj) -> None:
+    for fld in fields(obj):
+        value = getattr(obj, fld.name)
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+
+
+@dataclass(frozen=True)
+class GateClamp:
+    """Force one gate to ``value`` for steps ``start <= t < stop`` (an experiment on the model).
+
+    gate: a gate name of the architecture (LSTM ``i f g o``, GRU ``r z n``);
+    units: hidden units to clamp (None = all); layer, direction: where.
+    """
+
+    gate: str
+    value: float
+    start: int = 0
+    stop: int | None = None  # None = to the end of the sequence
+    layer: int = 0
+    direction: int = 0
+    units: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LayerTrace:
+    """Everything one layer and direction computed, for every step.
+
+    arch: "lstm" | "gru" | "rnn";  reverse: True for the backward direction (it ran t = T-1 .. 0)
+    x:   (T, B, I_l)   this layer's input (the model input, or the layer below's output)
+    h0:  (B, H)        initial hidden state;  c0: (B, H) initial cell state (LSTM only)
+    a:   (T, B, G*H)   pre-activations, gate blocks in GATES order (RNN: (T, B, H))
+    act: (T, B, G*H)   gate activations (LSTM [i, f, g, o], GRU [r, z, n]; RNN: same as h)
+    h:   (T, B, H)     hidden state h_t
+    c:   (T, B, H)     cell state c_t (LSTM only, else None)
+    hn:  (T, B, H)     W_hn h_{t-1} + b_hn (GRU only, else None)
+    clamps: {t: (cols, values)} the gate clamps applied, as handed to the cell functions
+    """
+
+    arch: str
+    reverse: bool
+    x: np.ndarray
+    h0: np.ndarray
+    c0: np.ndarray | None
+    a: np.ndarray
+    act: np.ndarray
+    h: np.ndarray
+    c: np.ndarray | None = None
+    hn: np.ndarray | None = None
+    clamps: dict | None = None
+
+    def __post_init__(self):
+        _freeze(self)
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        return GATES[self.arch]
+
+    @property
+    def hidden_size(self) -> int:
+        return self.h.shape[-1]
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # Named views of the packed arrays: i, f, g, o / r, z, n and a_i, a_f, ... (dataclass
+        # fields are found before __getattr__ is ever called).
+        gates = GATES.get(self.__dict__.get("arch"), ())
+        key = name[2:] if name.startswith("a_") else name
+        if key in gates:
+            k, H = gates.index(key), self.__dict__["h"].shape[-1]
+            packed = self.__dict__["a" if name.startswith("a_") else "act"]
+            return packed[..., k * H : (k + 1) * H]
+        raise AttributeError(f"{type(self).__name__} of a {self.__dict__.get('arch')} has no {name!r}")
+
+    def h_prev(self) -> np.ndarray:
+        """(T, B, H): h_{t-1} as this direction saw it (h0 first; the reverse direction's comes from t+1)."""
+        return _shifted(self.h, self.h0, self.reverse)
+
+    def c_prev(self) -> np.ndarray:
+        """(T, B, H): c_{t-1} as this direction saw it (LSTM only)."""
+        return _shifted(self.c, self.c0, self.reverse)
+
+
+def _shifted(seq: np.ndarray, first: np.ndarray, reverse: bool) -> np.ndarray:
+    if reverse:
+        return np.concatenate([seq[1:], first[None]], axis=0)
+    return np.concatenate([first[None], seq[:-1]], axis=0)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A whole forward pass.
+
+    layers[l][d]: :class:`LayerTrace` of layer l, direction d (0 forward, 1 reverse)
+    x:      (T, B, I)      the input, time-major, in the model's dtype
+    output: (T, B, D*H)    the top layer's h (forward and reverse halves concatenated)
+    batch_first, unbatched: how the caller shaped x (to shape gradients back the same way)
+    """
+
+    arch: str
+    layers: tuple
+    x: np.ndarray
+    output: np.ndarray
+    batch_first: bool = False
+    unbatched: bool = False
+
+    def __post_init__(self):
+        _freeze(self)
+
+    @property
+    def T(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def B(self) -> int:
+        return self.x.shape[1]
+
+    def __getitem__(self, key):
+        """``trace[l, d]`` is ``trace.layers[l][d]``; ``trace[0]`` is layer 0, forward direction."""
+        layer, direction = key if isinstance(key, tuple) else (key, 0)
+        return self.layers[layer][direction]
+
+
+@dataclass(frozen=True)
+class LayerGradients:
+    """Gradients of one layer and direction, per step, indexed like the trace.
+
+    dh: (T, B, H)   total dL/dh_t: through the output at t, the layer above and step t±1
+    dc: (T, B, H)   total dL/dc_t (LSTM only): through h_t and c_{t+1} = f_{t+1} ⊙ c_t + ...
+    da: (T, B, G*H) dL/d(pre-activation) at each step
+    """
+
+    dh: np.ndarray
+    da: np.ndarray
+    dc: np.ndarray | None = None
+
+    def __post_init__(self):
+        _freeze(self)
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """A whole backward pass.
+
+    params: {torch parameter name: gradient with that parameter's shape}
+    input:  dL/dx with x's shape (batch_first / unbatched as the caller gave it)
+    state:  gradient of the initial state in torch's layout ((h0, c0) for LSTM, h0 otherwise),
+            each (L*D, B, H), or (L*D, H) for unbatched input
+    layers[l][d]: :class:`LayerGradients`
+    """
+
+    params: dict
+    input: np.ndarray
+    state: object
+    layers: tuple
+
+    def __getitem__(self, key):
+        layer, direction = key if isinstance(key, tuple) else (key, 0)
+        return self.layers[layer][direction]
