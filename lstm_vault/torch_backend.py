@@ -161,8 +161,7 @@ def from_reference(rnn, readout_weight: np.ndarray, readout_bias: np.ndarray) ->
         )
     model = SequenceModel(rnn.arch, rnn.input_size, rnn.hidden_size, O, num_layers=rnn.num_layers,
                           bidirectional=rnn.bidirectional, forget_bias=None)
-    dtype = torch.from_numpy(np.zeros(0, dtype=next(iter(rnn.params.values())).dtype)).dtype
-    model.to(dtype)
+    model.to(torch.float32 if rnn.dtype == np.float32 else torch.float64)
     with torch.no_grad():
         for name, p in model.rnn.named_parameters():
             if name not in rnn.params:

@@ -105,6 +105,7 @@ class TrainResult:
     device: str
     seconds: float
     baseline_loss: float  # the trivial predictor's loss, for scale
+    task: object  # the lstm_vault.tasks.Task trained on
 
     @property
     def steps_done(self) -> int:
@@ -126,6 +127,18 @@ class TrainResult:
             "baseline_loss": self.baseline_loss, "seconds": round(self.seconds, 3), "device": self.device,
             "seed": self.config.seed, "status": self.status,
         }
+
+    def save(self, file) -> None:
+        """Write the model file (lstm_vault.modelfile): weights, task, encoding, config and history."""
+        from lstm_vault import modelfile
+        from lstm_vault.torch_backend import to_reference
+
+        rnn, weight, bias = to_reference(self.model)
+        training = dict(self.summary(), message=self.message, config=self.config.to_dict(),
+                        history=[list(row) for row in self.history])
+        meta = {"task": self.config.task, "task_options": dict(self.task.options()),
+                "encoding": self.task.encoding(), "training": training}
+        modelfile.save(file, rnn, weight, bias, meta)
 
 
 class Trainer:
@@ -245,7 +258,7 @@ class Trainer:
 
     def result(self) -> TrainResult:
         return TrainResult(self.model, self.config, tuple(self.history), self.status, self.message,
-                           str(self.device), self.seconds, float(self.task.baseline_loss()))
+                           str(self.device), self.seconds, float(self.task.baseline_loss()), self.task)
 
 
 def train(config: TrainConfig, callback: Callable[[Progress], None] | None = None,

@@ -1,0 +1,292 @@
+"""The one model file format: a NumPy ``.npz`` (``np.savez``, no pickle) that both the app and the CLI use.
+
+Members (each an ``.npy`` array inside the zip):
+
+- the recurrent weights under torch's names: ``weight_ih_l0`` (G*H, I), ``weight_hh_l0`` (G*H, H),
+  ``bias_ih_l0`` (G*H,), ``bias_hh_l0`` (G*H,), ``..._l1``, ``..._reverse``; G = 4 (lstm), 1 (rnn), 3 (gru);
+- ``readout.weight`` (O, D*H) and ``readout.bias`` (O,): ``y_hat_t = readout.weight @ h_t + readout.bias``;
+- ``meta``: UTF-8 JSON as a uint8 array (a 0-d unicode array is read too) with ``format_version``, ``arch``,
+  ``input_size``, ``hidden_size``, ``output_size``, ``num_layers``, ``bidirectional``, and what the caller
+  adds: ``task`` (name), ``task_options``, ``encoding`` (task.encoding()), ``training`` (steps, losses,
+  seconds, device, seed).
+
+``load`` trusts nothing: it reads array headers before data, refuses pickled objects, and raises
+``ModelFileError`` (a ValueError) with a message that says what is wrong. This module imports no torch
+(only ``load_torch`` does, when called).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_vault import models
+
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024  # shipped models are ~100 KB; a hidden-1024 float64 LSTM is ~34 MB
+MAX_META_BYTES = 1024 * 1024  # a character vocabulary fits many times over
+MAX_HIDDEN = models.MAX_HIDDEN  # 4096
+MAX_LAYERS = models.MAX_LAYERS  # 16
+MAX_IO_SIZE = 100_000  # input and output sizes (a vocabulary)
+READOUT_KEYS = ("readout.weight", "readout.bias")
+STRUCTURE_KEYS = ("format_version", "arch", "input_size", "hidden_size", "output_size", "num_layers",
+                  "bidirectional")
+
+
+class ModelFileError(ValueError):
+    """The file is not a model this version of lstm_vault can load; the message says why."""
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """A loaded model: the NumPy reference recurrent part plus the linear read-out."""
+
+    rnn: models.Recurrent  # float64 NumPy reference (LSTM, RNN or GRU)
+    readout_weight: np.ndarray  # (O, D*H) float64
+    readout_bias: np.ndarray  # (O,) float64
+    meta: dict  # the JSON metadata (module docstring)
+
+    @property
+    def arch(self) -> str:
+        return self.rnn.arch
+
+    def predict(self, x):
+        """x: (T, B, I) or (T, I) -> (y_hat (T, B, O) or (T, O), trace of the recurrent forward pass)."""
+        output, _, trace = self.rnn.forward(x)  # (T, B, D*H)
+        return output @ self.readout_weight.T + self.readout_bias, trace
+
+    def task(self):
+        """The task the model was trained on, rebuilt from the metadata (None if the file names none)."""
+        from lstm_vault.tasks import get_task
+
+        name = self.meta.get("task")
+        return None if name is None else get_task(name, **self.meta.get("task_options", {}))
+
+
+# ------------------------------------------------------------------------------------------------
+# writing
+
+
+def _json_ready(value):
+    """Non-finite floats -> None, numpy scalars -> Python, tuples -> lists (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _structure(rnn, readout_weight, readout_bias) -> dict:
+    if rnn.arch not in models.ARCHS:
+        raise ValueError(f"unknown arch {rnn.arch!r}")
+    D = 2 if rnn.bidirectional else 1
+    W, b = np.asarray(readout_weight), np.asarray(readout_bias)
+    if W.ndim != 2 or W.shape[1] != D * rnn.hidden_size or b.shape != (W.shape[0],):
+        raise ValueError(f"read-out shapes {W.shape} and {b.shape} do not fit hidden size {rnn.hidden_size} "
+                         f"x {D} direction(s): expected (O, {D * rnn.hidden_size}) and (O,)")
+    return {"format_version": FORMAT_VERSION, "arch": rnn.arch, "input_size": int(rnn.input_size),
+            "hidden_size": int(rnn.hidden_size), "output_size": int(W.shape[0]),
+            "num_layers": int(rnn.num_layers), "bidirectional": bool(rnn.bidirectional)}
+
+
+def to_bytes(rnn, readout_weight, readout_bias, meta: dict | None = None) -> bytes:
+    """The model file's bytes (see ``save``)."""
+    structure = _structure(rnn, readout_weight, readout_bias)
+    meta = dict(meta or {})
+    for key, value in structure.items():
+        if key in meta and meta[key] != value:
+            raise ValueError(f"meta[{key!r}] = {meta[key]!r} contradicts the model ({value!r})")
+    meta.update(structure)
+    text = json.dumps(_json_ready(meta), allow_nan=False, sort_keys=True)
+    arrays = {name: np.ascontiguousarray(value) for name, value in rnn.params.items()}
+    arrays["readout.weight"] = np.ascontiguousarray(readout_weight, dtype=np.float64)
+    arrays["readout.bias"] = np.ascontiguousarray(readout_bias, dtype=np.float64)
+    arrays["meta"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def save(file, rnn, readout_weight, readout_bias, meta: dict | None = None) -> None:
+    """Write a model file to a path (atomically, via ``<path>.tmp``) or a binary file-like object.
+
+    rnn: a NumPy reference model (``lstm_vault.models``); readout_weight (O, D*H); readout_bias (O,);
+    meta: JSON-serialisable extras (task, task_options, encoding, training). The structural keys
+    (arch, sizes, format_version) are filled in from the model.
+    """
+    data = to_bytes(rnn, readout_weight, readout_bias, meta)
+    if hasattr(file, "write"):
+        file.write(data)
+        return
+    path = os.fspath(file)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------------------------------------
+# reading
+
+
+def _read_bytes(file) -> bytes:
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        data = bytes(file)
+    elif hasattr(file, "read"):
+        data = file.read(MAX_FILE_BYTES + 1)
+    else:
+        path = os.fspath(file)
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise ModelFileError(f"model file is too large: {size} bytes (the limit is {MAX_FILE_BYTES})")
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelFileError(f"model file is too large: over {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str):
+    """(shape, dtype) from an .npy header, without reading the data."""
+    with zf.open(info) as fp:
+        try:
+            version = np.lib.format.read_magic(fp)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+            else:
+                raise ValueError(f"unsupported .npy format version {version}")
+        except ValueError as error:
+            raise ModelFileError(f"model file member {key!r} is not a valid .npy array: {error}") from None
+    if dtype.hasobject:
+        raise ModelFileError(f"model file member {key!r} holds pickled Python objects; refusing to load it "
+                             "(unpickling can run arbitrary code)")
+    return shape, dtype
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str) -> np.ndarray:
+    try:
+        with zf.open(info) as fp:
+            return np.lib.format.read_array(fp, allow_pickle=False)
+    except ValueError as error:  # short data, bad header: the zip itself was readable
+        raise ModelFileError(f"model file member {key!r} is corrupt: {error}") from None
+
+
+def _parse_meta(array: np.ndarray) -> dict:
+    if array.dtype == np.uint8 and array.ndim == 1:
+        raw = array.tobytes()
+    elif array.dtype.kind == "U" and array.ndim == 0:
+        raw = str(array[()]).encode("utf-8")
+    else:
+        raise ModelFileError(f"model file 'meta' must be UTF-8 JSON as a uint8 array, got {array.dtype} "
+                             f"with shape {array.shape}")
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"model file 'meta' is not valid UTF-8 JSON: {error}") from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"model file 'meta' must be a JSON object, got {type(meta).__name__}")
+    return meta
+
+
+def _check_structure(meta: dict) -> dict:
+    version = meta.get("format_version")
+    if version is None:
+        raise ModelFileError("model file metadata has no 'format_version'")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(f"model file format version {version} is not supported "
+                             f"(this lstm_vault reads version {FORMAT_VERSION})")
+    missing = [k for k in STRUCTURE_KEYS if k not in meta]
+    if missing:
+        raise ModelFileError(f"model file metadata is missing {', '.join(missing)}")
+    if meta["arch"] not in models.ARCHS:
+        raise ModelFileError(f"unknown arch {meta['arch']!r} in model file; this lstm_vault knows "
+                             f"{', '.join(models.ARCHS)}")
+    caps = {"input_size": MAX_IO_SIZE, "hidden_size": MAX_HIDDEN, "output_size": MAX_IO_SIZE,
+            "num_layers": MAX_LAYERS}
+    for key, cap in caps.items():
+        value = meta[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
+            raise ModelFileError(f"model file metadata {key}={value!r} is out of range (1 to {cap})")
+    if not isinstance(meta["bidirectional"], bool):
+        raise ModelFileError(f"model file metadata bidirectional={meta['bidirectional']!r} must be true or false")
+    return {k: meta[k] for k in ("input_size", "hidden_size", "num_layers", "bidirectional")}
+
+
+def load(file) -> SavedModel:
+    """Read a model file (path, bytes, or binary file-like) into the NumPy reference; ModelFileError if bad."""
+    data = _read_bytes(file)
+    if not data.startswith(b"PK"):
+        what = "a single .npy array" if data.startswith(b"\x93NUMPY") else "something else"
+        raise ModelFileError(f"not a model file: expected an .npz (zip) archive, got {what}")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return _load_zip(zf)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise ModelFileError(f"model file is corrupt or truncated (bad zip archive: {error})") from None
+
+
+def _load_zip(zf: zipfile.ZipFile) -> SavedModel:
+    infos = {}
+    for info in zf.infolist():
+        if not info.filename.endswith(".npy"):
+            raise ModelFileError(f"model file has an unexpected member {info.filename!r} (only .npy arrays)")
+        infos[info.filename[: -len(".npy")]] = info
+    if sum(info.file_size for info in infos.values()) > MAX_FILE_BYTES:
+        raise ModelFileError(f"model file unpacks to over {MAX_FILE_BYTES} bytes")
+    if "meta" not in infos:
+        raise ModelFileError("model file has no 'meta' entry (is it an lstm_vault model?)")
+    shape, dtype = _member_header(zf, infos["meta"], "meta")
+    if int(np.prod(shape)) * dtype.itemsize > MAX_META_BYTES:
+        raise ModelFileError(f"model file metadata is too large (over {MAX_META_BYTES} bytes)")
+    meta = _parse_meta(_read_member(zf, infos["meta"], "meta"))
+    config = _check_structure(meta)
+    arch = meta["arch"]
+    rnn = models.ARCHS[arch](**config)  # float64; its param_shapes() is what the metadata implies
+    D, O = 2 if config["bidirectional"] else 1, meta["output_size"]
+    expected = dict(rnn.param_shapes())
+    expected["readout.weight"] = (O, D * config["hidden_size"])
+    expected["readout.bias"] = (O,)
+    missing = [k for k in expected if k not in infos]
+    unknown = sorted(k for k in infos if k not in expected and k != "meta")
+    if missing or unknown:
+        raise ModelFileError(f"model file keys do not match a {arch} with {config['num_layers']} layer(s)"
+                             f"{', bidirectional' if config['bidirectional'] else ''}: missing "
+                             f"{', '.join(missing) or 'none'}; unknown {', '.join(unknown) or 'none'}")
+    arrays = {}
+    for key, want in expected.items():
+        shape, dtype = _member_header(zf, infos[key], key)
+        if dtype.kind != "f":
+            raise ModelFileError(f"parameter {key} must be float32 or float64, got {dtype}")
+        if tuple(shape) != tuple(want):
+            raise ModelFileError(f"parameter {key}: expected shape {tuple(want)} from the metadata "
+                                 f"({arch}, hidden_size={config['hidden_size']}, input_size={config['input_size']}, "
+                                 f"output_size={O}), got {tuple(shape)}")
+        value = _read_member(zf, infos[key], key).astype(np.float64)
+        if not np.all(np.isfinite(value)):
+            raise ModelFileError(f"parameter {key} holds non-finite values (NaN or inf)")
+        arrays[key] = value
+    weight, bias = arrays.pop("readout.weight"), arrays.pop("readout.bias")
+    rnn.load_params(arrays)
+    return SavedModel(rnn, weight, bias, meta)
+
+
+def load_torch(file, dtype=None):
+    """The file as a ``torch_backend.SequenceModel`` (float64 unless ``dtype``), same outputs as ``load``."""
+    from lstm_vault.torch_backend import from_reference
+
+    saved = load(file)
+    model = from_reference(saved.rnn, saved.readout_weight, saved.readout_bias)
+    return model if dtype is None else model.to(dtype)
