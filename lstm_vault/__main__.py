@@ -1,0 +1,255 @@
+"""The command line: ``python -m lstm_vault train ...`` and ``python -m lstm_vault info model.npz``.
+
+``train`` shows progress on stderr and prints exactly one JSON line on stdout at the end. Bad arguments
+print one line on stderr and exit 2, never a traceback. torch is imported only by ``train``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+import time
+
+EXIT_BAD_ARGS = 2  # argparse's own code for usage errors
+EXIT_FAILED = 1  # training raised, or the model file could not be read/written
+EXIT_DIVERGED = 3  # the loss became NaN/inf; the JSON line is still printed
+
+
+class UsageError(Exception):
+    """A bad argument: reported as one line on stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage + message; we want one line
+        raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
+class _Defaults(argparse.HelpFormatter):
+    """Append "(default: X)" to options whose default means something."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "%(default)" not in text and action.default not in (None, [], False, argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text}")
+    return value
+
+
+def _task_option(text: str) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(raw)
+    except json.JSONDecodeError:
+        return key, raw
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from lstm_vault.tasks import task_names
+
+    default_threads = max(1, (os.cpu_count() or 1) // 2)  # torch_backend.default_threads(), without torch
+    parser = _Parser(prog="python -m lstm_vault", description="lstm_vault: train and inspect small recurrent models.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = commands.add_parser(
+        "train", help="train a model on a task and print one JSON line",
+        description="Train an LSTM, RNN or GRU on a task with Adam and gradient clipping. Progress goes to stderr; "
+                    "the result is one JSON line on stdout. Ctrl-C stops early and still saves.",
+        formatter_class=_Defaults)
+    t.add_argument("--task", default="adding", help=f"task name: {', '.join(task_names())}")
+    t.add_argument("--length", type=_positive_int, default=None,
+                   help="sequence length T in steps (tasks with a length option; default: the task's own)")
+    t.add_argument("--task-option", type=_task_option, action="append", default=[], metavar="KEY=VALUE",
+                   help="any other task option (VALUE parsed as JSON when it can be); repeatable")
+    t.add_argument("--arch", choices=("lstm", "rnn", "gru"), default="lstm", help="recurrent layer")
+    t.add_argument("--hidden-size", type=_positive_int, default=32, help="hidden units H per layer")
+    t.add_argument("--num-layers", type=_positive_int, default=1, help="stacked recurrent layers")
+    t.add_argument("--batch-size", type=_positive_int, default=64, help="sequences per Adam step")
+    t.add_argument("--lr", type=_number, default=1e-2, help="Adam learning rate")
+    t.add_argument("--steps", type=_positive_int, default=3000, help="Adam steps")
+    t.add_argument("--clip", type=_number, default=1.0, help="max global gradient norm (0 = no clipping)")
+    t.add_argument("--forget-bias", type=_number, default=1.0, help="LSTM forget-gate bias at init")
+    t.add_argument("--seed", type=int, default=0, help="seed for the weights and the training batches")
+    t.add_argument("--eval-every", type=_positive_int, default=50,
+                   help="validate on held-out sequences every this many steps")
+    t.add_argument("--val-size", type=_positive_int, default=512, help="held-out sequences for validation")
+    t.add_argument("--threads", type=_positive_int, default=default_threads,
+                   help="torch CPU threads (default: half the cores, here %(default)s)")
+    t.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto = cuda when present")
+    t.add_argument("--max-seconds", type=_number, default=1800.0,
+                   help="wall-clock budget in seconds; the run stops (and saves) when it is spent; 0 = no limit")
+    t.add_argument("--out", default=None, help="write the model file (.npz) here")
+    t.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    i = commands.add_parser("info", help="print a model file's metadata as JSON",
+                            description="Check a model file and print its metadata (without the history).")
+    i.add_argument("file", help="model file (.npz)")
+    i.add_argument("--history", action="store_true", help="include the training history rows")
+    return parser
+
+
+def _check_writable(path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        raise UsageError(f"--out {path!r} is a directory; give a file name such as model.npz")
+    if not os.path.isdir(directory):
+        raise UsageError(f"--out {path!r}: the folder {directory!r} does not exist")
+    probe = path + ".tmp"
+    try:
+        with open(probe, "wb"):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        raise UsageError(f"--out {path!r} is not writable: {error.strerror or error}") from None
+
+
+class _ProgressLine:
+    """One stderr line rewritten in place on a terminal; elsewhere a line every few seconds."""
+
+    def __init__(self, label: str, quiet: bool):
+        self.label, self.quiet = label, quiet
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, p) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if not self.tty and now - self.last < 5 and p.step < p.steps:
+            return
+        self.last = now
+        eta = "?" if not math.isfinite(p.eta_seconds) else f"{p.eta_seconds:.0f} s"
+        text = (f"{self.label} step {p.step}/{p.steps}  train {p.row.train_loss:.4g}  val {p.row.val_loss:.4g}  "
+                f"{p.steps_per_second:.1f} steps/s  ETA {eta}")
+        sys.stderr.write(f"\r{text}\x1b[K" if self.tty else text + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty and not self.quiet and self.last:
+            sys.stderr.write("\n")
+
+
+def cmd_train(args) -> int:
+    options = dict(args.task_option)
+    if args.length is not None:
+        options["length"] = args.length
+    if args.out is not None:
+        _check_writable(args.out)
+    from lstm_vault.tasks import get_task
+
+    try:
+        task = get_task(args.task, **options)
+    except (ValueError, TypeError) as error:
+        raise UsageError(str(error)) from None
+
+    from lstm_vault.torch_backend import pick_device, set_threads
+    from lstm_vault.training import TrainConfig, train
+
+    config = TrainConfig(task=args.task, task_options=options, arch=args.arch, hidden_size=args.hidden_size,
+                         num_layers=args.num_layers, batch_size=args.batch_size, lr=args.lr, steps=args.steps,
+                         clip=args.clip or None, seed=args.seed, eval_every=args.eval_every, val_size=args.val_size,
+                         device=args.device, max_seconds=args.max_seconds or None, forget_bias=args.forget_bias)
+    try:
+        config.check()
+        pick_device(None if args.device == "auto" else args.device)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    set_threads(args.threads)
+
+    stop = {"asked": False}
+
+    def on_interrupt(signum, frame):  # first Ctrl-C: finish the step, validate, save; second: abort
+        if stop["asked"]:
+            raise KeyboardInterrupt
+        stop["asked"] = True
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    line = _ProgressLine(f"{args.task} {args.arch}", args.quiet)
+    try:
+        result = train(config, callback=line, should_stop=lambda: stop["asked"], task=task)
+    except (RuntimeError, MemoryError) as error:
+        line.close()
+        print(f"error: training failed: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    line.close()
+    if result.status != "done" and not args.quiet:
+        print(f"{result.status}: {result.message}", file=sys.stderr)
+    if args.out is not None:
+        try:
+            result.save(args.out)
+        except OSError as error:
+            print(f"error: could not write {args.out!r}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_FAILED
+    summary = result.summary()
+    keys = ("task", "arch", "steps", "train_loss", "val_loss", "baseline_loss", "seconds", "device",
+            "status", "seed", "task_options")
+    out = {k: summary[k] for k in keys}
+    out["threads"] = args.threads
+    out["out"] = args.out
+    for key in ("train_loss", "val_loss"):
+        if not math.isfinite(out[key]):
+            out[key] = None
+    print(json.dumps(out), flush=True)
+    return EXIT_DIVERGED if result.status == "diverged" else 0
+
+
+def cmd_info(args) -> int:
+    from lstm_vault import modelfile
+
+    try:
+        saved = modelfile.load(args.file)
+    except OSError as error:
+        print(f"error: cannot read {args.file!r}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    except modelfile.ModelFileError as error:
+        print(f"error: {args.file}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    meta = json.loads(json.dumps(saved.meta))
+    if not args.history and isinstance(meta.get("training"), dict):
+        meta["training"].pop("history", None)
+    meta["parameters"] = int(sum(p.size for p in saved.rnn.params.values())
+                             + saved.readout_weight.size + saved.readout_bias.size)
+    print(json.dumps(meta, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return cmd_train(args) if args.command == "train" else cmd_info(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_ARGS
+    except BrokenPipeError:  # `... | head`: the reader left; nothing more to say
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
