@@ -1,24 +1,97 @@
-"""The task generators give the documented shapes, are deterministic by seed, and know their answers and baselines."""
+"""Tasks give the documented shapes, are deterministic by seed, know their answers and baselines, keep validation data apart, and parsers reject bad input with clear messages."""
+
+import json
+import math
 
 import numpy as np
 import pytest
 
-from lstm_vault.tasks import get_task, task_names
+from lstm_vault import tasks
+from lstm_vault.tasks import (
+    get_task,
+    load_series,
+    load_text,
+    parse_csv_column,
+    parse_numbers,
+    task_names,
+    windows,
+)
+
+ALL = [
+    ("adding", {"length": 12}),
+    ("copy", {"length": 15, "n_symbols": 5, "seq_len": 3}),
+    ("next-number", {"window": 4}),
+    ("sine", {"length": 20, "noise": 0.2}),
+    ("sunspots", {"length": 24}),
+    ("co2", {"length": 12}),
+    ("nile", {"length": 4}),
+    ("text", {"source": "sonnets", "length": 16}),
+    ("text", {"source": "python", "length": 16}),
+]
+
+
+def test_registry_lists_every_task():
+    assert task_names() == [
+        "adding",
+        "copy",
+        "next-number",
+        "sine",
+        "sunspots",
+        "co2",
+        "nile",
+        "text",
+    ]
+
+
+@pytest.mark.parametrize(("name", "options"), ALL)
+def test_shapes_dtypes_and_metadata(name, options):
+    task = get_task(name, **options)
+    B, T, I, O = 7, task.length, task.input_size, task.output_size
+    for batch in (task.batch(B, np.random.default_rng(0)), task.validation(B, seed=0)):
+        assert batch.x.shape == (T, B, I) and batch.x.dtype == np.float32
+        assert np.isfinite(batch.x).all()
+        if task.target == "last":
+            assert batch.mask is None
+            assert batch.y.shape == (B, O) and batch.y.dtype == np.float32
+        else:
+            assert batch.y.shape == (T, B) and batch.y.dtype == np.int64
+            assert batch.mask is None or (
+                batch.mask.shape == (T, B) and batch.mask.dtype == bool
+            )
+        if task.loss == "ce":
+            assert 0 <= batch.y.min() and batch.y.max() < O
+    assert task.loss in ("mse", "ce") and task.target in ("last", "all")
+    assert task.title and task.baseline_description and task.description()
+    assert task.options() == options
+    assert get_task(name, **task.options()) == task
+    json.dumps(task.encoding())
+    assert math.isfinite(task.baseline_loss()) and task.baseline_loss() > 0
+
+
+@pytest.mark.parametrize(("name", "options"), ALL)
+def test_same_seed_same_batch_other_seed_other_batch(name, options):
+    task = get_task(name, **options)
+    a, b = (task.batch(16, np.random.default_rng(3)) for _ in range(2))
+    c = task.batch(16, np.random.default_rng(4))
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert not np.array_equal(a.x, c.x)
+    np.testing.assert_array_equal(task.validation(16, 5).x, task.validation(16, 5).x)
+    assert not np.array_equal(task.validation(16, 5).x, task.validation(16, 6).x)
 
 
 def test_adding_target_is_the_sum_of_the_two_marked_values():
-    task = get_task("adding", length=20)
+    task = get_task("adding", length=21)
     batch = task.batch(256, np.random.default_rng(0))
-    assert batch.x.shape == (20, 256, 2) and batch.x.dtype == np.float32
-    assert batch.y.shape == (256, 1) and batch.y.dtype == np.float32
-    markers = batch.x[:, :, 1]
+    assert batch.x.shape == (21, 256, 2)
+    values, markers = batch.x[:, :, 0], batch.x[:, :, 1]
+    assert ((values >= 0) & (values < 1)).all()
     assert set(np.unique(markers)) == {0.0, 1.0}
+    # one marker in [0, T // 2) and one in [T // 2, T)
     assert (markers[:10].sum(axis=0) == 1).all() and (
         markers[10:].sum(axis=0) == 1
     ).all()
-    np.testing.assert_array_equal(
-        batch.y[:, 0], (batch.x[:, :, 0] * markers).sum(axis=0)
-    )
+    np.testing.assert_array_equal(batch.y[:, 0], (values * markers).sum(axis=0))
 
 
 def test_adding_baseline_is_one_sixth_and_matches_a_large_sample():
@@ -28,11 +101,225 @@ def test_adding_baseline_is_one_sixth_and_matches_a_large_sample():
     assert np.mean((y - 1.0) ** 2) == pytest.approx(1 / 6, abs=3e-3)
 
 
+def test_copy_targets_and_mask_are_the_symbols_shown_before_the_delay():
+    T, K, S = 15, 5, 3
+    task = get_task("copy", length=T, n_symbols=K, seq_len=S)
+    batch = task.batch(64, np.random.default_rng(0))
+    ids = batch.x.argmax(axis=-1)  # (T, B)
+    assert (batch.x.sum(axis=-1) == 1).all()  # exactly one channel on per step
+    shown = ids[:S]
+    assert (shown < K).all()
+    assert (ids[S : T - S - 1] == K).all()  # blanks during the delay
+    assert (ids[T - S - 1] == K + 1).all()  # the cue
+    assert (ids[T - S :] == K).all()  # blank inputs while recalling
+    expected_mask = np.zeros((T, 64), dtype=bool)
+    expected_mask[T - S :] = True
+    np.testing.assert_array_equal(batch.mask, expected_mask)
+    np.testing.assert_array_equal(batch.y[T - S :], shown)
+    assert task.baseline_loss() == pytest.approx(math.log(K))
+    assert task.input_size == K + 2 and task.output_size == K
+
+
+def test_next_number_windows_of_one_to_ten_are_exact():
+    x, y = windows(range(1, 11), 3)
+    assert x.shape == (3, 7, 1) and y.shape == (7, 1)
+    for k in range(7):
+        assert x[:, k, 0].tolist() == [k + 1, k + 2, k + 3]
+        assert y[k, 0] == k + 4
+    scale = get_task("next-number").encoding()["scale"]
+    xs, ys = windows(range(1, 11), 3, scale=scale)
+    np.testing.assert_allclose(xs * scale, x, rtol=1e-6)
+    np.testing.assert_allclose(ys * scale, y, rtol=1e-6)
+    with pytest.raises(ValueError, match="need more numbers than the window"):
+        windows([1, 2, 3], 3)
+
+
+def test_next_number_batches_are_arithmetic_and_baseline_is_persistence():
+    task = get_task("next-number", window=3)
+    batch = task.batch(100_000, np.random.default_rng(0))
+    scale = task.encoding()["scale"]
+    seq = np.concatenate([batch.x[:, :, 0], batch.y.T]) * scale  # (4, B) real numbers
+    np.testing.assert_allclose(seq, np.round(seq), atol=1e-4)  # integers
+    steps = np.diff(seq, axis=0)
+    np.testing.assert_allclose(steps, steps[:1].repeat(3, axis=0), atol=1e-4)
+    persistence = np.mean((batch.y[:, 0] - batch.x[-1, :, 0]) ** 2)
+    assert persistence == pytest.approx(task.baseline_loss(), rel=0.02)
+
+
+def test_sine_baseline_formula_matches_monte_carlo():
+    task = get_task("sine", length=10, noise=0.2)
+    batch = task.batch(200_000, np.random.default_rng(0))
+    persistence = np.mean((batch.y[:, 0] - batch.x[-1, :, 0]) ** 2)
+    assert persistence == pytest.approx(task.baseline_loss(), rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("name", "length"), [("sunspots", 24), ("co2", 12), ("nile", 4)]
+)
+def test_series_validation_never_overlaps_training(name, length):
+    task = get_task(name, length=length)
+    _, raw = load_series(name)
+    enc = task.encoding()
+    z = (raw - enc["offset"]) / enc["scale"]
+    split = len(z) - math.ceil(0.15 * len(z))
+    assert abs(z[:split].mean()) < 1e-9 and z[:split].std() == pytest.approx(1.0)
+
+    def positions(batch):
+        """Start index of each window in the series (values can repeat, so match all)."""
+        seq = np.concatenate([batch.x[:, :, 0], batch.y.T]).T  # (B, T + 1)
+        all_windows = np.lib.stride_tricks.sliding_window_view(z, length + 1)
+        close = np.isclose(all_windows[None], seq[:, None], atol=1e-5).all(axis=-1)
+        assert close.any(axis=1).all()
+        return [set(np.flatnonzero(row)) for row in close]
+
+    train = positions(task.batch(100, np.random.default_rng(0)))
+    valid = positions(task.validation(100, seed=0))
+    assert all(min(s) + length < split for s in train)  # the target too is before split
+    assert all(max(s) >= split for s in valid)
+    assert task.n_validation == len(z) - split - length
+    targets = np.arange(split + length, len(z))
+    assert task.baseline_loss() == pytest.approx(
+        np.mean((z[targets] - z[targets - 1]) ** 2)
+    )
+
+
+@pytest.mark.parametrize("source", ["sonnets", "python"])
+def test_text_validation_comes_from_the_held_out_tail(source):
+    task = get_task("text", source=source, length=32)
+    text = load_text(source)
+    vocab = task.encoding()["vocab"]
+    assert vocab == "".join(sorted(set(text)))
+    split = len(text) - math.ceil(0.15 * len(text))
+
+    def strings(batch):
+        first = np.array(list(vocab))[
+            batch.x.argmax(axis=-1)[0]
+        ]  # the first input char
+        rest = np.array(list(vocab))[batch.y]  # (T, B): the next chars
+        return ["".join([f, *col]) for f, col in zip(first, rest.T, strict=True)]
+
+    train, valid = text[:split], text[split:]
+    assert all(s in train for s in strings(task.batch(64, np.random.default_rng(0))))
+    assert all(s in valid for s in strings(task.validation(64, seed=0)))
+    batch = task.batch(8, np.random.default_rng(1))
+    np.testing.assert_array_equal(
+        batch.x.argmax(axis=-1)[1:], batch.y[:-1]
+    )  # y is x shifted
+    counts = np.array([train.count(ch) for ch in vocab if ch in train]) / split
+    assert task.baseline_loss() == pytest.approx(-(counts * np.log(counts)).sum())
+
+
+def test_loaders_read_the_shipped_files():
+    dates, values = load_series("nile")
+    assert (dates[0], dates[-1], len(values)) == ("1871", "1970", 100)
+    assert values.dtype == np.float64 and values[0] == 1120
+    dates, values = load_series("sunspots")
+    assert dates[0] == "1749-01" and len(dates) == len(values) == 3120
+    assert load_text("sonnets").isascii() and load_text("python").isascii()
+    with pytest.raises(ValueError, match="choose one of: sunspots, co2, nile"):
+        load_series("dow")
+    with pytest.raises(ValueError, match="choose one of: sonnets, python"):
+        load_text("bible")
+
+
 def test_unknown_names_and_options_name_the_valid_choices():
-    with pytest.raises(ValueError, match="choose one of: .*adding"):
+    with pytest.raises(
+        ValueError, match="unknown task 'addding'; choose one of: adding"
+    ):
         get_task("addding")
     with pytest.raises(ValueError, match="its options are: length"):
         get_task("adding", lenght=5)
-    with pytest.raises(ValueError, match=r"integer in \[2, 10000\]"):
+    with pytest.raises(
+        ValueError, match=r"'length' must be an integer in \[2, 10000\]"
+    ):
         get_task("adding", length=1)
-    assert "adding" in task_names()
+    with pytest.raises(
+        ValueError, match=r"'length' must be an integer in \[7, 10000\]"
+    ):
+        get_task("copy", seq_len=3, length=6)
+    with pytest.raises(ValueError, match=r"'noise' must be a number in \[0.0, 1.0\]"):
+        get_task("sine", noise="lots")
+    with pytest.raises(ValueError, match="'source' must be one of: sonnets, python"):
+        get_task("text", source="bible")
+    with pytest.raises(ValueError, match=r"'length' must be an integer in \[1, 7\]"):
+        get_task("nile", length=8)
+    with pytest.raises(ValueError, match="batch size must be a positive integer"):
+        get_task("adding").batch(0, np.random.default_rng(0))
+
+
+def test_parse_numbers_accepts_common_separators_and_unicode():
+    np.testing.assert_array_equal(parse_numbers("1, 2;3\n4\t5"), [1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(parse_numbers(" -1.5e2 , +.5 "), [-150, 0.5])
+    # full-width digits and comma, Unicode minus sign, zero-width space
+    np.testing.assert_array_equal(parse_numbers("１，２ \u22123\u200b"), [1, 2, -3])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no numbers found: enter numbers separated by commas"),
+        (" ;, \n", "no numbers found"),
+        ("1, two, 3", "item 2: 'two' is not a number; enter numbers separated by"),
+        ("1 nan", "item 2: 'nan' is not a finite number"),
+        ("-inf", "item 1: '-inf' is not a finite number"),
+        ("1e999", "item 1: '1e999' is too large"),
+        ("0x10", "'0x10' is not a number"),
+        ("1 " * 11, "too many numbers \\(11\\): at most 10 are allowed"),
+        ("1" * 500, "the text is too long: at most 10 numbers are allowed"),
+    ],
+)
+def test_parse_numbers_errors_say_what_is_wrong(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_numbers(text, max_count=10)
+
+
+def test_parse_csv_column_finds_the_value_column():
+    values, name = parse_csv_column(b"date,value\n2020-01,1\n2020-02,2.5\n")
+    assert (
+        name == "value" and values.tolist() == [1, 2.5] and values.dtype == np.float64
+    )
+    # semicolons with decimal commas, a UTF-8 byte-order mark, and a Windows line end
+    values, name = parse_csv_column(
+        "\ufeffJahr;Wert\r\n1871;1,5\r\n1872;2\r\n".encode()
+    )
+    assert name == "Wert" and values.tolist() == [1.5, 2]
+    values, name = parse_csv_column(b"1\n2\n3\n")  # no header
+    assert name == "column 1" and values.tolist() == [1, 2, 3]
+    values, name = parse_csv_column(b"a,b\n1,2\n3,4\n", column="a")
+    assert name == "a" and values.tolist() == [1, 3]
+    values, name = parse_csv_column("t\tv\n1\t\u22122\n".encode("utf-16"))
+    assert name == "v" and values.tolist() == [-2]
+    values, name = parse_csv_column((tasks.ASSETS / "nile.csv").read_bytes())
+    assert name == "volume" and len(values) == 100
+
+
+@pytest.mark.parametrize(
+    ("data", "options", "message"),
+    [
+        (b"", {}, "the file is empty: expected a CSV with a header row"),
+        (b"date,value\n", {}, "the file has a header but no data rows"),
+        (b"\x00\x01binary", {}, "the file is not text"),
+        (b"a,b\nx,y\n", {}, "no column holds numbers \\(columns: a, b\\)"),
+        (
+            b"year,volume\n1871,1120\n1872,nan\n",
+            {},
+            "row 3, column 'volume': 'nan' is not a finite number; expected a number",
+        ),
+        (b"year,v\n1,2\n2,abc\n3,4\n", {}, "row 3, column 'v': 'abc' is not a number"),
+        (b"a,b\n1,\n2,3\n", {}, "row 2, column 'b': the cell is empty"),
+        (b"a\n" + b"1\n" * 11, {"max_rows": 10}, "more than 10 data rows"),
+        (b"a\n" + b"1\n" * 600, {"max_bytes": 1000}, "at most 0.001 MB is allowed"),
+        (b"a,b\n1,2\n", {"column": "c"}, "no column 'c'; columns: a, b"),
+        (b"a,b\n1,2\n", {"column": 5}, "out of range: the file has 2 columns"),
+    ],
+)
+def test_parse_csv_column_errors_say_what_is_wrong(data, options, message):
+    with pytest.raises(ValueError, match=message):
+        parse_csv_column(data, **options)
+
+
+def test_a_validation_batch_larger_than_the_tail_covers_every_window_evenly():
+    task = get_task("nile", length=5)
+    batch = task.validation(25, seed=0)  # 10 distinct windows, each 2 or 3 times
+    _, counts = np.unique(batch.x[0, :, 0], return_counts=True)
+    assert len(counts) == task.n_validation == 10 and set(counts) <= {2, 3}
