@@ -63,17 +63,10 @@ def _validation_rng(seed: int) -> np.random.Generator:
 def _option(task: str, option: str, value, low: float, high: float, integer: bool):
     """``value`` as an int (``integer``) or float in ``[low, high]``; else a ValueError."""
     kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    ok = (
-        not isinstance(value, bool)
-        and isinstance(value, kinds)
-        and low <= value <= high
-    )
+    ok = not isinstance(value, bool) and isinstance(value, kinds) and low <= value <= high
     if not ok:
         kind = "an integer" if integer else "a number"
-        raise ValueError(
-            f"task {task!r}: option {option!r} must be {kind} in [{low}, {high}], "
-            f"got {value!r}"
-        )
+        raise ValueError(f"task {task!r}: option {option!r} must be {kind} in [{low}, {high}], got {value!r}")
     return int(value) if integer else float(value)
 
 
@@ -98,6 +91,10 @@ class Task:
     # "last": read-out at the final step; "all": every step, weighted by the mask
     target: ClassVar[str] = "last"
     baseline_description: ClassVar[str] = ""  # the trivial predictor, in words
+
+    @property
+    def length(self) -> int:  # T; a dataclass field in most subclasses
+        raise NotImplementedError
 
     @property
     def input_size(self) -> int:  # I
@@ -147,9 +144,7 @@ class Adding(Task):
     baseline_description: ClassVar[str] = "always predict 1.0 (the mean of the target)"
 
     def __post_init__(self):
-        object.__setattr__(
-            self, "length", _option(self.name, "length", self.length, 2, 10_000, True)
-        )
+        object.__setattr__(self, "length", _option(self.name, "length", self.length, 2, 10_000, True))
 
     @property
     def input_size(self) -> int:
@@ -207,9 +202,7 @@ class Copy(Task):
     title: ClassVar[str] = "Copy (remember symbols across a delay)"
     loss: ClassVar[str] = "ce"
     target: ClassVar[str] = "all"
-    baseline_description: ClassVar[str] = (
-        "guess uniformly among the symbols: ln(n_symbols)"
-    )
+    baseline_description: ClassVar[str] = "guess uniformly among the symbols: ln(n_symbols)"
 
     def __post_init__(self):
         set_ = functools.partial(object.__setattr__, self)
@@ -266,9 +259,7 @@ def windows(sequence, window: int, scale: float = 1.0) -> tuple[np.ndarray, np.n
     """
     seq = np.asarray(sequence, dtype=np.float64).ravel()
     if window < 1 or len(seq) <= window:
-        raise ValueError(
-            f"need more numbers than the window: got {len(seq)} numbers for window {window}"
-        )
+        raise ValueError(f"need more numbers than the window: got {len(seq)} numbers for window {window}")
     n = len(seq) - window
     starts = np.arange(n)[None, :] + np.arange(window)[:, None]  # (window, N)
     x = (seq[starts] / scale)[:, :, None].astype(np.float32)
@@ -293,9 +284,7 @@ class NextNumber(Task):
     STEPS: ClassVar[tuple[int, int]] = (-3, 3)  # common difference, uniform integer
 
     def __post_init__(self):
-        object.__setattr__(
-            self, "window", _option(self.name, "window", self.window, 1, 20, True)
-        )
+        object.__setattr__(self, "window", _option(self.name, "window", self.window, 1, 20, True))
 
     @property
     def length(self) -> int:
@@ -352,9 +341,7 @@ class Sine(Task):
         freq = rng.uniform(f_lo, f_hi, size=B)
         phase = rng.uniform(0, 2 * np.pi, size=B)
         t = np.arange(T + 1)[:, None]
-        signal = np.sin(
-            2 * np.pi * freq * t + phase
-        )  # (T + 1, B): T inputs, the target
+        signal = np.sin(2 * np.pi * freq * t + phase)  # (T + 1, B): T inputs, the target
         values = signal + self.noise * rng.standard_normal((T + 1, B))
         x = values[:-1, :, None].astype(np.float32)
         return Batch(x=x, y=values[-1][:, None].astype(np.float32))
@@ -365,9 +352,7 @@ class Sine(Task):
         # 2 sin^2(pi f) = 1 - cos(2 pi f); averaged over f ~ U[a, b] that is
         # 1 - (sin 2 pi b - sin 2 pi a) / (2 pi (b - a)). The two noises add 2 noise^2.
         a, b = 1 / self.PERIODS[1], 1 / self.PERIODS[0]
-        signal = 1 - (math.sin(2 * math.pi * b) - math.sin(2 * math.pi * a)) / (
-            2 * math.pi * (b - a)
-        )
+        signal = 1 - (math.sin(2 * math.pi * b) - math.sin(2 * math.pi * a)) / (2 * math.pi * (b - a))
         return signal + 2 * self.noise**2
 
     def description(self) -> str:
@@ -393,13 +378,9 @@ class _Source:
 
 
 SERIES: dict[str, _Source] = {
-    "sunspots": _Source(
-        "sunspots_monthly.csv", "Monthly mean sunspot number, 1749-2008"
-    ),
+    "sunspots": _Source("sunspots_monthly.csv", "Monthly mean sunspot number, 1749-2008"),
     "co2": _Source("co2_monthly.csv", "Mauna Loa atmospheric CO2, 1958-2001", "ppmv"),
-    "nile": _Source(
-        "nile.csv", "Annual flow of the Nile at Aswan, 1871-1970", "1e8 m^3"
-    ),
+    "nile": _Source("nile.csv", "Annual flow of the Nile at Aswan, 1871-1970", "1e8 m^3"),
 }
 
 TEXTS: dict[str, _Source] = {
@@ -416,7 +397,7 @@ def _lookup(kind: str, table: dict, name: str) -> _Source:
 
 @functools.cache
 def _read_series(name: str) -> tuple[tuple[str, ...], np.ndarray]:
-    rows = list(csv.reader(io.StringIO((ASSETS / SERIES[name].file).read_text())))
+    rows = list(csv.reader(io.StringIO((ASSETS / SERIES[name].file).read_text(encoding="utf-8"))))
     dates = tuple(row[0] for row in rows[1:])
     values = np.array([float(row[1]) for row in rows[1:]])
     values.setflags(write=False)  # shared by every caller through the cache
@@ -470,16 +451,12 @@ class _SeriesTask(Task):
 
     series: ClassVar[str] = ""  # a key of SERIES
     note: ClassVar[str] = ""  # what this series shows, for the description
-    baseline_description: ClassVar[str] = (
-        "repeat the last value seen (persistence), on the validation data"
-    )
+    baseline_description: ClassVar[str] = "repeat the last value seen (persistence), on the validation data"
 
     def __post_init__(self):
         n = len(_read_series(self.series)[1])
         high = (n - _split(n)) // 2  # leave at least half the held-out tail as targets
-        object.__setattr__(
-            self, "length", _option(self.name, "length", self.length, 1, high, True)
-        )
+        object.__setattr__(self, "length", _option(self.name, "length", self.length, 1, high, True))
 
     @property
     def _data(self) -> tuple[np.ndarray, int, float, float]:
@@ -507,9 +484,7 @@ class _SeriesTask(Task):
 
     def validation(self, size: int, seed: int = 0) -> Batch:
         split = self._data[1]
-        starts = split + _pick(
-            self.n_validation, _batch_size(size), _validation_rng(seed)
-        )
+        starts = split + _pick(self.n_validation, _batch_size(size), _validation_rng(seed))
         return self._windows(starts)
 
     def baseline_loss(self) -> float:
@@ -583,9 +558,7 @@ class Nile(_SeriesTask):
     name: ClassVar[str] = "nile"
     title: ClassVar[str] = "Nile flow (yearly)"
     series: ClassVar[str] = "nile"
-    note: ClassVar[str] = (
-        "Only 100 values: a small model overfits quickly, which the validation curve shows."
-    )
+    note: ClassVar[str] = "Only 100 values: a small model overfits quickly, which the validation curve shows."
 
 
 @functools.cache
@@ -611,19 +584,15 @@ class Text(Task):
     loss: ClassVar[str] = "ce"
     target: ClassVar[str] = "all"
     baseline_description: ClassVar[str] = (
-        "predict each character with its frequency in the training text "
-        "(unigram entropy, nats per character)"
+        "predict each character with its frequency in the training text (unigram entropy, nats per character)"
     )
 
     def __post_init__(self):
         if not isinstance(self.source, str) or self.source not in TEXTS:
             raise ValueError(
-                f"task 'text': option 'source' must be one of: {', '.join(TEXTS)}; "
-                f"got {self.source!r}"
+                f"task 'text': option 'source' must be one of: {', '.join(TEXTS)}; got {self.source!r}"
             )
-        object.__setattr__(
-            self, "length", _option(self.name, "length", self.length, 1, 1000, True)
-        )
+        object.__setattr__(self, "length", _option(self.name, "length", self.length, 1, 1000, True))
 
     @property
     def vocab(self) -> str:
@@ -656,9 +625,7 @@ class Text(Task):
 
     def validation(self, size: int, seed: int = 0) -> Batch:
         split = _encoded_text(self.source)[2]
-        starts = split + _pick(
-            self.n_validation, _batch_size(size), _validation_rng(seed)
-        )
+        starts = split + _pick(self.n_validation, _batch_size(size), _validation_rng(seed))
         return self._windows(starts)
 
     def baseline_loss(self) -> float:
@@ -714,13 +681,9 @@ MAX_BYTES = 5_000_000  # size of an uploaded file
 
 _SEPARATORS = re.compile(r"[,;\s]+")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_EXPECTED = (
-    "enter numbers separated by commas, semicolons, spaces or new lines, e.g. 1, 2, 3"
-)
+_EXPECTED = "enter numbers separated by commas, semicolons, spaces or new lines, e.g. 1, 2, 3"
 # characters that look like ASCII signs or spaces but are not (NFKC keeps these)
-_LOOKALIKES = str.maketrans(
-    {"\u2212": "-", "\u2013": "-", "\u2012": "-", "\u00a0": " "}
-)
+_LOOKALIKES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2012": "-", "\u00a0": " "})
 
 
 def _normalise(text: str) -> str:
@@ -755,16 +718,12 @@ def parse_numbers(text: str, max_count: int = MAX_NUMBERS) -> np.ndarray:
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
     if len(text) > 40 * max_count:  # refuse before splitting a huge paste
-        raise ValueError(
-            f"the text is too long: at most {max_count:,} numbers are allowed"
-        )
+        raise ValueError(f"the text is too long: at most {max_count:,} numbers are allowed")
     tokens = [t for t in _SEPARATORS.split(_normalise(text)) if t]
     if not tokens:
         raise ValueError(f"no numbers found: {_EXPECTED}")
     if len(tokens) > max_count:
-        raise ValueError(
-            f"too many numbers ({len(tokens):,}): at most {max_count:,} are allowed"
-        )
+        raise ValueError(f"too many numbers ({len(tokens):,}): at most {max_count:,} are allowed")
     values = []
     for k, token in enumerate(tokens, 1):
         try:
@@ -778,9 +737,7 @@ def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     if b"\x00" in data[:4096]:
-        raise ValueError(
-            "the file is not text (it contains NUL bytes): upload a CSV file"
-        )
+        raise ValueError("the file is not text (it contains NUL bytes): upload a CSV file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -828,9 +785,7 @@ def parse_csv_column(
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(f"expected bytes, got {type(data).__name__}")
     if len(data) > max_bytes:
-        raise ValueError(
-            f"the file is {len(data) / 1e6:.1f} MB: at most {max_bytes / 1e6:g} MB is allowed"
-        )
+        raise ValueError(f"the file is {len(data) / 1e6:.1f} MB: at most {max_bytes / 1e6:g} MB is allowed")
     text = _normalise(_decode(bytes(data)))
     rows, delimiter = _rows(text, max_rows)
     if not rows:
@@ -852,9 +807,7 @@ def parse_csv_column(
     if not rows:
         raise ValueError(f"the file has a header but no data rows: {expected}")
     if len(rows) > max_rows:
-        raise ValueError(
-            f"the file has more than {max_rows:,} data rows: at most {max_rows:,} are allowed"
-        )
+        raise ValueError(f"the file has more than {max_rows:,} data rows: at most {max_rows:,} are allowed")
     first_row = 2 if has_header else 1  # line numbers as a spreadsheet shows them
 
     def cells(j: int) -> list[str]:
@@ -865,13 +818,10 @@ def parse_csv_column(
         numeric = [
             j
             for j in range(width)
-            if 2 * sum(is_number(c) for c in cells(j))
-            >= max(1, sum(map(bool, cells(j))))
+            if 2 * sum(is_number(c) for c in cells(j)) >= max(1, sum(map(bool, cells(j))))
         ]
         if not numeric:
-            raise ValueError(
-                f"no column holds numbers (columns: {', '.join(names)}): {expected}"
-            )
+            raise ValueError(f"no column holds numbers (columns: {', '.join(names)}): {expected}")
         j = numeric[-1]
     elif isinstance(column, str):
         if column not in names:
@@ -880,9 +830,7 @@ def parse_csv_column(
     elif isinstance(column, (int, np.integer)) and 0 <= column < width:
         j = int(column)
     else:
-        raise ValueError(
-            f"column {column!r} is out of range: the file has {width} columns"
-        )
+        raise ValueError(f"column {column!r} is out of range: the file has {width} columns")
 
     values = []
     for k, cell in enumerate(cells(j)):

@@ -1,4 +1,4 @@
-"""Tasks give the documented shapes, are deterministic by seed, know their answers and baselines, keep validation data apart, and parsers reject bad input with clear messages."""
+"""Tasks: shapes, determinism by seed, known answers, computed baselines, held-out splits, parser errors."""
 
 import json
 import math
@@ -46,26 +46,32 @@ def test_registry_lists_every_task():
 @pytest.mark.parametrize(("name", "options"), ALL)
 def test_shapes_dtypes_and_metadata(name, options):
     task = get_task(name, **options)
-    B, T, I, O = 7, task.length, task.input_size, task.output_size
+    B, T, n_in, n_out = 7, task.length, task.input_size, task.output_size
     for batch in (task.batch(B, np.random.default_rng(0)), task.validation(B, seed=0)):
-        assert batch.x.shape == (T, B, I) and batch.x.dtype == np.float32
+        assert batch.x.shape == (T, B, n_in)
+        assert batch.x.dtype == np.float32
         assert np.isfinite(batch.x).all()
         if task.target == "last":
             assert batch.mask is None
-            assert batch.y.shape == (B, O) and batch.y.dtype == np.float32
+            assert batch.y.shape == (B, n_out)
+            assert batch.y.dtype == np.float32
         else:
-            assert batch.y.shape == (T, B) and batch.y.dtype == np.int64
-            assert batch.mask is None or (
-                batch.mask.shape == (T, B) and batch.mask.dtype == bool
-            )
+            assert batch.y.shape == (T, B)
+            assert batch.y.dtype == np.int64
+            assert batch.mask is None or (batch.mask.shape == (T, B) and batch.mask.dtype == bool)
         if task.loss == "ce":
-            assert 0 <= batch.y.min() and batch.y.max() < O
-    assert task.loss in ("mse", "ce") and task.target in ("last", "all")
-    assert task.title and task.baseline_description and task.description()
+            assert batch.y.min() >= 0
+            assert batch.y.max() < n_out
+    assert task.loss in ("mse", "ce")
+    assert task.target in ("last", "all")
+    assert task.title
+    assert task.baseline_description
+    assert task.description()
     assert task.options() == options
     assert get_task(name, **task.options()) == task
     json.dumps(task.encoding())
-    assert math.isfinite(task.baseline_loss()) and task.baseline_loss() > 0
+    assert math.isfinite(task.baseline_loss())
+    assert task.baseline_loss() > 0
 
 
 @pytest.mark.parametrize(("name", "options"), ALL)
@@ -88,9 +94,8 @@ def test_adding_target_is_the_sum_of_the_two_marked_values():
     assert ((values >= 0) & (values < 1)).all()
     assert set(np.unique(markers)) == {0.0, 1.0}
     # one marker in [0, T // 2) and one in [T // 2, T)
-    assert (markers[:10].sum(axis=0) == 1).all() and (
-        markers[10:].sum(axis=0) == 1
-    ).all()
+    assert (markers[:10].sum(axis=0) == 1).all()
+    assert (markers[10:].sum(axis=0) == 1).all()
     np.testing.assert_array_equal(batch.y[:, 0], (values * markers).sum(axis=0))
 
 
@@ -117,12 +122,14 @@ def test_copy_targets_and_mask_are_the_symbols_shown_before_the_delay():
     np.testing.assert_array_equal(batch.mask, expected_mask)
     np.testing.assert_array_equal(batch.y[T - S :], shown)
     assert task.baseline_loss() == pytest.approx(math.log(K))
-    assert task.input_size == K + 2 and task.output_size == K
+    assert task.input_size == K + 2
+    assert task.output_size == K
 
 
 def test_next_number_windows_of_one_to_ten_are_exact():
     x, y = windows(range(1, 11), 3)
-    assert x.shape == (3, 7, 1) and y.shape == (7, 1)
+    assert x.shape == (3, 7, 1)
+    assert y.shape == (7, 1)
     for k in range(7):
         assert x[:, k, 0].tolist() == [k + 1, k + 2, k + 3]
         assert y[k, 0] == k + 4
@@ -153,16 +160,15 @@ def test_sine_baseline_formula_matches_monte_carlo():
     assert persistence == pytest.approx(task.baseline_loss(), rel=0.02)
 
 
-@pytest.mark.parametrize(
-    ("name", "length"), [("sunspots", 24), ("co2", 12), ("nile", 4)]
-)
+@pytest.mark.parametrize(("name", "length"), [("sunspots", 24), ("co2", 12), ("nile", 4)])
 def test_series_validation_never_overlaps_training(name, length):
     task = get_task(name, length=length)
     _, raw = load_series(name)
     enc = task.encoding()
     z = (raw - enc["offset"]) / enc["scale"]
     split = len(z) - math.ceil(0.15 * len(z))
-    assert abs(z[:split].mean()) < 1e-9 and z[:split].std() == pytest.approx(1.0)
+    assert abs(z[:split].mean()) < 1e-9
+    assert z[:split].std() == pytest.approx(1.0)
 
     def positions(batch):
         """Start index of each window in the series (values can repeat, so match all)."""
@@ -178,9 +184,7 @@ def test_series_validation_never_overlaps_training(name, length):
     assert all(max(s) >= split for s in valid)
     assert task.n_validation == len(z) - split - length
     targets = np.arange(split + length, len(z))
-    assert task.baseline_loss() == pytest.approx(
-        np.mean((z[targets] - z[targets - 1]) ** 2)
-    )
+    assert task.baseline_loss() == pytest.approx(np.mean((z[targets] - z[targets - 1]) ** 2))
 
 
 @pytest.mark.parametrize("source", ["sonnets", "python"])
@@ -192,9 +196,7 @@ def test_text_validation_comes_from_the_held_out_tail(source):
     split = len(text) - math.ceil(0.15 * len(text))
 
     def strings(batch):
-        first = np.array(list(vocab))[
-            batch.x.argmax(axis=-1)[0]
-        ]  # the first input char
+        first = np.array(list(vocab))[batch.x.argmax(axis=-1)[0]]  # the first input char
         rest = np.array(list(vocab))[batch.y]  # (T, B): the next chars
         return ["".join([f, *col]) for f, col in zip(first, rest.T, strict=True)]
 
@@ -202,9 +204,7 @@ def test_text_validation_comes_from_the_held_out_tail(source):
     assert all(s in train for s in strings(task.batch(64, np.random.default_rng(0))))
     assert all(s in valid for s in strings(task.validation(64, seed=0)))
     batch = task.batch(8, np.random.default_rng(1))
-    np.testing.assert_array_equal(
-        batch.x.argmax(axis=-1)[1:], batch.y[:-1]
-    )  # y is x shifted
+    np.testing.assert_array_equal(batch.x.argmax(axis=-1)[1:], batch.y[:-1])  # y is x shifted
     counts = np.array([train.count(ch) for ch in vocab if ch in train]) / split
     assert task.baseline_loss() == pytest.approx(-(counts * np.log(counts)).sum())
 
@@ -212,10 +212,13 @@ def test_text_validation_comes_from_the_held_out_tail(source):
 def test_loaders_read_the_shipped_files():
     dates, values = load_series("nile")
     assert (dates[0], dates[-1], len(values)) == ("1871", "1970", 100)
-    assert values.dtype == np.float64 and values[0] == 1120
+    assert values.dtype == np.float64
+    assert values[0] == 1120
     dates, values = load_series("sunspots")
-    assert dates[0] == "1749-01" and len(dates) == len(values) == 3120
-    assert load_text("sonnets").isascii() and load_text("python").isascii()
+    assert dates[0] == "1749-01"
+    assert len(dates) == len(values) == 3120
+    assert load_text("sonnets").isascii()
+    assert load_text("python").isascii()
     with pytest.raises(ValueError, match="choose one of: sunspots, co2, nile"):
         load_series("dow")
     with pytest.raises(ValueError, match="choose one of: sonnets, python"):
@@ -223,19 +226,13 @@ def test_loaders_read_the_shipped_files():
 
 
 def test_unknown_names_and_options_name_the_valid_choices():
-    with pytest.raises(
-        ValueError, match="unknown task 'addding'; choose one of: adding"
-    ):
+    with pytest.raises(ValueError, match="unknown task 'addding'; choose one of: adding"):
         get_task("addding")
     with pytest.raises(ValueError, match="its options are: length"):
         get_task("adding", lenght=5)
-    with pytest.raises(
-        ValueError, match=r"'length' must be an integer in \[2, 10000\]"
-    ):
+    with pytest.raises(ValueError, match=r"'length' must be an integer in \[2, 10000\]"):
         get_task("adding", length=1)
-    with pytest.raises(
-        ValueError, match=r"'length' must be an integer in \[7, 10000\]"
-    ):
+    with pytest.raises(ValueError, match=r"'length' must be an integer in \[7, 10000\]"):
         get_task("copy", seq_len=3, length=6)
     with pytest.raises(ValueError, match=r"'noise' must be a number in \[0.0, 1.0\]"):
         get_task("sine", noise="lots")
@@ -275,22 +272,25 @@ def test_parse_numbers_errors_say_what_is_wrong(text, message):
 
 def test_parse_csv_column_finds_the_value_column():
     values, name = parse_csv_column(b"date,value\n2020-01,1\n2020-02,2.5\n")
-    assert (
-        name == "value" and values.tolist() == [1, 2.5] and values.dtype == np.float64
-    )
+    assert name == "value"
+    assert values.tolist() == [1, 2.5]
+    assert values.dtype == np.float64
     # semicolons with decimal commas, a UTF-8 byte-order mark, and a Windows line end
-    values, name = parse_csv_column(
-        "\ufeffJahr;Wert\r\n1871;1,5\r\n1872;2\r\n".encode()
-    )
-    assert name == "Wert" and values.tolist() == [1.5, 2]
+    values, name = parse_csv_column("\ufeffJahr;Wert\r\n1871;1,5\r\n1872;2\r\n".encode())
+    assert name == "Wert"
+    assert values.tolist() == [1.5, 2]
     values, name = parse_csv_column(b"1\n2\n3\n")  # no header
-    assert name == "column 1" and values.tolist() == [1, 2, 3]
+    assert name == "column 1"
+    assert values.tolist() == [1, 2, 3]
     values, name = parse_csv_column(b"a,b\n1,2\n3,4\n", column="a")
-    assert name == "a" and values.tolist() == [1, 3]
+    assert name == "a"
+    assert values.tolist() == [1, 3]
     values, name = parse_csv_column("t\tv\n1\t\u22122\n".encode("utf-16"))
-    assert name == "v" and values.tolist() == [-2]
+    assert name == "v"
+    assert values.tolist() == [-2]
     values, name = parse_csv_column((tasks.ASSETS / "nile.csv").read_bytes())
-    assert name == "volume" and len(values) == 100
+    assert name == "volume"
+    assert len(values) == 100
 
 
 @pytest.mark.parametrize(
@@ -322,4 +322,5 @@ def test_a_validation_batch_larger_than_the_tail_covers_every_window_evenly():
     task = get_task("nile", length=5)
     batch = task.validation(25, seed=0)  # 10 distinct windows, each 2 or 3 times
     _, counts = np.unique(batch.x[0, :, 0], return_counts=True)
-    assert len(counts) == task.n_validation == 10 and set(counts) <= {2, 3}
+    assert len(counts) == task.n_validation == 10
+    assert set(counts) <= {2, 3}
