@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from lstm_vault.tasks import get_task
-from lstm_vault.torch_backend import ARCHS, SequenceModel, pick_device, task_loss, to_tensors
+from lstm_vault.torch_backend import ARCHS, SequenceModel, pick_device, set_threads, task_loss, to_tensors
 
 MAX_HIDDEN = 1024  # beyond this a CPU run takes hours; also the cap of the model file format
 VALIDATION_SEED = 0  # every run validates on the same held-out batch, so runs compare on equal terms
@@ -146,6 +146,7 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, task=None, callback: Callable[[Progress], None] | None = None):
         config.check()
+        set_threads()  # no-op when the entry point already chose; else half the cores, never torch's "all"
         self.config = config
         self.task = task if task is not None else get_task(config.task, **config.task_options)
         self.callback = callback

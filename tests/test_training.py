@@ -1,0 +1,133 @@
+"""training: tiny runs finish with a history, repeat exactly by seed, stop on NaN with a clear message, honour stop/time limits; the worker runs, reports and stops."""
+
+import math
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_vault import modelfile
+from lstm_vault.tasks import get_task
+from lstm_vault.training import HistoryRow, Progress, TrainConfig, TrainingWorker, train
+
+TINY = TrainConfig(task_options={"length": 10}, hidden_size=4, batch_size=8, steps=6, eval_every=3, val_size=16,
+                   device="cpu")
+
+
+def without_seconds(history):
+    return [row[:4] for row in history]
+
+
+def test_tiny_run_has_history_and_summary():
+    seen = []
+    result = train(TINY, callback=seen.append)
+    assert result.status == "done" and result.message == "trained 6 steps"
+    assert [row.step for row in result.history] == [3, 6]
+    assert all(isinstance(row, HistoryRow) and all(map(math.isfinite, row)) for row in result.history)
+    assert [p.row for p in seen] == list(result.history) and isinstance(seen[0], Progress)
+    assert seen[-1].eta_seconds == 0 and seen[0].steps_per_second > 0
+    summary = result.summary()
+    assert summary["steps"] == 6 and summary["device"] == "cpu"
+    assert summary["baseline_loss"] == pytest.approx(1 / 6)
+
+
+def test_last_step_is_always_validated():
+    result = train(TrainConfig(**{**TINY.to_dict(), "steps": 7}))
+    assert [row.step for row in result.history] == [3, 6, 7]
+
+
+def test_reproducible_by_seed():
+    a, b = train(TINY), train(TINY)
+    assert without_seconds(a.history) == without_seconds(b.history)
+    for p, q in zip(a.model.parameters(), b.model.parameters()):
+        assert torch.equal(p, q)
+    c = train(TrainConfig(**{**TINY.to_dict(), "seed": 1}))
+    assert without_seconds(c.history) != without_seconds(a.history)
+
+
+class PoisonedAdding:
+    """The adding task whose training batches turn to NaN from the ``bad``-th one on."""
+
+    def __init__(self, bad: int):
+        self.inner, self.bad, self.calls = get_task("adding", length=10), bad, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def batch(self, batch_size, rng):
+        self.calls += 1
+        batch = self.inner.batch(batch_size, rng)
+        if self.calls >= self.bad:
+            batch.x[...] = np.nan
+        return batch
+
+
+def test_nan_loss_stops_with_status_diverged():
+    result = train(TrainConfig(**{**TINY.to_dict(), "steps": 20, "eval_every": 5}), task=PoisonedAdding(bad=8))
+    assert result.status == "diverged"
+    assert result.message.startswith("loss became nan at step 8; lower the learning rate (now 0.01)")
+    assert "clip norm (now 1)" in result.message and "weights of step 5" in result.message
+    assert [row.step for row in result.history] == [5]
+    assert all(torch.isfinite(p).all() for p in result.model.parameters())  # last finite check restored
+
+
+def test_stop_and_time_limit():
+    result = train(TrainConfig(**{**TINY.to_dict(), "steps": 1000}), should_stop=lambda: True)
+    assert result.status == "stopped" and result.message == "stopped by request at step 0 of 1000"
+    result = train(TrainConfig(**{**TINY.to_dict(), "steps": 100_000, "max_seconds": 0.3}))
+    assert result.status == "time-limit" and "time limit of 0.3 s" in result.message
+    assert 0 < result.steps_done < 100_000 and result.history[-1].step == result.steps_done
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"lr": -1.0}, "lr must be a number in"),
+    ({"arch": "transformer"}, "arch must be one of lstm, rnn, gru"),
+    ({"hidden_size": 0}, "hidden_size must be an integer in"),
+    ({"clip": 0.0}, "clip must be a positive number"),
+])
+def test_bad_config_is_named(change, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{**TINY.to_dict(), **change}).check()
+
+
+def test_saved_result_loads_with_the_same_outputs(tmp_path):
+    result = train(TINY)
+    result.save(tmp_path / "m.npz")
+    saved = modelfile.load(tmp_path / "m.npz")
+    assert saved.meta["task"] == "adding" and saved.meta["task_options"] == {"length": 10}
+    assert saved.meta["training"]["steps"] == 6 and len(saved.meta["training"]["history"]) == 2
+    x = get_task("adding", length=10).validation(4).x
+    y_saved, _ = saved.predict(x)
+    y_model = result.model.double()(torch.from_numpy(x.astype(np.float64))).detach().numpy()
+    np.testing.assert_allclose(y_saved, y_model, atol=1e-10, rtol=0)
+
+
+def test_worker_interleaves_reports_and_stops():
+    configs = [TrainConfig(**{**TINY.to_dict(), "steps": 100_000, "eval_every": 2}),
+               TrainConfig(**{**TINY.to_dict(), "arch": "rnn", "steps": 100_000, "eval_every": 2})]
+    worker = TrainingWorker(configs, labels=["LSTM", "RNN"]).start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(len(s.history) >= 2 for s in worker.snapshot()):
+        time.sleep(0.02)
+    snap = worker.snapshot()
+    assert [s.label for s in snap] == ["LSTM", "RNN"]
+    assert all(s.status == "running" and s.step > 0 and s.steps_per_second > 0 and len(s.history) >= 2 for s in snap)
+    assert not worker.done
+    worker.stop(timeout=10)
+    assert worker.done and worker.join(0)
+    snap = worker.snapshot()
+    assert all(s.status == "stopped" and s.message.startswith("stopped by request") for s in snap)
+    results = worker.results
+    assert [r.config.arch for r in results] == ["lstm", "rnn"]
+    assert results[0].history[-1].step == snap[0].history[-1].step
+
+
+def test_worker_reports_errors():
+    bad = TrainConfig(task="adding", task_options={"length": 0}, steps=3)
+    worker = TrainingWorker([bad, TINY]).start()
+    assert worker.join(20)
+    first, second = worker.snapshot()
+    assert first.status == "error" and "option 'length'" in first.message
+    assert second.status == "done"
+    assert worker.results[0] is None and worker.results[1].status == "done"
