@@ -1,0 +1,59 @@
+"""Every page (home, each pages/*.py) loads in real Chromium and survives a slider step with no error shown.
+
+Runs the app under ``streamlit run`` and drives Debian's Chromium through Playwright; see browser_support.py
+for how a finished script run is detected. Screenshots of each page at 1920x1080 and 1366x768 land in
+screenshots/tests/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from browser_support import (
+    SCREENSHOT_DIR,
+    discover_pages,
+    exception_texts,
+    open_app_page,
+    page_url_path,
+    screenshot_name,
+    slider_limits,
+    slider_value,
+    sliders,
+    step_slider,
+    take_screenshots,
+)
+
+pytestmark = pytest.mark.browser
+
+PAGES = [pytest.param("", id="home")] + [pytest.param(page_url_path(p), id=p.name) for p in discover_pages()]
+
+
+def assert_clean(page, when: str) -> None:
+    shown = exception_texts(page)
+    assert not shown, f"{page.url} shows an exception {when}:\n" + "\n---\n".join(shown)
+    logged = page.errors.messages
+    assert not logged, f"{page.url} logged browser errors {when}:\n" + "\n".join(logged)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_without_errors(app_page, app_server, path):
+    open_app_page(app_page, app_server.url, path)
+    assert app_page.url.rstrip("/") == f"{app_server.url}/{path}".rstrip("/"), "Streamlit redirected the page"
+    assert app_page.locator('[data-testid="stAppViewContainer"]').is_visible()
+    assert_clean(app_page, "after loading")
+    take_screenshots(app_page, screenshot_name(path), SCREENSHOT_DIR / "tests")
+    assert_clean(app_page, "after resizing for screenshots")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_first_slider_steps_with_keyboard(app_page, app_server, path):
+    open_app_page(app_page, app_server.url, path)
+    thumbs = sliders(app_page)
+    if thumbs.count() == 0:
+        pytest.skip(f"/{path} has no slider")
+    thumb = thumbs.first
+    lo, hi = slider_limits(thumb)
+    key = "ArrowLeft" if float(slider_value(thumb)) >= hi else "ArrowRight"
+    before, after = step_slider(app_page, thumb, key)
+    assert after != before, f"{key} on the first slider of /{path} left it at {before} (range {lo}..{hi})"
+    assert_clean(app_page, f"after {key} on the first slider")
