@@ -1,0 +1,192 @@
+"""The input-sequence widget group shared by pages: a preset, numbers typed by the user, or a CSV column.
+
+Usage on a page (``key_prefix`` keeps two pages' widgets apart)::
+
+    from pages.common.sequence_input import sequence_input, apply_query_params, query_params_of
+
+    warnings = apply_query_params(st.query_params, "vg_")   # once, before the widgets
+    with st.sidebar:
+        seq = sequence_input("vg_")
+    seq.values          # (T,) float64, always valid (the last good one after a bad input)
+    seq.error           # the message shown in st.error when the current input is bad, else None
+    st.query_params.update(query_params_of(seq))
+
+Bad input (empty, not numbers, NaN, too many, a broken file) shows ``st.error`` with the parser's
+message and returns the last valid sequence of this session, so the page keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from lstm_vault.sequences import MAX_LENGTH, PRESETS, check_length, make_sequence
+
+SOURCES = {"preset": "Preset", "typed": "Type numbers", "csv": "Upload a CSV"}
+DEFAULT_TEXT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+MAX_URL_TEXT = 400  # typed numbers go into a shared link only when this short
+
+
+@dataclass(frozen=True)
+class SequenceChoice:
+    """What :func:`sequence_input` returns."""
+
+    values: np.ndarray  # (T,) float64: the sequence to use (the last valid one when ``error`` is set)
+    label: str  # for captions, e.g. "Sine wave, T = 100"
+    source: str  # "preset", "typed" or "csv" (of ``values``)
+    preset: str | None = None  # registry name when source == "preset"
+    seed: int = 0  # the preset's noise seed
+    text: str | None = None  # the typed numbers when source == "typed"
+    error: str | None = None  # message of the current, rejected input; None when the input is valid
+
+    @property
+    def length(self) -> int:
+        return len(self.values)
+
+
+def _keys(p: str) -> dict[str, str]:
+    return {name: f"{p}{name}" for name in ("source", "preset", "T", "xseed", "text", "csv", "column", "last_good")}
+
+
+def _defaults(p: str, default_preset: str) -> None:
+    k = _keys(p)
+    st.session_state.setdefault(k["source"], "preset")
+    st.session_state.setdefault(k["preset"], default_preset)
+    st.session_state.setdefault(k["T"], PRESETS[st.session_state[k["preset"]]].default_length)
+    st.session_state.setdefault(k["xseed"], 0)
+    st.session_state.setdefault(k["text"], DEFAULT_TEXT)
+    st.session_state.setdefault(k["column"], "")
+
+
+def _preset_changed(p: str) -> None:
+    # a new preset proposes its own length (counting is 10 long, the waves 100)
+    k = _keys(p)
+    st.session_state[k["T"]] = PRESETS[st.session_state[k["preset"]]].default_length
+
+
+def _read(p: str) -> SequenceChoice:
+    """The current widgets' sequence, or ValueError with a message for the user."""
+    k, s = _keys(p), st.session_state
+    source = s[k["source"]]
+    if source == "preset":
+        name, T, seed = s[k["preset"]], int(s[k["T"]]), int(s[k["xseed"]])
+        x = make_sequence(name, T, seed)
+        return SequenceChoice(x, f"{PRESETS[name].title}, T = {T}", "preset", name, seed)
+    from lstm_vault.tasks import parse_csv_column, parse_numbers  # tasks is only needed for user data
+
+    if source == "typed":
+        text = s[k["text"]] or ""
+        x = parse_numbers(text, max_count=MAX_LENGTH)
+        return SequenceChoice(x, f"typed numbers, T = {len(x)}", "typed", text=text)
+    upload = s.get(k["csv"])
+    if upload is None:
+        raise ValueError("no file yet: upload a CSV file with a column of numbers")
+    column = (s[k["column"]] or "").strip()
+    chosen: str | int | None = None
+    if column:
+        chosen = int(column) - 1 if column.isdigit() else column  # people count columns from 1
+        if chosen == -1:
+            raise ValueError("columns are numbered from 1")
+    x, name = parse_csv_column(upload.getvalue(), max_rows=MAX_LENGTH, column=chosen)
+    return SequenceChoice(x, f"{upload.name}, column {name!r}, T = {len(x)}", "csv")
+
+
+def sequence_input(key_prefix: str, *, default_preset: str = "sine", allow_upload: bool = True) -> SequenceChoice:
+    """Draw the widget group where the caller is (e.g. ``with st.sidebar:``) and return the sequence."""
+    p, k = key_prefix, _keys(key_prefix)
+    _defaults(p, default_preset)
+    sources = list(SOURCES) if allow_upload else ["preset", "typed"]
+    st.radio("Input sequence", sources, format_func=SOURCES.get, key=k["source"], horizontal=True,
+             persist_state="session")  # fmt: skip
+    source = st.session_state[k["source"]]
+    if source == "preset":
+        st.selectbox("Preset", list(PRESETS), format_func=lambda n: PRESETS[n].title, key=k["preset"],
+                     on_change=_preset_changed, args=(p,), persist_state="session")  # fmt: skip
+        preset = PRESETS[st.session_state[k["preset"]]]
+        st.number_input("Length T (time steps)", min_value=1, max_value=MAX_LENGTH, step=10, key=k["T"],
+                        persist_state="session")  # fmt: skip
+        if preset.random:
+            st.number_input("Noise seed", min_value=0, max_value=2**31 - 1, step=1, key=k["xseed"],
+                            persist_state="session")  # fmt: skip
+        st.caption(preset.description)
+    elif source == "typed":
+        st.text_area("Numbers", key=k["text"], height=100, persist_state="session",
+                     help=f"Up to {MAX_LENGTH:,} numbers separated by commas, spaces or new lines.")  # fmt: skip
+    else:
+        st.file_uploader("CSV file", type=["csv", "txt", "tsv"], key=k["csv"],
+                         help=f"A column of up to {MAX_LENGTH:,} numbers; a header row is optional.")  # fmt: skip
+        st.text_input("Column (name or number; blank = the rightmost column of numbers)", key=k["column"],
+                      persist_state="session")  # fmt: skip
+    try:
+        choice = _read(p)
+    except ValueError as err:
+        message = str(err)
+        st.error(f"Input not used: {message}")
+        last = st.session_state.get(k["last_good"])
+        if last is None:
+            preset = st.session_state[k["preset"]] if st.session_state[k["preset"]] in PRESETS else default_preset
+            last = SequenceChoice(make_sequence(preset), f"{PRESETS[preset].title} (default)", "preset", preset)
+        return SequenceChoice(last.values, last.label, last.source, last.preset, last.seed, last.text, message)
+    st.session_state[k["last_good"]] = choice
+    return choice
+
+
+# -------------------------------------------------------------------------------- shareable links
+
+
+def apply_query_params(params: Mapping[str, str], key_prefix: str) -> list[str]:
+    """Set the widgets from a link's ``preset``, ``T``, ``xseed`` or ``x`` (typed numbers).
+
+    Call before :func:`sequence_input`, once per session. Invalid values are skipped;
+    returns one warning per skipped value, for the page to show.
+    """
+    k, s, warnings = _keys(key_prefix), st.session_state, []
+    if "x" in params:
+        from lstm_vault.tasks import parse_numbers
+
+        try:
+            parse_numbers(params["x"], max_count=MAX_LENGTH)
+            s[k["source"]], s[k["text"]] = "typed", params["x"]
+        except ValueError as err:
+            warnings.append(f"link parameter x ignored: {err}")
+    if "preset" in params:
+        if params["preset"] in PRESETS:
+            s[k["source"]], s[k["preset"]] = "preset", params["preset"]
+            s[k["T"]] = PRESETS[params["preset"]].default_length
+        else:
+            warnings.append(f"link parameter preset={params['preset']!r} is not one of: {', '.join(PRESETS)}")
+    for name, check in (("T", check_length), ("xseed", _check_seed)):
+        if name in params:
+            try:
+                s[k[name]] = check(_int(params[name]))
+            except ValueError as err:
+                warnings.append(f"link parameter {name} ignored: {err}")
+    return warnings
+
+
+def query_params_of(choice: SequenceChoice) -> dict[str, str]:
+    """The link parameters that reproduce ``choice`` (empty for an uploaded file)."""
+    if choice.source == "preset":
+        out = {"preset": choice.preset, "T": str(choice.length)}
+        if PRESETS[choice.preset].random:
+            out["xseed"] = str(choice.seed)
+        return out
+    if choice.source == "typed" and choice.text is not None and len(choice.text) <= MAX_URL_TEXT:
+        return {"x": ",".join(f"{v:.12g}" for v in choice.values)}
+    return {}
+
+
+def _int(text: str) -> int:
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def _check_seed(seed: int) -> int:
+    if not 0 <= seed < 2**31:
+        raise ValueError(f"the seed must be from 0 to {2**31 - 1}, got {seed}")
+    return seed
