@@ -116,7 +116,7 @@ class VanishingResult:
     seed:                   seed of both models' weights and of u
     loss_weights:           (H,)    u, the unit vector of L = u · h_{T-1}
     spectral_radius:        ρ(W_hh) of the RNN as run
-    weight_factor:          k: the freshly built models' W_hh were multiplied by k (a trained one is used as-is)
+    weight_factor:          k: freshly built models' W_hh were multiplied by k (a trained one is used as-is)
     forget_bias:            the LSTM's b_if + b_hf if set here, None for a trained model's own biases
     rnn, lstm:              :class:`PathGradients`
     rnn_tanh_slope:         (T,)    mean over units of tanh'(a_t) = 1 - h_t² (RNN)
@@ -206,7 +206,7 @@ def build_models(
 
 
 def loss_weights(hidden_size: int, seed: int) -> np.ndarray:
-    """u (H,): the fixed random unit vector of L = u · h_{T-1} (its own stream, independent of the weights)."""
+    """u (H,): the fixed random unit vector of L = u · h_{T-1} (its own random stream, not the weights')."""
     u = np.random.default_rng([seed, 2]).standard_normal(hidden_size)
     return u / np.linalg.norm(u)
 
@@ -332,7 +332,7 @@ def compare_gradients(
                 f"per step, the sequence has {I}"
             )
     H = int(_check_number("hidden size", hidden_size, 1, MAX_HIDDEN))
-    if H != hidden_size:
+    if hidden_size != H:
         raise ValueError(f"hidden size must be an integer, got {hidden_size!r}")
     seed = int(_check_number("seed", seed, 0, 2**32 - 1))
     rho = _check_number("spectral radius", spectral_radius_target, 0.0, 100.0)
