@@ -1,0 +1,662 @@
+"""Train: pick a task and up to three architectures, train them side by side, watch the loss, keep the model.
+
+Training never runs inside a script run (any click reruns the script). It runs in the library's
+``TrainingWorker``, a daemon thread, kept in this browser session's ``st.session_state``; a fragment polls it
+once a second while it runs and redraws the curves and the progress, then reruns the page once to show the
+result and stops polling. Leaving the page leaves the run going; coming back shows it.
+
+One process serves every browser tab, and a tab is a session of its own. So that one tab cannot starve the
+others, a process-wide ``RunSlots`` (``st.cache_resource``) admits ``MAX_RUNNING`` training runs at a time;
+a tab that asks for one more is told who holds the CPU and for about how long. A run whose tab has gone
+(closed or reloaded) gives its slot up to the next tab that asks, and every run has a time budget.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run pages/3_Train.py` and AppTest start from elsewhere
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from lstm_vault import modelfile
+from lstm_vault.figures.training import loss_curves, predictions
+from lstm_vault.tasks import TASKS, TEXTS, get_task, task_names
+from lstm_vault.torch_backend import set_threads
+from lstm_vault.training import TrainConfig, TrainingWorker
+from pages.common.session import current_model, set_current_model
+
+# ------------------------------------------------------------------------------------------------
+# limits and defaults
+
+DEFAULTS = TrainConfig()  # the training module's defaults are the form's defaults
+ARCH_NAMES = {"lstm": "LSTM", "rnn": "RNN (tanh)", "gru": "GRU"}
+# (low, high) of each setting; beyond these a CPU run takes hours or the optimiser is sure to blow up
+LIMITS = {
+    "hidden_size": (1, 256),
+    "steps": (10, 20_000),
+    "batch_size": (1, 1024),
+    "lr": (1e-5, 1.0),
+    "clip": (0.0, 100.0),  # 0 = no clipping
+    "seed": (0, 2**31 - 1),
+}
+MAX_LENGTH = 1000  # sequence length offered in the task options
+RUN_SECONDS = 600.0  # compute budget of one run; the run stops (and keeps its weights) when it is spent
+POLL_SECONDS = 1.0  # how often the live view redraws
+MAX_RUNNING = max(
+    1, (os.cpu_count() or 2) // 4
+)  # concurrent runs per process; torch uses half the cores each
+PREDICT_SIZE = 256  # held-out examples in the predictions figure
+MODELS_DIR = ROOT / "assets" / "models"
+
+# session-state keys, all prefixed "lv_train_"
+JOB, RUNS, LOADED, TOKEN = "lv_train_job", "lv_train_runs", "lv_train_loaded", "lv_train_token"
+UPLOAD, UPLOAD_SEEN = "lv_train_upload", "lv_train_upload_seen"
+
+set_threads()  # once per process, first caller wins: leaves cores for the app's reruns
+
+
+# ------------------------------------------------------------------------------------------------
+# process-wide run slots (one per browser session at most)
+
+
+@dataclass
+class Holder:
+    token: str  # per browser session, kept in its st.session_state
+    session_id: str  # Streamlit's session id, to ask whether that tab is still connected
+    worker: TrainingWorker
+    title: str  # what it trains, for the message another tab sees
+
+
+def _session_alive(session_id: str) -> bool:
+    try:
+        from streamlit.runtime import Runtime
+
+        return bool(Runtime.instance().is_active_session(session_id))
+    except (
+        Exception
+    ):  # no runtime (bare mode) or a changed private API: assume alive; the time budget still ends it
+        return True
+
+
+class RunSlots:
+    """At most ``limit`` training workers at a time across every session of this server process."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._holders: dict[str, Holder] = {}
+
+    def _prune(self) -> None:
+        for token, holder in list(self._holders.items()):
+            if holder.worker.done:
+                del self._holders[token]
+            elif not _session_alive(holder.session_id):  # its tab is gone: nobody will look at the result
+                holder.worker.stop(timeout=0)
+                del self._holders[token]
+
+    def claim(self, holder: Holder) -> str | None:
+        """Take a slot for ``holder``; None on success, else a message saying who holds the CPU."""
+        with self._lock:
+            self._prune()
+            others = [h for t, h in self._holders.items() if t != holder.token]
+            if len(others) >= self.limit:
+                return _busy_message(others)
+            self._holders[holder.token] = holder
+            return None
+
+    def release(self, token: str) -> None:
+        with self._lock:
+            self._holders.pop(token, None)
+
+
+@st.cache_resource
+def run_slots() -> RunSlots:
+    return RunSlots(MAX_RUNNING)
+
+
+def _busy_message(others: list[Holder]) -> str:
+    left = sum(_time_left(h.worker.snapshot()) for h in others)
+    when = f"in about {_duration(left)}" if math.isfinite(left) else "when it finishes"
+    what = "; ".join(h.title for h in others)
+    return (
+        f"Another browser tab or user is training right now ({what}). This server trains "
+        f"{MAX_RUNNING} run{'s' if MAX_RUNNING > 1 else ''} at a time so that the app stays responsive; "
+        f"press Train again {when}. Meanwhile you can load the shipped model or upload one below."
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# what the session keeps
+
+
+@dataclass
+class Job:
+    """A training job in progress, owned by this browser session."""
+
+    worker: TrainingWorker
+    task: object  # lstm_vault.tasks.Task
+    steps: int  # per run
+    started: float  # time.monotonic()
+    stopping: bool = False  # Stop was pressed
+
+
+@dataclass
+class Run:
+    """A finished run: its curve, its outcome and (when it trained at all) the model."""
+
+    label: str
+    arch: str
+    status: str  # "done", "stopped", "diverged", "time-limit" or "error"
+    message: str
+    history: tuple
+    saved: modelfile.SavedModel | None  # NumPy reference + read-out, as the other pages read it
+    data: bytes | None  # the model file
+
+
+@dataclass
+class Finished:
+    task: object
+    steps: int
+    runs: list[Run]
+    figure: object | None  # predictions of every run on the same held-out examples
+    samples: dict  # label -> text lines (copy and text tasks)
+
+
+@dataclass
+class Loaded:
+    """A model loaded from the shipped folder or an upload."""
+
+    source: str  # e.g. "shipped adding_lstm.npz"
+    saved: modelfile.SavedModel
+    figure: object | None
+    note: str  # why there is no figure, or ""
+
+
+def _token() -> str:
+    if TOKEN not in st.session_state:
+        st.session_state[TOKEN] = uuid.uuid4().hex
+    return st.session_state[TOKEN]
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def _time_left(snapshots) -> float:
+    """Seconds until every run is done: the runs share one thread, so their times add up."""
+    left = 0.0
+    for s in snapshots:
+        if s.status in ("pending", "running"):
+            if s.steps_per_second <= 0:
+                return math.inf
+            left += (s.steps - s.step) / s.steps_per_second
+    return left
+
+
+def describe(saved) -> str:
+    meta = saved.meta
+    task = meta.get("task")
+    title = TASKS[task].title if task in TASKS else (task or "an unnamed task")
+    options = ", ".join(f"{k} {v}" for k, v in (meta.get("task_options") or {}).items())
+    training = meta.get("training") or {}
+    loss = training.get("val_loss")
+    base = training.get("baseline_loss")
+    score = f"; validation loss {loss:.3g} (baseline {base:.3g})" if loss is not None and base else ""
+    return (
+        f"{ARCH_NAMES.get(saved.arch, saved.arch)}, hidden size {saved.rnn.hidden_size}, "
+        f"trained on {title}{f' ({options})' if options else ''}{score}"
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# predictions of finished or loaded models
+
+
+def _outputs(task, saved_models: dict) -> tuple:
+    """Held-out batch and each model's outputs (T, B, O), from the NumPy reference the other pages use."""
+    size = 64 if task.name == "text" else PREDICT_SIZE
+    batch = task.validation(size, seed=0)
+    outputs = {label: (saved.arch, saved.predict(batch.x)[0]) for label, saved in saved_models.items()}
+    return batch, outputs
+
+
+def _samples(task, batch, outputs: dict, n: int = 3) -> dict:
+    """A few held-out examples as text: the symbols shown and recalled (copy), the next characters (text)."""
+    out = {}
+    for label, (_, y_hat) in outputs.items():
+        pred = np.asarray(y_hat).argmax(-1)  # (T, B)
+        lines = []
+        if task.name == "copy":
+            S = task.seq_len
+            for b in range(min(n, batch.x.shape[1])):
+                shown = " ".join(str(s) for s in batch.y[-S:, b])
+                recalled = " ".join(str(s) for s in pred[-S:, b])
+                lines.append(f"shown {shown}   recalled {recalled}")
+        elif task.name == "text":
+            vocab = task.vocab
+            true = "".join(vocab[i] for i in batch.y[:, 0])
+            guess = "".join(vocab[i] for i in pred[:, 0])
+            lines = [f"text:      {true!r}", f"predicted: {guess!r}"]
+        out[label] = lines
+    return out
+
+
+def _loaded(source: str, saved) -> Loaded:
+    try:
+        task = saved.task()
+    except (ValueError, OSError) as error:  # unknown task, bad options, missing asset
+        return Loaded(
+            source, saved, None, f"No predictions: the file's task cannot be rebuilt here ({error})."
+        )
+    if task is None:
+        return Loaded(
+            source, saved, None, "No predictions: the file does not say which task it was trained on."
+        )
+    if task.input_size != saved.rnn.input_size:
+        return Loaded(
+            source,
+            saved,
+            None,
+            f"No predictions: the model reads {saved.rnn.input_size} inputs but "
+            f"task {task.name!r} gives {task.input_size}.",
+        )
+    batch, outputs = _outputs(task, {source: saved})
+    return Loaded(source, saved, predictions(task, batch, outputs), "")
+
+
+def handle_upload(name: str, data: bytes) -> str | None:
+    """Load an uploaded model file and make it the session's model; the error message, or None if it worked.
+
+    The file goes through ``modelfile.load`` (no pickle, every array checked); on any failure the session
+    keeps what it had.
+    """
+    try:
+        saved = modelfile.load(data)
+        loaded = _loaded(f"uploaded {name}", saved)
+    except modelfile.ModelFileError as error:
+        return f"{name}: {error}"
+    except Exception as error:  # an untrusted file must never crash the page; say what happened instead
+        return f"{name}: could not load this file ({type(error).__name__}: {error})"
+    st.session_state[LOADED] = loaded
+    set_current_model(saved)
+    return None
+
+
+@st.cache_resource(max_entries=8)
+def load_shipped(path: str, mtime: float) -> modelfile.SavedModel:
+    """A shipped model, read once per process (mtime in the key so a new file is read again); read-only."""
+    return modelfile.load(path)
+
+
+# ------------------------------------------------------------------------------------------------
+# starting and finishing a job
+
+
+def check_settings(values: dict) -> list[str]:
+    """One message per setting outside LIMITS (the widgets already clamp; this catches the rest)."""
+    errors = []
+    for name, (low, high) in LIMITS.items():
+        value = values[name]
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+            errors.append(f"{name.replace('_', ' ')} must be between {low:g} and {high:g}, got {value!r}")
+    if not values["archs"]:
+        errors.append("pick at least one architecture to train")
+    return errors
+
+
+def start(task, options: dict, archs: list[str], values: dict) -> str | None:
+    """Start training ``archs`` on ``task``; None on success, else the message to show."""
+    steps = int(values["steps"])
+    common = dict(
+        task=task.name,
+        task_options=dict(options),
+        hidden_size=int(values["hidden_size"]),
+        batch_size=int(values["batch_size"]),
+        lr=float(values["lr"]),
+        steps=steps,
+        clip=float(values["clip"]) or None,
+        seed=int(values["seed"]),
+        eval_every=max(1, min(DEFAULTS.eval_every, steps // 30)),  # at least ~30 points on the curve
+        max_seconds=RUN_SECONDS,
+    )
+    configs = [TrainConfig(arch=arch, **common) for arch in archs]
+    try:
+        for config in configs:
+            config.check()
+    except ValueError as error:
+        return str(error)
+    worker = TrainingWorker(configs, labels=[ARCH_NAMES[a].split(" ")[0] for a in archs])
+    title = f"{', '.join(a.upper() for a in archs)} on {task.title}, {steps} steps"
+    ctx = get_script_run_ctx()
+    holder = Holder(_token(), ctx.session_id if ctx else "", worker, title)
+    refused = run_slots().claim(holder)
+    if refused:
+        return refused
+    worker.start()
+    st.session_state[JOB] = Job(worker, task, steps, time.monotonic())
+    st.session_state.pop(RUNS, None)
+    return None
+
+
+def finish(job: Job) -> None:
+    """Finished job -> Runs with model files; the best model goes to the other pages; the slot is freed."""
+    runs, saved_models = [], {}
+    for snap, result in zip(job.worker.snapshot(), job.worker.results):
+        saved = data = None
+        if result is not None and result.history:
+            buffer = io.BytesIO()
+            result.save(buffer)  # the model file, exactly what Download gives and Upload reads
+            data = buffer.getvalue()
+            saved = modelfile.load(data)
+            saved_models[snap.label] = saved
+        runs.append(Run(snap.label, snap.config.arch, snap.status, snap.message, snap.history, saved, data))
+    figure, samples = None, {}
+    if saved_models:
+        batch, outputs = _outputs(job.task, saved_models)
+        figure = predictions(job.task, batch, outputs)
+        samples = _samples(job.task, batch, outputs)
+        best = min((r for r in runs if r.saved is not None), key=lambda r: r.history[-1][2])
+        set_current_model(best.saved)
+        st.session_state["lv_train_pick"] = best.label
+    st.session_state[RUNS] = Finished(job.task, job.steps, runs, figure, samples)
+    del st.session_state[JOB]
+    run_slots().release(_token())
+
+
+# ------------------------------------------------------------------------------------------------
+# the page
+
+st.set_page_config(page_title="Train · lstm_vault", layout="wide")
+st.title("Train an LSTM, and see why it beats a plain RNN")
+st.markdown(
+    "Pick a task, pick up to three architectures, press **Train**: they learn side by side on the same "
+    "batches, and their loss curves grow on one plot next to the loss of a trivial predictor. The best "
+    "model becomes the one you open in **Step through** and **Vanishing gradients**."
+)
+
+current_line = st.empty()  # filled at the end, after this run's training result, pick or upload
+
+job = st.session_state.get(JOB)
+if job is not None and job.worker.done:
+    finish(job)
+    job = None
+running = job is not None
+
+# ---- 1. task ---------------------------------------------------------------------------------------
+
+st.header("1. Task")
+left, right = st.columns([1, 2], gap="large")
+with left:
+    name = st.selectbox(
+        "Task", task_names(), format_func=lambda n: TASKS[n].title, key="lv_train_task", disabled=running
+    )
+    options = {}
+    for f in fields(TASKS[name]):
+        key = f"lv_train_opt_{name}_{f.name}"
+        label = f.name.replace("_", " ")
+        if f.name == "source":
+            options[f.name] = st.selectbox(
+                label,
+                list(TEXTS),
+                index=list(TEXTS).index(f.default),
+                format_func=lambda s: TEXTS[s].title,
+                key=key,
+                disabled=running,
+            )
+        elif isinstance(f.default, int):
+            high = MAX_LENGTH if f.name == "length" else 10_000
+            options[f.name] = st.number_input(
+                label,
+                min_value=1,
+                max_value=max(high, f.default),
+                value=f.default,
+                step=1,
+                key=key,
+                disabled=running,
+            )
+        elif isinstance(f.default, float):
+            options[f.name] = st.number_input(
+                label, min_value=0.0, value=f.default, step=0.05, format="%.3f", key=key, disabled=running
+            )
+try:
+    task = job.task if running else get_task(name, **options)
+    task_error = None
+except ValueError as error:
+    task, task_error = None, str(error)
+with right:
+    if task_error:
+        st.error(task_error)
+    else:
+        st.markdown(task.description())
+        st.caption(
+            f"Baseline: {task.baseline_description}, loss **{task.baseline_loss():.4g}** "
+            f"({'cross-entropy' if task.loss == 'ce' else 'mean squared error'}). A model that does not "
+            "beat this line has learned nothing useful."
+        )
+
+# ---- 2. settings -------------------------------------------------------------------------------------
+
+st.header("2. Models and settings")
+with st.form("lv_train_form", border=True):
+    archs = st.multiselect(
+        "Architectures to compare",
+        list(ARCH_NAMES),
+        default=["lstm", "rnn"],
+        format_func=ARCH_NAMES.get,
+        max_selections=3,
+        key="lv_train_archs",
+    )
+    cols = st.columns(6)
+    inputs = (  # (setting, label, step, format, help)
+        ("hidden_size", "hidden size H", 1, None, "units in the recurrent layer"),
+        ("steps", "steps", 100, None, "Adam steps per model"),
+        ("batch_size", "batch size", 1, None, "sequences per step"),
+        ("lr", "learning rate", 1e-3, "%.4g", "Adam's step size; too large and the loss diverges"),
+        ("clip", "gradient clip", 0.5, "%.2f", "largest gradient norm per step; 0 = no clipping"),
+        ("seed", "seed", 1, None, "same seed, same weights and batches: runs are reproducible"),
+    )
+    values = {}
+    for col, (setting, label, step, fmt, hint) in zip(st.columns(len(inputs)), inputs):
+        low, high = LIMITS[setting]
+        default = getattr(DEFAULTS, setting)
+        values[setting] = col.number_input(
+            label, low, high, default, step=step, format=fmt, key=f"lv_train_{setting}", help=hint
+        )
+    submitted = st.form_submit_button(
+        "Train", type="primary", disabled=running or task is None, key="lv_train_submit"
+    )
+    st.caption(
+        f"Each model stops after {_duration(RUN_SECONDS)} of compute at most. Training runs in the "
+        "background: you can visit other pages and come back."
+    )
+
+if submitted and not running and task is not None:
+    values["archs"] = archs
+    errors = check_settings(values)
+    if errors:
+        for message in errors:
+            st.error(message)
+    else:
+        if values["lr"] > 0.1:
+            st.warning(f"A learning rate of {values['lr']:g} is large: expect the loss to jump or diverge.")
+        refused = start(task, options, archs, values)
+        if refused:
+            st.warning(refused)
+        else:
+            running = True
+
+# ---- 3. training -------------------------------------------------------------------------------------
+
+st.header("3. Training")
+
+
+def baseline_label(task) -> str:
+    return f"baseline: {task.baseline_description} ({task.baseline_loss():.3g})"
+
+
+def live_view() -> None:
+    job = st.session_state.get(JOB)
+    if job is None:
+        return
+    if job.worker.done:  # a fragment rerun: one full rerun turns the job into results and stops the polling
+        st.rerun()
+    if st.button("Stop", key="lv_train_stop", icon=":material/stop:"):
+        job.worker.stop(timeout=0)
+        job.stopping = True
+    snaps = job.worker.snapshot()
+    done, total = sum(s.step for s in snaps), sum(s.steps for s in snaps)
+    elapsed = time.monotonic() - job.started
+    left = _time_left(snaps)
+    rate = f"{done / elapsed:.0f} steps/s" if elapsed > 0 and done else "starting"
+    eta = f"about {_duration(left)} left" if math.isfinite(left) else "estimating the time left"
+    st.progress(done / total if total else 0.0, text=f"{done:,} of {total:,} steps · {rate} · {eta}")
+    st.caption(" · ".join(
+        f"**{s.label}** step {s.step:,}/{s.steps:,}"
+        + (f", validation loss {s.history[-1][2]:.4g}" if s.history else "")
+        + ("" if s.status in ("pending", "running") else f" ({s.status})")
+        for s in snaps
+    ))  # fmt: skip
+    if job.stopping:
+        st.caption("Stopping: each model finishes its step, checks its loss once more and keeps its weights.")
+    fig = loss_curves(
+        [(s.label, s.config.arch, s.history) for s in snaps],
+        job.task.baseline_loss(),
+        baseline_label(job.task),
+        steps=job.steps,
+        loss_name=f"{job.task.loss} loss",
+    )
+    st.plotly_chart(fig, width="stretch", key="lv_train_live_chart")
+
+
+finished: Finished | None = st.session_state.get(RUNS)
+if running:
+    st.fragment(live_view, run_every=POLL_SECONDS)()
+elif finished is not None:
+    for run in finished.runs:
+        text = f"**{run.label}**: {run.message}"
+        if run.status == "diverged":
+            st.warning(f"{text}. Its loss curve ends at the last finite check.")
+        elif run.status == "error":
+            st.error(text)
+        elif run.status in ("stopped", "time-limit"):
+            st.info(text)
+    fig = loss_curves(
+        [(r.label, r.arch, r.history) for r in finished.runs],
+        finished.task.baseline_loss(),
+        baseline_label(finished.task),
+        steps=finished.steps,
+        loss_name=f"{finished.task.loss} loss",
+    )
+    st.plotly_chart(fig, width="stretch", key="lv_train_final_chart")
+else:
+    st.info(
+        "Press **Train** to start. The loss curves appear here, one colour per architecture, validation "
+        "solid and training dotted, with the baseline dashed."
+    )
+
+# ---- 4. results --------------------------------------------------------------------------------------
+
+trained = [r for r in finished.runs if r.saved is not None] if finished is not None and not running else []
+if trained:
+    st.header("4. What the models predict")
+    st.caption(
+        f"On {PREDICT_SIZE if finished.task.name != 'text' else 64} held-out examples the models never "
+        "trained on, computed by the NumPy reference model that the other pages use."
+    )
+    if finished.figure is not None:
+        st.plotly_chart(finished.figure, width="stretch", key="lv_train_predictions")
+    for label, lines in finished.samples.items():
+        if lines:
+            st.markdown(f"**{label}**")
+            st.code("\n".join(lines), language=None)
+
+    labels = [r.label for r in trained]
+    by_label = {r.label: r for r in trained}
+
+    def use_picked() -> None:
+        set_current_model(by_label[st.session_state["lv_train_pick"]].saved)
+
+    if st.session_state.get("lv_train_pick") not in labels:
+        st.session_state["lv_train_pick"] = labels[0]
+    st.radio(
+        "Model for the Step through and Vanishing gradients pages",
+        labels,
+        horizontal=True,
+        key="lv_train_pick",
+        on_change=use_picked,
+        format_func=lambda lbl: f"{lbl} (validation loss {by_label[lbl].history[-1][2]:.3g})",
+    )
+    cols = st.columns(max(3, len(trained)))
+    for col, run in zip(cols, trained):
+        H = run.saved.rnn.hidden_size
+        col.download_button(
+            f"Download {run.label} model (.npz)",
+            run.data,
+            key=f"lv_train_download_{run.label}",
+            file_name=f"{finished.task.name}_{run.arch}_h{H}.npz",
+            mime="application/octet-stream",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+# ---- load a model ------------------------------------------------------------------------------------
+
+st.header("Load a saved model")
+shipped = sorted(MODELS_DIR.glob("*.npz"))
+left, right = st.columns(2, gap="large")
+with left:
+    if shipped:
+        path = st.selectbox(
+            "Shipped pre-trained model", shipped, format_func=lambda p: p.name, key="lv_train_ship"
+        )
+        if st.button("Use this model", key="lv_train_use_shipped"):
+            try:
+                saved = load_shipped(str(path), path.stat().st_mtime)
+                st.session_state[LOADED] = _loaded(f"shipped {path.name}", saved)
+                set_current_model(saved)
+            except (modelfile.ModelFileError, OSError) as error:
+                st.error(f"{path.name}: {error}")
+    else:
+        st.caption("No shipped models in assets/models/.")
+with right:
+    upload = st.file_uploader(
+        "Upload a model file (.npz) saved by this app or the CLI", type=["npz"], key=UPLOAD
+    )
+    if upload is not None:
+        seen = st.session_state.get(UPLOAD_SEEN)
+        if seen is None or seen[0] != upload.file_id:  # read each file once, not on every rerun
+            st.session_state[UPLOAD_SEEN] = (upload.file_id, handle_upload(upload.name, upload.getvalue()))
+        error = st.session_state[UPLOAD_SEEN][1]
+        if error:
+            st.error(error)
+
+loaded: Loaded | None = st.session_state.get(LOADED)
+if loaded is not None:
+    now = " (the model of the other pages now)" if current_model() is loaded.saved else ""
+    st.success(f"Loaded {loaded.source}: {describe(loaded.saved)}{now}.")
+    if loaded.figure is not None:
+        st.plotly_chart(loaded.figure, width="stretch", key="lv_train_loaded_predictions")
+    elif loaded.note:
+        st.info(loaded.note)
+
+model = current_model()
+if model is not None:
+    current_line.caption(f"Model of the Step through and Vanishing gradients pages: {describe(model)}.")
+else:
+    current_line.caption(
+        "No model yet for the Step through and Vanishing gradients pages: train one or load one."
+    )
