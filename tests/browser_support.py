@@ -237,6 +237,7 @@ class BrowserErrors:
     @classmethod
     def attach(cls, page) -> BrowserErrors:
         errors = cls()
+
         def on_console(message) -> None:
             where = message.location.get("url") or "?"
             if message.type == "error" and not BENIGN_CONSOLE_URL.search(where):
@@ -251,8 +252,11 @@ def runs_finished(page) -> int:
     return page.evaluate("() => window.__lstmVault ? window.__lstmVault.finished : 0")
 
 
-def wait_for_run(page, after: int = 0, timeout_ms: float = 30_000) -> None:
-    """Wait until a script run numbered above ``after`` has finished and been painted (see the top)."""
+def wait_for_run(page, after: int = 0, timeout_ms: float = 30_000, settle: bool = True) -> None:
+    """Wait until a script run numbered above ``after`` has finished (see the top).
+
+    With ``settle``, also wait two animation frames so the result is painted; benchmarks time without it.
+    """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
@@ -262,7 +266,8 @@ def wait_for_run(page, after: int = 0, timeout_ms: float = 30_000) -> None:
             f"no finished Streamlit run after #{after} within {timeout_ms / 1000:.0f} s on {page.url}; "
             f"state: {page.evaluate(_RUN_STATE_JS)}"
         ) from None
-    page.evaluate(_TWO_FRAMES_JS)
+    if settle:
+        page.evaluate(_TWO_FRAMES_JS)
 
 
 def open_app_page(page, base_url: str, path: str = "", timeout_ms: float = 60_000) -> None:

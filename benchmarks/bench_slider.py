@@ -1,0 +1,222 @@
+"""How fast one keyboard step of the timestep slider is in real Chromium, against a page with only a slider.
+
+One step = ArrowRight (ArrowLeft at the top of the range) on the focused slider, until the rerun it triggers
+has finished (the server's script_finished message has arrived, the app's data-test-script-state is back to
+notRunning, no element is still a loading skeleton) and the slider holds its new value. Measured from Python
+around the key press, so it includes the browser round trip: an upper bound on what a person waits for.
+
+The same is measured on benchmarks/minimal_slider_app.py (one st.slider and one st.write), served by its own
+Streamlit server on the same machine in the same run, and the ratio of the medians is printed. "Home ready" is
+the time from the server's health check saying ok to the home page's first script run having finished and
+painted, with Chromium already open: a cold start, imports included.
+
+Targets: step median <= 150 ms and <= 2x the minimal page's median, p95 <= 400 ms; home ready <= 3 s.
+
+    python benchmarks/bench_slider.py                       # the first pages/*Step* page
+    python benchmarks/bench_slider.py --page Step_through --query "T=200&H=32" --steps 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from browser_support import (  # shared with the browser tests, which live in tests/
+    REPO_ROOT,
+    BrowserErrors,
+    StreamlitServer,
+    chromium_problem,
+    discover_pages,
+    exception_texts,
+    launch_chromium,
+    new_page,
+    open_app_page,
+    page_url_path,
+    runs_finished,
+    slider_limits,
+    slider_value,
+    sliders,
+    wait_for_run,
+)
+
+MINIMAL_APP = Path(__file__).resolve().parent / "minimal_slider_app.py"
+TARGETS = {"median_ms": 150.0, "ratio": 2.0, "p95_ms": 400.0, "home_ready_ms": 3000.0}
+
+
+def default_page() -> str | None:
+    """URL path of the step-through page: the first pages/*Step* file, if there is one yet."""
+    steps = [p for p in discover_pages() if "step" in p.stem.lower()]
+    return page_url_path(steps[0]) if steps else None
+
+
+def pick_slider(page, label: str):
+    """The first visible slider whose label contains ``label`` (case-insensitive), else the first one."""
+    thumbs = sliders(page)
+    if thumbs.count() == 0:
+        raise SystemExit(f"no slider on {page.url}")
+    for i in range(thumbs.count()):
+        thumb = thumbs.nth(i)
+        if label.lower() in (thumb.get_attribute("aria-label") or "").lower():
+            return thumb
+    return thumbs.first
+
+
+def step_latencies(page, thumb, steps: int, warmup: int) -> list[float]:
+    """Milliseconds per keyboard step, walking right and bouncing back at the ends of the range."""
+    lo, hi = slider_limits(thumb)
+    if hi <= lo:
+        raise SystemExit(f"slider {thumb.get_attribute('aria-label')!r} cannot move: range {lo}..{hi}")
+    key = "ArrowRight"
+    thumb.focus()
+    times = []
+    for i in range(warmup + steps):
+        value = float(slider_value(thumb))
+        if value >= hi:
+            key = "ArrowLeft"
+        elif value <= lo:
+            key = "ArrowRight"
+        before, n = str(slider_value(thumb)), runs_finished(page)
+        t0 = time.perf_counter()
+        page.keyboard.press(key)
+        wait_for_run(page, n, settle=False)
+        page.wait_for_function(
+            "([el, before]) => (el.getAttribute('aria-valuenow') ?? el.value) !== before",
+            arg=[thumb.element_handle(), before],
+            polling="raf",
+        )
+        elapsed = (time.perf_counter() - t0) * 1000
+        wait_for_run(page, n)  # let the frame paint before the next step, outside the timing
+        if i >= warmup:
+            times.append(elapsed)
+    return times
+
+
+def summary(times: list[float]) -> dict:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "n": len(times),
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(p95, 1),
+        "min_ms": round(ordered[0], 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+def measure_page(browser, server, path: str, label: str, steps: int, warmup: int) -> dict:
+    page = new_page(browser)
+    errors = BrowserErrors.attach(page)
+    open_app_page(page, server.url, path)
+    thumb = pick_slider(page, label)
+    result = summary(step_latencies(page, thumb, steps, warmup))
+    result["slider"] = thumb.get_attribute("aria-label")
+    problems = exception_texts(page) + errors.messages
+    if problems:
+        raise SystemExit(f"{page.url} showed errors while stepping:\n" + "\n".join(problems))
+    page.context.close()
+    return result
+
+
+def home_ready(browser, script: Path) -> tuple[float, StreamlitServer]:
+    """Milliseconds from health ok to the home page's first finished run; returns the running server too."""
+    page = new_page(browser)
+    page.goto("about:blank")
+    server = StreamlitServer(script).start()
+    page.goto(server.url, wait_until="commit")
+    wait_for_run(page, 0, timeout_ms=60_000)
+    ready_ms = (time.perf_counter() - server.ready_at) * 1000
+    page.context.close()
+    return ready_ms, server
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--page", help="URL path of the page to step (default: the first pages/*Step* page)")
+    parser.add_argument("--query", default="", help='query string for that page, e.g. "T=200&H=32"')
+    parser.add_argument("--slider", default="timestep", help="label (substring) of the slider to step")
+    parser.add_argument("--steps", type=int, default=40, help="timed steps per page (default 40)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args()
+
+    problem = chromium_problem()
+    if problem:
+        raise SystemExit(f"cannot benchmark: {problem}")
+    path = args.page if args.page is not None else default_page()
+    target = None if path is None else path.strip("/") + (f"?{args.query.lstrip('?')}" if args.query else "")
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        ready_ms, server = home_ready(browser, REPO_ROOT / "app.py")
+        try:
+            page = (
+                None
+                if target is None
+                else measure_page(browser, server, target, args.slider, args.steps, args.warmup)
+            )
+        finally:
+            server.stop()
+        with StreamlitServer(MINIMAL_APP) as minimal_server:
+            minimal = measure_page(browser, minimal_server, "", args.slider, args.steps, args.warmup)
+        browser.close()
+
+    ratio = None if page is None else round(page["median_ms"] / minimal["median_ms"], 2)
+    checks = {"home_ready_ms": ready_ms <= TARGETS["home_ready_ms"]}
+    if page is not None:
+        checks |= {
+            "median_ms": page["median_ms"] <= TARGETS["median_ms"],
+            "ratio": ratio <= TARGETS["ratio"],
+            "p95_ms": page["p95_ms"] <= TARGETS["p95_ms"],
+        }
+
+    print(f"slider step latency, {args.steps} steps after {args.warmup} warm-up, ms")
+    print(f"{'page':40} {'median':>8} {'p95':>8} {'min':>8} {'max':>8}  slider")
+    rows = [(f"/{target}", page)] if page else [("(no pages/*Step* page yet; pass --page)", None)]
+    for name, r in [*rows, ("minimal_slider_app.py", minimal)]:
+        if r is None:
+            print(name)
+            continue
+        print(
+            f"{name[:40]:40} {r['median_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['min_ms']:>8.1f}"
+            f" {r['max_ms']:>8.1f}  {r['slider']}"
+        )
+    if ratio is not None:
+        print(f"{'ratio of medians (page / minimal)':40} {ratio:>8.2f}")
+    print(f"{'home ready after health ok':40} {ready_ms:>8.0f}")
+    verdicts = {
+        "median_ms": f"median <= {TARGETS['median_ms']:g} ms",
+        "ratio": f"median <= {TARGETS['ratio']:g}x minimal",
+        "p95_ms": f"p95 <= {TARGETS['p95_ms']:g} ms",
+        "home_ready_ms": f"home ready <= {TARGETS['home_ready_ms'] / 1000:g} s",
+    }
+    print("targets: " + ", ".join(f"{verdicts[k]} {'PASS' if ok else 'FAIL'}" for k, ok in checks.items()))
+    print(
+        json.dumps(
+            {
+                "benchmark": "slider_step",
+                "page": target,
+                "steps": args.steps,
+                "page_ms": page,
+                "minimal_ms": minimal,
+                "ratio": ratio,
+                "home_ready_ms": round(ready_ms),
+                "targets": TARGETS,
+                "pass": checks,
+            }
+        )
+    )
+    return 1 if args.check and not all(checks.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
