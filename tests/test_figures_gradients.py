@@ -1,0 +1,71 @@
+"""The gradient figures carry the computed norms in their JSON, on log axes, clipped honestly, no WebGL."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lstm_vault.figures import gradients as G
+from lstm_vault.vanishing import compare_gradients
+
+
+@pytest.fixture(scope="module")
+def result():
+    return compare_gradients(np.sin(np.arange(80) / 4), hidden_size=8, seed=1, forget_bias=2.0)
+
+
+def traces(fig) -> dict:
+    """name -> trace dict, read back from the JSON a page would send."""
+    spec = json.loads(fig.to_json())
+    out = {}
+    for tr in spec["data"]:
+        out.setdefault(tr.get("name"), tr)
+    return out, spec
+
+
+def test_norm_figure_holds_the_computed_norms(result):
+    by_name, spec = traces(G.gradient_norms(result))
+    np.testing.assert_allclose(by_name[G.RNN_DH]["y"], 10**result.rnn.log10_dh, rtol=1e-12)
+    np.testing.assert_allclose(by_name[G.LSTM_DH]["y"], 10**result.lstm.log10_dh, rtol=1e-12)
+    np.testing.assert_allclose(by_name[G.LSTM_DC]["y"], 10**result.lstm.log10_dc, rtol=1e-12)
+    np.testing.assert_allclose(by_name[G.PREDICTED]["y"], 10**result.log10_predicted, rtol=1e-12)
+    assert by_name[G.RNN_DH]["x"] == list(range(result.T))
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    assert "time step" in spec["layout"]["xaxis"]["title"]["text"]
+
+
+def test_forget_product_figure(result):
+    by_name, spec = traces(G.forget_product(result))
+    np.testing.assert_allclose(by_name[G.F_MEAN]["y"], 10**result.log10_forget_product_mean, rtol=1e-12)
+    np.testing.assert_allclose(by_name[G.F_UNIT]["y"], 10 ** result.log10_forget_product[:, 0], rtol=1e-12)
+    assert by_name[G.F_MEAN]["y"][-1] == 1.0  # the empty product at t = T-1
+    assert spec["layout"]["yaxis"]["type"] == "log"
+
+
+def test_input_gradient_heatmaps(result):
+    spec = json.loads(G.input_gradients(result).to_json())
+    rnn, lstm = spec["data"]
+    assert rnn["type"] == lstm["type"] == "heatmap"
+    np.testing.assert_allclose(np.array(rnn["z"], dtype=float), result.rnn.log10_dx.T, rtol=1e-12)
+    np.testing.assert_allclose(np.array(lstm["z"], dtype=float), result.lstm.log10_dx.T, rtol=1e-12)
+    assert rnn["coloraxis"] == lstm["coloraxis"]  # one shared scale, so the two rows compare
+
+
+def test_no_webgl_anywhere(result):
+    for build in (G.gradient_norms, G.input_gradients, G.forget_product):
+        types = {tr["type"] for tr in json.loads(build(result).to_json())["data"]}
+        assert types <= {"scatter", "heatmap"}, types
+
+
+def test_values_beyond_float_are_clipped_and_noted():
+    r = compare_gradients(np.zeros(400), hidden_size=8, spectral_radius_target=0.1)
+    by_name, _ = traces(G.gradient_norms(r))
+    y = np.array(by_name[G.RNN_DH]["y"])
+    assert np.all(np.isfinite(y)) and y.min() == 1e-300
+    exponent = int(np.floor(r.rnn.log10_dh[0]))
+    assert by_name[G.RNN_DH]["customdata"][0].endswith(f"e{exponent}")  # hover gives the true value
+    notes = G.clip_notes(r)
+    assert any("the RNN's" in n and "below 1e-300" in n for n in notes)
+    assert G.clip_notes(compare_gradients(np.zeros(50), hidden_size=8)) == []
