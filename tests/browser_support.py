@@ -282,8 +282,13 @@ def exception_texts(page) -> list[str]:
 
 
 def sliders(page):
-    """Visible slider thumbs, in page order (the keyboard target of ``st.slider``)."""
-    return page.locator('[data-testid="stSlider"]:visible').locator(SLIDER_THUMB)
+    """Visible slider thumbs outside forms, in page order (the keyboard target of ``st.slider``).
+
+    A slider in an ``st.form`` triggers no rerun until the form is submitted, so it is left out.
+    """
+    return page.locator(
+        '[data-testid="stSlider"]:visible:not([data-testid="stForm"] [data-testid="stSlider"])'
+    ).locator(SLIDER_THUMB)
 
 
 def slider_value(thumb) -> str:
