@@ -1,0 +1,168 @@
+"""Train page (AppTest): renders; a tiny background run becomes the session model; bad uploads are refused.
+
+Also: a second session is refused while the CPU is taken, Stop stops, and a bad upload shows the library's
+message and keeps the session's state.
+"""
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "pages/3_Train.py"
+SHIPPED = ROOT / "assets" / "models" / "adding_lstm.npz"
+WAIT_S = 90  # upper bound on waiting for a run; a tiny run takes a second or two
+
+
+def new_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def set_tiny_run(at: AppTest, archs=("lstm",), steps=20) -> None:
+    at.number_input(key="lv_train_opt_adding_length").set_value(8)
+    at.number_input(key="lv_train_hidden_size").set_value(4)
+    at.number_input(key="lv_train_steps").set_value(steps)
+    at.number_input(key="lv_train_batch_size").set_value(8)
+    at.multiselect(key="lv_train_archs").set_value(list(archs))
+
+
+def wait_finished(at: AppTest) -> None:
+    """Rerun the page (as the polling fragment would) until the run's results are in, bounded in time."""
+    deadline = time.monotonic() + WAIT_S
+    while "lv_train_runs" not in at.session_state:
+        assert time.monotonic() < deadline, f"training did not finish within {WAIT_S} s"
+        time.sleep(0.25)
+        at.run()
+        assert not at.exception, at.exception
+
+
+def stop_job(at: AppTest) -> None:
+    """Stop and wait for any worker this session still runs, so no test leaves a thread or a slot behind."""
+    if "lv_train_job" in at.session_state:
+        worker = at.session_state["lv_train_job"].worker
+        worker.stop(timeout=WAIT_S)
+        at.run()
+
+
+@pytest.fixture
+def page():
+    at = new_page()
+    yield at
+    stop_job(at)
+
+
+def test_page_renders_task_form_and_shipped_models(page):
+    assert page.title[0].value.startswith("Train")
+    assert page.selectbox(key="lv_train_task").value == "adding"
+    assert any("sum of the two marked numbers" in m.value for m in page.markdown)
+    assert page.multiselect(key="lv_train_archs").value == ["lstm", "rnn"]
+    assert page.number_input(key="lv_train_steps").value == 3000  # the training module's default
+    assert page.number_input(key="lv_train_lr").value == pytest.approx(0.01)
+    assert {"adding_lstm.npz", "copy_lstm.npz"} <= set(page.selectbox(key="lv_train_ship").options)
+    assert not page.error
+
+
+def test_tiny_run_trains_finishes_and_becomes_the_session_model(page):
+    set_tiny_run(page, archs=("lstm", "gru"))
+    page.button(key="lv_train_submit").click().run()
+    assert not page.exception and not page.error and not page.warning
+    assert "lv_train_job" in page.session_state  # started in the background, not inside the script run
+    wait_finished(page)
+
+    finished = page.session_state["lv_train_runs"]
+    assert [(r.label, r.status) for r in finished.runs] == [("LSTM", "done"), ("GRU", "done")]
+    assert all(r.history[-1][0] == 20 for r in finished.runs)
+    model = page.session_state["lv_current_model"]
+    assert model.rnn.hidden_size == 4 and model.meta["task"] == "adding"
+    assert model.meta["task_options"] == {"length": 8}
+    assert model is next(r.saved for r in finished.runs if r.label == page.session_state["lv_train_pick"])
+    assert "lv_train_job" not in page.session_state
+    assert len(page.get("download_button")) == 2
+
+    page.radio(key="lv_train_pick").set_value("GRU").run()
+    assert page.session_state["lv_current_model"].arch == "gru"
+    assert "GRU" in page.caption[0].value
+
+
+def test_no_architecture_is_a_clear_error(page):
+    page.multiselect(key="lv_train_archs").set_value([])
+    page.button(key="lv_train_submit").click().run()
+    assert [e.value for e in page.error] == ["pick at least one architecture to train"]
+    assert "lv_train_job" not in page.session_state
+
+
+def test_impossible_task_options_show_the_task_message_and_disable_train(page):
+    page.selectbox(key="lv_train_task").set_value("copy").run()
+    page.number_input(key="lv_train_opt_copy_seq_len").set_value(15).run()  # needs length >= 31; length is 20
+    assert any("option 'length' must be an integer in [31" in e.value for e in page.error)
+    assert page.button(key="lv_train_submit").disabled
+
+
+def test_second_session_is_refused_while_the_first_trains_and_stop_stops(page):
+    set_tiny_run(page, steps=20_000)
+    page.button(key="lv_train_submit").click().run()
+    assert "lv_train_job" in page.session_state
+    other = new_page()
+    try:
+        set_tiny_run(other)
+        other.button(key="lv_train_submit").click().run()
+        assert any("Another browser tab or user is training" in w.value for w in other.warning)
+        assert "lv_train_job" not in other.session_state
+    finally:
+        stop_job(other)
+
+    page.button(key="lv_train_stop").click().run()
+    wait_finished(page)
+    (run,) = page.session_state["lv_train_runs"].runs
+    assert run.status == "stopped" and "stopped by request" in run.message
+    assert any("stopped by request" in i.value for i in page.info)
+
+    other.button(key="lv_train_submit").click().run()  # the slot is free again
+    assert not other.warning
+    wait_finished(other)
+
+
+def pickled_npz() -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, meta=np.array([{"format_version": 1}], dtype=object))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("garbage.npz", b"this is not a model", "not a model file"),
+        ("truncated.npz", SHIPPED.read_bytes()[:2000], "corrupt or truncated"),
+        ("pickle.npz", pickled_npz(), "pickled Python objects"),
+    ],
+)
+def test_bad_upload_shows_the_library_message_and_keeps_the_state(page, name, data, message):
+    page.button(key="lv_train_use_shipped").click().run()  # a model to keep
+    before = page.session_state["lv_current_model"]
+    page.session_state["lv_train_marker"] = "kept"
+
+    page.file_uploader(key="lv_train_upload").upload(name, data).run()
+    assert not page.exception
+    errors = [e.value for e in page.error]
+    assert len(errors) == 1 and errors[0].startswith(name) and message in errors[0], errors
+    assert page.session_state["lv_current_model"] is before
+    assert page.session_state["lv_train_marker"] == "kept"
+
+    page.run()  # the message stays while the file is there, and the file is not read again
+    assert [e.value for e in page.error] == errors
+
+
+def test_good_upload_becomes_the_session_model_with_predictions(page):
+    page.file_uploader(key="lv_train_upload").upload("mine.npz", SHIPPED.read_bytes()).run()
+    assert not page.exception and not page.error
+    model = page.session_state["lv_current_model"]
+    assert model.arch == "lstm" and model.rnn.hidden_size == 32
+    assert any(s.value.startswith("Loaded uploaded mine.npz") for s in page.success)
+    assert len(page.get("plotly_chart")) == 1  # its predictions on held-out adding problems
