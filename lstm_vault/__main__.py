@@ -187,16 +187,20 @@ def cmd_train(args) -> int:
             raise KeyboardInterrupt
         stop["asked"] = True
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # main() called from a non-main thread: Ctrl-C keeps its default meaning
+        previous = None
     line = _ProgressLine(f"{args.task} {args.arch}", args.quiet)
     try:
         result = train(config, callback=line, should_stop=lambda: stop["asked"], task=task)
-    except (RuntimeError, MemoryError) as error:
+    except (RuntimeError, ValueError, MemoryError) as error:  # torch errors, CUDA/host out of memory
         line.close()
         print(f"error: training failed: {error}", file=sys.stderr)
         return EXIT_FAILED
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     line.close()
     if result.status != "done" and not args.quiet:
         print(f"{result.status}: {result.message}", file=sys.stderr)

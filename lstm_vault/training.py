@@ -59,6 +59,8 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
                 bad(name, f"must be an integer in [{low}, {high}]")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or not 0 <= self.seed < 2**63:
+            bad("seed", "must be a non-negative integer")
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= 10):
             bad("lr", "must be a number in (0, 10]")
         if self.clip is not None and not (math.isfinite(self.clip) and self.clip > 0):
