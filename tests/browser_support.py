@@ -118,10 +118,18 @@ def page_url_path(script: Path) -> str:
 
 
 def discover_pages(root: Path = REPO_ROOT) -> list[Path]:
-    """The page scripts Streamlit auto-discovers, in its sidebar order."""
-    from streamlit.source_util import page_sort_key
+    """The page scripts Streamlit auto-discovers, in its sidebar order (by leading number, then name)."""
+    try:
+        from streamlit.source_util import page_sort_key
+    except ImportError:  # the private helper moved: order by name, which is what the numbers are for
 
-    pages = [p for p in (root / "pages").glob("*.py") if not p.name.startswith((".", "_"))]
+        def page_sort_key(p: Path) -> str:
+            return p.name
+
+    # The same filter as streamlit's _mpa_v1 (1.67): every *.py but hidden files and __init__.py.
+    pages = [
+        p for p in (root / "pages").glob("*.py") if not p.name.startswith(".") and p.name != "__init__.py"
+    ]
     return sorted(pages, key=page_sort_key)
 
 
