@@ -27,8 +27,25 @@ from lstm_vault import modelfile  # noqa: E402  (numpy only)
 
 
 def run_cli(arch: str, seed: int, args, out: Path) -> dict:
-    cmd = [sys.executable, "-m", "lstm_vault", "train", "--task", "adding", "--length", str(args.length),
-           "--arch", arch, "--seed", str(seed), "--steps", str(args.steps), "--out", str(out), "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lstm_vault",
+        "train",
+        "--task",
+        "adding",
+        "--length",
+        str(args.length),
+        "--arch",
+        arch,
+        "--seed",
+        str(seed),
+        "--steps",
+        str(args.steps),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     if args.threads is not None:
         cmd += ["--threads", str(args.threads)]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -38,9 +55,16 @@ def run_cli(arch: str, seed: int, args, out: Path) -> dict:
     line = json.loads(proc.stdout.strip().splitlines()[-1])
     history = modelfile.load(out).meta["training"]["history"]  # rows: step, train, val, grad norm, seconds
     hit = next((row for row in history if row[2] is not None and row[2] < args.target), None)
-    return {"arch": arch, "seed": seed, "val_loss": line["val_loss"], "hit_step": hit and hit[0],
-            "hit_seconds": hit and hit[4], "seconds": line["seconds"], "threads": line["threads"],
-            "status": line["status"]}
+    return {
+        "arch": arch,
+        "seed": seed,
+        "val_loss": line["val_loss"],
+        "hit_step": hit and hit[0],
+        "hit_seconds": hit and hit[4],
+        "seconds": line["seconds"],
+        "threads": line["threads"],
+        "status": line["status"],
+    }
 
 
 def main() -> int:
@@ -56,19 +80,32 @@ def main() -> int:
 
     runs = [("lstm", s) for s in args.seeds] + [("rnn", s) for s in args.rnn_seeds]
     rows = []
-    print(f"adding, length {args.length}, {args.steps} steps, target val MSE < {args.target}, budget {args.budget:g} s")
-    print(f"{'arch':5} {'seed':>4} {'val MSE':>10} {'step<tgt':>9} {'s<tgt':>7} {'total s':>8} {'threads':>7}")
+    print(
+        f"adding, length {args.length}, {args.steps} steps, "
+        f"target val MSE < {args.target}, budget {args.budget:g} s"
+    )
+    print(
+        f"{'arch':5} {'seed':>4} {'val MSE':>10} {'step<tgt':>9} {'s<tgt':>7} {'total s':>8} {'threads':>7}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for arch, seed in runs:
             r = run_cli(arch, seed, args, Path(tmp) / f"{arch}_{seed}.npz")
             rows.append(r)
             hit_step = "-" if r["hit_step"] is None else str(r["hit_step"])
             hit_s = "-" if r["hit_seconds"] is None else f"{r['hit_seconds']:.1f}"
-            print(f"{arch:5} {seed:>4} {r['val_loss']:>10.5f} {hit_step:>9} {hit_s:>7} {r['seconds']:>8.1f} "
-                  f"{r['threads']:>7}", flush=True)
-    lstm_ok = all(r["hit_step"] is not None and r["hit_seconds"] <= args.budget for r in rows if r["arch"] == "lstm")
+            print(
+                f"{arch:5} {seed:>4} {r['val_loss']:>10.5f} {hit_step:>9} {hit_s:>7} {r['seconds']:>8.1f} "
+                f"{r['threads']:>7}",
+                flush=True,
+            )
+    lstm_ok = all(
+        r["hit_step"] is not None and r["hit_seconds"] <= args.budget for r in rows if r["arch"] == "lstm"
+    )
     rnn_ok = all(r["val_loss"] > 0.1 for r in rows if r["arch"] == "rnn")
-    print(f"lstm reaches < {args.target} within {args.steps} steps and {args.budget:g} s: {'yes' if lstm_ok else 'NO'}")
+    print(
+        f"lstm reaches < {args.target} within {args.steps} steps and {args.budget:g} s: "
+        f"{'yes' if lstm_ok else 'NO'}"
+    )
     if args.rnn_seeds:
         print(f"rnn stays above 0.1: {'yes' if rnn_ok else 'NO'}")
     print("PASS" if lstm_ok and rnn_ok else "FAIL")

@@ -2,10 +2,11 @@
 
 Both loops build the same model (same seed), train it on the same pre-generated batches with the same
 thread count, and validate on the same held-out batch every ``eval_every`` steps; both timings include that
-setup. So the ratio measures only the bookkeeping of ``train``. The two alternate a few times in one process and the fastest of each counts,
-since other processes on the machine make single timings noisy. Target: ratio <= 1.15.
+setup. So the ratio measures only the bookkeeping of ``train``. The two alternate a few times in one
+process and the fastest of each counts, since other processes on the machine make single timings noisy.
+Target: ratio <= 1.15.
 
-    python benchmarks/bench_training.py [--steps 300] [--repeats 3] [--threads 1]
+    python benchmarks/bench_training.py [--steps 300] [--repeats 5] [--threads 1]
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
+import torch
 
-from lstm_vault.tasks import get_task  # noqa: E402
-from lstm_vault.torch_backend import SequenceModel, set_threads, task_loss, to_tensors  # noqa: E402
-from lstm_vault.training import TrainConfig, train  # noqa: E402
+from lstm_vault.tasks import get_task
+from lstm_vault.torch_backend import SequenceModel, set_threads, task_loss, to_tensors
+from lstm_vault.training import TrainConfig, train
 
 
 class Replay:
@@ -42,8 +43,14 @@ class Replay:
 def bare_loop(config: TrainConfig, task, batches) -> float:
     """The same steps as train(), written plainly, setup included (as in train): returns seconds."""
     start = time.perf_counter()
-    model = SequenceModel(config.arch, task.input_size, config.hidden_size, task.output_size,
-                          forget_bias=config.forget_bias, seed=config.seed)
+    model = SequenceModel(
+        config.arch,
+        task.input_size,
+        config.hidden_size,
+        task.output_size,
+        forget_bias=config.forget_bias,
+        seed=config.seed,
+    )
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     val = to_tensors(task.validation(config.val_size, 0))
     for step, batch in enumerate(batches, 1):
@@ -64,8 +71,10 @@ def framework_loop(config: TrainConfig, task, batches) -> float:
     lines, stop = [], threading.Event()
 
     def callback(p):  # what the CLI's progress line does
-        lines.append(f"step {p.step}/{p.steps} train {p.row.train_loss:.4g} val {p.row.val_loss:.4g} "
-                     f"{p.steps_per_second:.1f} steps/s ETA {p.eta_seconds:.0f} s")
+        lines.append(
+            f"step {p.step}/{p.steps} train {p.row.train_loss:.4g} val {p.row.val_loss:.4g} "
+            f"{p.steps_per_second:.1f} steps/s ETA {p.eta_seconds:.0f} s"
+        )
 
     start = time.perf_counter()
     result = train(config, callback=callback, should_stop=stop.is_set, task=Replay(task, batches))
@@ -77,7 +86,9 @@ def framework_loop(config: TrainConfig, task, batches) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300, help="Adam steps per loop")
-    parser.add_argument("--repeats", type=int, default=5, help="alternations of the two loops; the fastest counts")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="alternations of the two loops; the fastest counts"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: set_threads())")
     parser.add_argument("--length", type=int, default=100, help="adding problem length")
     args = parser.parse_args()
@@ -94,11 +105,15 @@ def main() -> int:
         bare.append(bare_loop(config, task, batches))
         framework.append(framework_loop(config, task, batches))
     ratio = min(framework) / min(bare)
-    print(f"adding length {args.length}, {config.arch} H={config.hidden_size} B={config.batch_size}, "
-          f"{config.steps} steps, eval every {config.eval_every}, threads {threads}")
+    print(
+        f"adding length {args.length}, {config.arch} H={config.hidden_size} B={config.batch_size}, "
+        f"{config.steps} steps, eval every {config.eval_every}, threads {threads}"
+    )
     print(f"bare torch loop: {min(bare):.3f} s (all: {', '.join(f'{s:.3f}' for s in bare)})")
     print(f"train():         {min(framework):.3f} s (all: {', '.join(f'{s:.3f}' for s in framework)})")
-    print(f"overhead ratio train()/bare = {ratio:.3f} (target <= 1.15): {'PASS' if ratio <= 1.15 else 'FAIL'}")
+    print(
+        f"overhead ratio train()/bare = {ratio:.3f} (target <= 1.15): {'PASS' if ratio <= 1.15 else 'FAIL'}"
+    )
     return 0 if ratio <= 1.15 else 1
 
 

@@ -72,19 +72,34 @@ def build_parser() -> argparse.ArgumentParser:
     from lstm_vault.tasks import task_names
 
     default_threads = max(1, (os.cpu_count() or 1) // 2)  # torch_backend.default_threads(), without torch
-    parser = _Parser(prog="python -m lstm_vault", description="lstm_vault: train and inspect small recurrent models.")
+    parser = _Parser(
+        prog="python -m lstm_vault", description="lstm_vault: train and inspect small recurrent models."
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     t = commands.add_parser(
-        "train", help="train a model on a task and print one JSON line",
-        description="Train an LSTM, RNN or GRU on a task with Adam and gradient clipping. Progress goes to stderr; "
-                    "the result is one JSON line on stdout. Ctrl-C stops early and still saves.",
-        formatter_class=_Defaults)
+        "train",
+        help="train a model on a task and print one JSON line",
+        description="Train an LSTM, RNN or GRU on a task with Adam and gradient clipping. "
+        "Progress goes to stderr; "
+        "the result is one JSON line on stdout. Ctrl-C stops early and still saves.",
+        formatter_class=_Defaults,
+    )
     t.add_argument("--task", default="adding", help=f"task name: {', '.join(task_names())}")
-    t.add_argument("--length", type=_positive_int, default=None,
-                   help="sequence length T in steps (tasks with a length option; default: the task's own)")
-    t.add_argument("--task-option", type=_task_option, action="append", default=[], metavar="KEY=VALUE",
-                   help="any other task option (VALUE parsed as JSON when it can be); repeatable")
+    t.add_argument(
+        "--length",
+        type=_positive_int,
+        default=None,
+        help="sequence length T in steps (tasks with a length option; default: the task's own)",
+    )
+    t.add_argument(
+        "--task-option",
+        type=_task_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other task option (VALUE parsed as JSON when it can be); repeatable",
+    )
     t.add_argument("--arch", choices=("lstm", "rnn", "gru"), default="lstm", help="recurrent layer")
     t.add_argument("--hidden-size", type=_positive_int, default=32, help="hidden units H per layer")
     t.add_argument("--num-layers", type=_positive_int, default=1, help="stacked recurrent layers")
@@ -94,19 +109,36 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--clip", type=_number, default=1.0, help="max global gradient norm (0 = no clipping)")
     t.add_argument("--forget-bias", type=_number, default=1.0, help="LSTM forget-gate bias at init")
     t.add_argument("--seed", type=int, default=0, help="seed for the weights and the training batches")
-    t.add_argument("--eval-every", type=_positive_int, default=50,
-                   help="validate on held-out sequences every this many steps")
+    t.add_argument(
+        "--eval-every",
+        type=_positive_int,
+        default=50,
+        help="validate on held-out sequences every this many steps",
+    )
     t.add_argument("--val-size", type=_positive_int, default=512, help="held-out sequences for validation")
-    t.add_argument("--threads", type=_positive_int, default=default_threads,
-                   help="torch CPU threads (default: half the cores, here %(default)s)")
-    t.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto = cuda when present")
-    t.add_argument("--max-seconds", type=_number, default=1800.0,
-                   help="wall-clock budget in seconds; the run stops (and saves) when it is spent; 0 = no limit")
+    t.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=default_threads,
+        help="torch CPU threads (default: half the cores, here %(default)s)",
+    )
+    t.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto = cuda when present"
+    )
+    t.add_argument(
+        "--max-seconds",
+        type=_number,
+        default=1800.0,
+        help="wall-clock budget in seconds; the run stops (and saves) when it is spent; 0 = no limit",
+    )
     t.add_argument("--out", default=None, help="write the model file (.npz) here")
     t.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
-    i = commands.add_parser("info", help="print a model file's metadata as JSON",
-                            description="Check a model file and print its metadata (without the history).")
+    i = commands.add_parser(
+        "info",
+        help="print a model file's metadata as JSON",
+        description="Check a model file and print its metadata (without the history).",
+    )
     i.add_argument("file", help="model file (.npz)")
     i.add_argument("--history", action="store_true", help="include the training history rows")
     return parser
@@ -143,8 +175,10 @@ class _ProgressLine:
             return
         self.last = now
         eta = "?" if not math.isfinite(p.eta_seconds) else f"{p.eta_seconds:.0f} s"
-        text = (f"{self.label} step {p.step}/{p.steps}  train {p.row.train_loss:.4g}  val {p.row.val_loss:.4g}  "
-                f"{p.steps_per_second:.1f} steps/s  ETA {eta}")
+        text = (
+            f"{self.label} step {p.step}/{p.steps}  train {p.row.train_loss:.4g}  val {p.row.val_loss:.4g}  "
+            f"{p.steps_per_second:.1f} steps/s  ETA {eta}"
+        )
         sys.stderr.write(f"\r{text}\x1b[K" if self.tty else text + "\n")
         sys.stderr.flush()
 
@@ -169,10 +203,23 @@ def cmd_train(args) -> int:
     from lstm_vault.torch_backend import pick_device, set_threads
     from lstm_vault.training import TrainConfig, train
 
-    config = TrainConfig(task=args.task, task_options=options, arch=args.arch, hidden_size=args.hidden_size,
-                         num_layers=args.num_layers, batch_size=args.batch_size, lr=args.lr, steps=args.steps,
-                         clip=args.clip or None, seed=args.seed, eval_every=args.eval_every, val_size=args.val_size,
-                         device=args.device, max_seconds=args.max_seconds or None, forget_bias=args.forget_bias)
+    config = TrainConfig(
+        task=args.task,
+        task_options=options,
+        arch=args.arch,
+        hidden_size=args.hidden_size,
+        num_layers=args.num_layers,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        steps=args.steps,
+        clip=args.clip or None,
+        seed=args.seed,
+        eval_every=args.eval_every,
+        val_size=args.val_size,
+        device=args.device,
+        max_seconds=args.max_seconds or None,
+        forget_bias=args.forget_bias,
+    )
     try:
         config.check()
         pick_device(None if args.device == "auto" else args.device)
@@ -211,8 +258,19 @@ def cmd_train(args) -> int:
             print(f"error: could not write {args.out!r}: {error.strerror or error}", file=sys.stderr)
             return EXIT_FAILED
     summary = result.summary()
-    keys = ("task", "arch", "steps", "train_loss", "val_loss", "baseline_loss", "seconds", "device",
-            "status", "seed", "task_options")
+    keys = (
+        "task",
+        "arch",
+        "steps",
+        "train_loss",
+        "val_loss",
+        "baseline_loss",
+        "seconds",
+        "device",
+        "status",
+        "seed",
+        "task_options",
+    )
     out = {k: summary[k] for k in keys}
     out["threads"] = args.threads
     out["out"] = args.out
@@ -237,8 +295,9 @@ def cmd_info(args) -> int:
     meta = json.loads(json.dumps(saved.meta))
     if not args.history and isinstance(meta.get("training"), dict):
         meta["training"].pop("history", None)
-    meta["parameters"] = int(sum(p.size for p in saved.rnn.params.values())
-                             + saved.readout_weight.size + saved.readout_bias.size)
+    meta["parameters"] = int(
+        sum(p.size for p in saved.rnn.params.values()) + saved.readout_weight.size + saved.readout_bias.size
+    )
     print(json.dumps(meta, indent=2))
     return 0
 

@@ -36,8 +36,15 @@ MAX_HIDDEN = models.MAX_HIDDEN  # 4096
 MAX_LAYERS = models.MAX_LAYERS  # 16
 MAX_IO_SIZE = 100_000  # input and output sizes (a vocabulary)
 READOUT_KEYS = ("readout.weight", "readout.bias")
-STRUCTURE_KEYS = ("format_version", "arch", "input_size", "hidden_size", "output_size", "num_layers",
-                  "bidirectional")
+STRUCTURE_KEYS = (
+    "format_version",
+    "arch",
+    "input_size",
+    "hidden_size",
+    "output_size",
+    "num_layers",
+    "bidirectional",
+)
 
 
 class ModelFileError(ValueError):
@@ -93,11 +100,19 @@ def _structure(rnn, readout_weight, readout_bias) -> dict:
     D = 2 if rnn.bidirectional else 1
     W, b = np.asarray(readout_weight), np.asarray(readout_bias)
     if W.ndim != 2 or W.shape[1] != D * rnn.hidden_size or b.shape != (W.shape[0],):
-        raise ValueError(f"read-out shapes {W.shape} and {b.shape} do not fit hidden size {rnn.hidden_size} "
-                         f"x {D} direction(s): expected (O, {D * rnn.hidden_size}) and (O,)")
-    return {"format_version": FORMAT_VERSION, "arch": rnn.arch, "input_size": int(rnn.input_size),
-            "hidden_size": int(rnn.hidden_size), "output_size": int(W.shape[0]),
-            "num_layers": int(rnn.num_layers), "bidirectional": bool(rnn.bidirectional)}
+        raise ValueError(
+            f"read-out shapes {W.shape} and {b.shape} do not fit hidden size {rnn.hidden_size} "
+            f"x {D} direction(s): expected (O, {D * rnn.hidden_size}) and (O,)"
+        )
+    return {
+        "format_version": FORMAT_VERSION,
+        "arch": rnn.arch,
+        "input_size": int(rnn.input_size),
+        "hidden_size": int(rnn.hidden_size),
+        "output_size": int(W.shape[0]),
+        "num_layers": int(rnn.num_layers),
+        "bidirectional": bool(rnn.bidirectional),
+    }
 
 
 def to_bytes(rnn, readout_weight, readout_bias, meta: dict | None = None) -> bytes:
@@ -175,8 +190,10 @@ def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str):
         except ValueError as error:
             raise ModelFileError(f"model file member {key!r} is not a valid .npy array: {error}") from None
     if dtype.hasobject:
-        raise ModelFileError(f"model file member {key!r} holds pickled Python objects; refusing to load it "
-                             "(unpickling can run arbitrary code)")
+        raise ModelFileError(
+            f"model file member {key!r} holds pickled Python objects; refusing to load it "
+            "(unpickling can run arbitrary code)"
+        )
     return shape, dtype
 
 
@@ -194,8 +211,10 @@ def _parse_meta(array: np.ndarray) -> dict:
     elif array.dtype.kind == "U" and array.ndim == 0:
         raw = str(array[()]).encode("utf-8")
     else:
-        raise ModelFileError(f"model file 'meta' must be UTF-8 JSON as a uint8 array, got {array.dtype} "
-                             f"with shape {array.shape}")
+        raise ModelFileError(
+            f"model file 'meta' must be UTF-8 JSON as a uint8 array, got {array.dtype} "
+            f"with shape {array.shape}"
+        )
     try:
         meta = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -210,27 +229,40 @@ def _check_structure(meta: dict) -> dict:
     if version is None:
         raise ModelFileError("model file metadata has no 'format_version'")
     if version != FORMAT_VERSION:
-        raise ModelFileError(f"model file format version {version} is not supported "
-                             f"(this lstm_vault reads version {FORMAT_VERSION})")
+        raise ModelFileError(
+            f"model file format version {version} is not supported "
+            f"(this lstm_vault reads version {FORMAT_VERSION})"
+        )
     missing = [k for k in STRUCTURE_KEYS if k not in meta]
     if missing:
         raise ModelFileError(f"model file metadata is missing {', '.join(missing)}")
     if meta["arch"] not in models.ARCHS:
-        raise ModelFileError(f"unknown arch {meta['arch']!r} in model file; this lstm_vault knows "
-                             f"{', '.join(models.ARCHS)}")
-    caps = {"input_size": MAX_IO_SIZE, "hidden_size": MAX_HIDDEN, "output_size": MAX_IO_SIZE,
-            "num_layers": MAX_LAYERS}
+        raise ModelFileError(
+            f"unknown arch {meta['arch']!r} in model file; this lstm_vault knows {', '.join(models.ARCHS)}"
+        )
+    caps = {
+        "input_size": MAX_IO_SIZE,
+        "hidden_size": MAX_HIDDEN,
+        "output_size": MAX_IO_SIZE,
+        "num_layers": MAX_LAYERS,
+    }
     for key, cap in caps.items():
         value = meta[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
             raise ModelFileError(f"model file metadata {key}={value!r} is out of range (1 to {cap})")
     if not isinstance(meta["bidirectional"], bool):
-        raise ModelFileError(f"model file metadata bidirectional={meta['bidirectional']!r} must be true or false")
+        raise ModelFileError(
+            f"model file metadata bidirectional={meta['bidirectional']!r} must be true or false"
+        )
     return {k: meta[k] for k in ("input_size", "hidden_size", "num_layers", "bidirectional")}
 
 
 def load(file) -> SavedModel:
-    """Read a model file (path, bytes, or binary file-like) into the NumPy reference; ModelFileError if bad."""
+    """Read a model file (path, bytes, or binary file-like) into the NumPy reference; ModelFileError if bad.
+
+    Checks, in order: size, zip, metadata (version, arch, size caps), keys, then each array's header
+    (no pickle, float dtype, shape) before its data, and finiteness.
+    """
     data = _read_bytes(file)
     if not data.startswith(b"PK"):
         what = "a single .npy array" if data.startswith(b"\x93NUMPY") else "something else"
@@ -266,18 +298,22 @@ def _load_zip(zf: zipfile.ZipFile) -> SavedModel:
     missing = [k for k in expected if k not in infos]
     unknown = sorted(k for k in infos if k not in expected and k != "meta")
     if missing or unknown:
-        raise ModelFileError(f"model file keys do not match a {arch} with {config['num_layers']} layer(s)"
-                             f"{', bidirectional' if config['bidirectional'] else ''}: missing "
-                             f"{', '.join(missing) or 'none'}; unknown {', '.join(unknown) or 'none'}")
+        raise ModelFileError(
+            f"model file keys do not match a {arch} with {config['num_layers']} layer(s)"
+            f"{', bidirectional' if config['bidirectional'] else ''}: missing "
+            f"{', '.join(missing) or 'none'}; unknown {', '.join(unknown) or 'none'}"
+        )
     arrays = {}
     for key, want in expected.items():
         shape, dtype = _member_header(zf, infos[key], key)
         if dtype.kind != "f":
             raise ModelFileError(f"parameter {key} must be float32 or float64, got {dtype}")
         if tuple(shape) != tuple(want):
-            raise ModelFileError(f"parameter {key}: expected shape {tuple(want)} from the metadata "
-                                 f"({arch}, hidden_size={config['hidden_size']}, input_size={config['input_size']}, "
-                                 f"output_size={O}), got {tuple(shape)}")
+            raise ModelFileError(
+                f"parameter {key}: expected shape {tuple(want)} from the metadata "
+                f"({arch}, hidden_size={config['hidden_size']}, input_size={config['input_size']}, "
+                f"output_size={O}), got {tuple(shape)}"
+            )
         value = _read_member(zf, infos[key], key).astype(np.float64)
         if not np.all(np.isfinite(value)):
             raise ModelFileError(f"parameter {key} holds non-finite values (NaN or inf)")

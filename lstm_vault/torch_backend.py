@@ -23,13 +23,15 @@ GATES = ("i", "f", "g", "o")  # torch's packing order of the LSTM gate rows: [0:
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
-    """CUDA when available, else CPU. ``prefer="cpu"`` forces the CPU; ``prefer="cuda"`` without CUDA raises."""
+    """CUDA when available, else CPU. ``prefer="cpu"`` forces the CPU; ``"cuda"`` without CUDA raises."""
     if prefer in (None, "", "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if prefer != "cpu" and prefer != "cuda" and not str(prefer).startswith("cuda:"):
         raise ValueError(f"unknown device {prefer!r}; choose auto, cpu or cuda")
     if prefer != "cpu" and not torch.cuda.is_available():
-        raise ValueError(f"device {prefer!r} was asked for but torch sees no CUDA GPU; use --device cpu or auto")
+        raise ValueError(
+            f"device {prefer!r} was asked for but torch sees no CUDA GPU; use --device cpu or auto"
+        )
     return torch.device(prefer)
 
 
@@ -85,15 +87,28 @@ class SequenceModel(nn.Module):
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown arch {arch!r}; choose one of: {', '.join(ARCHS)}")
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
-                            ("output_size", output_size), ("num_layers", num_layers)):
+        for name, value in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("output_size", output_size),
+            ("num_layers", num_layers),
+        ):
             if int(value) < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
         self.arch = arch
-        self.input_size, self.hidden_size, self.output_size = int(input_size), int(hidden_size), int(output_size)
+        self.input_size, self.hidden_size, self.output_size = (
+            int(input_size),
+            int(hidden_size),
+            int(output_size),
+        )
         self.num_layers, self.bidirectional = int(num_layers), bool(bidirectional)
-        kwargs = dict(input_size=self.input_size, hidden_size=self.hidden_size, num_layers=self.num_layers,
-                      bidirectional=self.bidirectional, batch_first=False)
+        kwargs = dict(
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            batch_first=False,
+        )
         # Initialise from the seed without touching the caller's global torch RNG.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(seed))
@@ -118,7 +133,7 @@ class SequenceModel(nn.Module):
 
 
 def set_forget_bias(lstm: nn.LSTM, value: float) -> None:
-    """Forget gate rows [H:2H] (gate order i, f, g, o): bias_ih = value, bias_hh = 0, in every layer/direction.
+    """Forget gate rows [H:2H] (order i, f, g, o): bias_ih = value, bias_hh = 0, in every layer and direction.
 
     The gate sees ``bias_ih + bias_hh``, so the sum is exactly ``value``: f = sigmoid(value) at the start
     (0.73 for 1.0), the cell keeps what it stores and gradients flow back through c (Gers et al. 2000).
@@ -152,7 +167,7 @@ def to_reference(model: SequenceModel):
 
 
 def from_reference(rnn, readout_weight: np.ndarray, readout_bias: np.ndarray) -> SequenceModel:
-    """The torch model holding exactly the reference weights, in the reference's dtype (float64 stays float64)."""
+    """The torch model holding exactly the reference weights, in the reference's dtype (float64 stays so)."""
     readout_weight = np.asarray(readout_weight)
     readout_bias = np.asarray(readout_bias)
     D = 2 if rnn.bidirectional else 1
@@ -162,8 +177,15 @@ def from_reference(rnn, readout_weight: np.ndarray, readout_bias: np.ndarray) ->
             f"read-out shapes {readout_weight.shape} and {readout_bias.shape} do not fit hidden size "
             f"{rnn.hidden_size} x {D} direction(s); expected ({O}, {D * rnn.hidden_size}) and ({O},)"
         )
-    model = SequenceModel(rnn.arch, rnn.input_size, rnn.hidden_size, O, num_layers=rnn.num_layers,
-                          bidirectional=rnn.bidirectional, forget_bias=None)
+    model = SequenceModel(
+        rnn.arch,
+        rnn.input_size,
+        rnn.hidden_size,
+        O,
+        num_layers=rnn.num_layers,
+        bidirectional=rnn.bidirectional,
+        forget_bias=None,
+    )
     model.to(torch.float32 if rnn.dtype == np.float32 else torch.float64)
     with torch.no_grad():
         for name, p in model.rnn.named_parameters():
@@ -197,7 +219,7 @@ def to_tensors(batch, device: torch.device | str = "cpu", dtype: torch.dtype = t
 
 
 def task_loss(task, y_hat: torch.Tensor, batch) -> torch.Tensor:
-    """Scalar loss of ``y_hat`` (T, B, O) on ``batch`` (a ``Batch`` or ``TensorBatch``), as the task defines it.
+    """Scalar loss of ``y_hat`` (T, B, O) on ``batch`` (``Batch`` or ``TensorBatch``), as the task defines it.
 
     ``mse``: mean squared error over outputs; ``ce``: cross-entropy on logits. Target ``last``: the final
     step only; ``all``: the mean over the steps the mask keeps.

@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -54,12 +55,26 @@ class TrainConfig:
 
         if self.arch not in ARCHS:
             bad("arch", f"must be one of {', '.join(ARCHS)}")
-        for name, low, high in (("hidden_size", 1, MAX_HIDDEN), ("num_layers", 1, 8), ("batch_size", 1, 1 << 16),
-                                ("steps", 1, 10**8), ("eval_every", 1, 10**8), ("val_size", 1, 1 << 16)):
+        for name, low, high in (
+            ("hidden_size", 1, MAX_HIDDEN),
+            ("num_layers", 1, 8),
+            ("batch_size", 1, 1 << 16),
+            ("steps", 1, 10**8),
+            ("eval_every", 1, 10**8),
+            ("val_size", 1, 1 << 16),
+        ):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, np.integer))
+                or not low <= value <= high
+            ):
                 bad(name, f"must be an integer in [{low}, {high}]")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or not 0 <= self.seed < 2**63:
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, (int, np.integer))
+            or not 0 <= self.seed < 2**63
+        ):
             bad("seed", "must be a non-negative integer")
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= 10):
             bad("lr", "must be a number in (0, 10]")
@@ -124,10 +139,17 @@ class TrainResult:
     def summary(self) -> dict:
         """JSON-ready: the CLI's output line and the model file's training summary."""
         return {
-            "task": self.config.task, "task_options": dict(self.config.task_options), "arch": self.config.arch,
-            "steps": self.steps_done, "train_loss": self.train_loss, "val_loss": self.val_loss,
-            "baseline_loss": self.baseline_loss, "seconds": round(self.seconds, 3), "device": self.device,
-            "seed": self.config.seed, "status": self.status,
+            "task": self.config.task,
+            "task_options": dict(self.config.task_options),
+            "arch": self.config.arch,
+            "steps": self.steps_done,
+            "train_loss": self.train_loss,
+            "val_loss": self.val_loss,
+            "baseline_loss": self.baseline_loss,
+            "seconds": round(self.seconds, 3),
+            "device": self.device,
+            "seed": self.config.seed,
+            "status": self.status,
         }
 
     def save(self, file) -> None:
@@ -136,10 +158,18 @@ class TrainResult:
         from lstm_vault.torch_backend import to_reference
 
         rnn, weight, bias = to_reference(self.model)
-        training = dict(self.summary(), message=self.message, config=self.config.to_dict(),
-                        history=[list(row) for row in self.history])
-        meta = {"task": self.config.task, "task_options": dict(self.task.options()),
-                "encoding": self.task.encoding(), "training": training}
+        training = dict(
+            self.summary(),
+            message=self.message,
+            config=self.config.to_dict(),
+            history=[list(row) for row in self.history],
+        )
+        meta = {
+            "task": self.config.task,
+            "task_options": dict(self.task.options()),
+            "encoding": self.task.encoding(),
+            "training": training,
+        }
         modelfile.save(file, rnn, weight, bias, meta)
 
 
@@ -153,9 +183,15 @@ class Trainer:
         self.task = task if task is not None else get_task(config.task, **config.task_options)
         self.callback = callback
         self.device = pick_device(None if config.device == "auto" else config.device)
-        self.model = SequenceModel(config.arch, self.task.input_size, config.hidden_size, self.task.output_size,
-                                   num_layers=config.num_layers, forget_bias=config.forget_bias,
-                                   seed=config.seed).to(self.device)
+        self.model = SequenceModel(
+            config.arch,
+            self.task.input_size,
+            config.hidden_size,
+            self.task.output_size,
+            num_layers=config.num_layers,
+            forget_bias=config.forget_bias,
+            seed=config.seed,
+        ).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         self.rng = np.random.default_rng(config.seed)
         self.val = to_tensors(self.task.validation(config.val_size, VALIDATION_SEED), self.device)
@@ -164,7 +200,9 @@ class Trainer:
         self.history: list[HistoryRow] = []
         self.status = "running"
         self.message = ""
-        self._window: list[tuple[torch.Tensor, torch.Tensor]] = []  # (loss, grad norm) per step since last row
+        self._window: list[
+            tuple[torch.Tensor, torch.Tensor]
+        ] = []  # (loss, grad norm) per step since last row
         self._good_state = self._copy_state()
         self._good_step = 0
 
@@ -189,8 +227,11 @@ class Trainer:
                 self._finish(start, "stopped", f"stopped by request at step {self.step} of {cfg.steps}")
                 return True
             if cfg.max_seconds is not None and self.seconds + time.perf_counter() - start > cfg.max_seconds:
-                self._finish(start, "time-limit",
-                             f"time limit of {cfg.max_seconds:g} s reached at step {self.step} of {cfg.steps}")
+                self._finish(
+                    start,
+                    "time-limit",
+                    f"time limit of {cfg.max_seconds:g} s reached at step {self.step} of {cfg.steps}",
+                )
                 return True
             batch = to_tensors(task.batch(cfg.batch_size, self.rng), self.device)
             loss = task_loss(task, model(batch.x), batch)
@@ -200,9 +241,9 @@ class Trainer:
             opt.step()
             self.step += 1
             self._window.append((loss.detach(), norm))
-            if self.step % cfg.eval_every == 0 or self.step == cfg.steps:
-                if not self._record(start):
-                    return True
+            at_row = self.step % cfg.eval_every == 0 or self.step == cfg.steps
+            if at_row and not self._record(start):
+                return True
         if self.step >= cfg.steps:
             self._finish(start, "done", f"trained {self.step} steps")
             return True
@@ -224,16 +265,20 @@ class Trainer:
             clip = "off" if self.config.clip is None else f"now {self.config.clip:g}"
             self.model.load_state_dict(self._good_state)
             self.status = "diverged"
-            self.message = (f"{what} at step {first + k}; lower the learning rate (now {self.config.lr:g}) or "
-                            f"the clip norm ({clip}); the model keeps the weights of step {self._good_step}")
+            self.message = (
+                f"{what} at step {first + k}; lower the learning rate (now {self.config.lr:g}) or "
+                f"the clip norm ({clip}); the model keeps the weights of step {self._good_step}"
+            )
             self.seconds += time.perf_counter() - start
             return False
         val_loss = self._validate()
         if not math.isfinite(val_loss):
             self.model.load_state_dict(self._good_state)
             self.status = "diverged"
-            self.message = (f"validation loss became {val_loss} at step {self.step}; lower the learning rate "
-                            f"(now {self.config.lr:g}); the model keeps the weights of step {self._good_step}")
+            self.message = (
+                f"validation loss became {val_loss} at step {self.step}; lower the learning rate "
+                f"(now {self.config.lr:g}); the model keeps the weights of step {self._good_step}"
+            )
             self.seconds += time.perf_counter() - start
             return False
         seconds = self.seconds + time.perf_counter() - start
@@ -253,19 +298,31 @@ class Trainer:
             return float(task_loss(self.task, self.model(self.val.x), self.val))
 
     def _finish(self, start: float, status: str, message: str) -> None:
-        if self._window or (self.step > 0 and (not self.history or self.history[-1].step != self.step)):
-            if not self._record(start):
-                return
+        if self._window and not self._record(start):  # validate the steps since the last row
+            return
         self.status, self.message = status, message
         self.seconds += time.perf_counter() - start
 
     def result(self) -> TrainResult:
-        return TrainResult(self.model, self.config, tuple(self.history), self.status, self.message,
-                           str(self.device), self.seconds, float(self.task.baseline_loss()), self.task)
+        return TrainResult(
+            self.model,
+            self.config,
+            tuple(self.history),
+            self.status,
+            self.message,
+            str(self.device),
+            self.seconds,
+            float(self.task.baseline_loss()),
+            self.task,
+        )
 
 
-def train(config: TrainConfig, callback: Callable[[Progress], None] | None = None,
-          should_stop: Callable[[], bool] | None = None, task=None) -> TrainResult:
+def train(
+    config: TrainConfig,
+    callback: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    task=None,
+) -> TrainResult:
     """Train ``config`` to the end (or until stopped, diverged, or out of time).
 
     ``callback(progress)`` runs after every history row; ``should_stop()`` is polled every step.
@@ -323,12 +380,12 @@ class TrainingWorker:
         self._message = [""] * len(self.configs)
         self._history: list[list[HistoryRow]] = [[] for _ in self.configs]
 
-    def start(self) -> "TrainingWorker":
+    def start(self) -> TrainingWorker:
         self._thread.start()
         return self
 
     def stop(self, timeout: float | None = None) -> None:
-        """Ask every run to stop (each keeps its weights and records a last validation); wait up to timeout."""
+        """Ask every run to stop (each keeps its weights and validates once more); wait up to timeout."""
         self._stop.set()
         if self._thread.is_alive() and timeout != 0:
             self._thread.join(timeout)
@@ -347,8 +404,10 @@ class TrainingWorker:
     def results(self) -> tuple[TrainResult | None, ...]:
         """One TrainResult per config once finished (None for a run that failed with "error")."""
         with self._lock:
-            return tuple(t.result() if t is not None and s != "error" and s != "running" else None
-                         for t, s in zip(self._trainers, self._status))
+            return tuple(
+                t.result() if t is not None and s != "error" and s != "running" else None
+                for t, s in zip(self._trainers, self._status)
+            )
 
     def snapshot(self) -> tuple[RunSnapshot, ...]:
         with self._lock:
@@ -360,8 +419,19 @@ class TrainingWorker:
                 eta = (cfg.steps - step) / rate if rate > 0 else math.inf
                 if self._status[i] not in ("pending", "running"):
                     eta = 0.0
-                out.append(RunSnapshot(self.labels[i], cfg, tuple(self._history[i]), step, cfg.steps, rate, eta,
-                                       self._status[i], self._message[i]))
+                out.append(
+                    RunSnapshot(
+                        self.labels[i],
+                        cfg,
+                        tuple(self._history[i]),
+                        step,
+                        cfg.steps,
+                        rate,
+                        eta,
+                        self._status[i],
+                        self._message[i],
+                    )
+                )
             return tuple(out)
 
     def _on_progress(self, i: int, progress: Progress) -> None:

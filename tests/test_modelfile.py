@@ -1,4 +1,4 @@
-"""modelfile: a saved model loads into NumPy and torch with identical outputs, and every bad file is refused with a message naming the problem."""
+"""modelfile: saved models load into NumPy and torch with equal outputs; each bad file is refused by name."""
 
 import io
 import json
@@ -18,8 +18,12 @@ def make(arch="lstm", layers=1, bi=False, I=2, H=3, O=2, seed=0):
     return rnn, rng.normal(size=(O, D * H)), rng.normal(size=O)
 
 
-META = {"task": "adding", "task_options": {"length": 10}, "encoding": {"type": "real", "scale": 1.0},
-        "training": {"steps": 5, "val_loss": 0.5, "seconds": 1.0, "device": "cpu", "seed": 0}}
+META = {
+    "task": "adding",
+    "task_options": {"length": 10},
+    "encoding": {"type": "real", "scale": 1.0},
+    "training": {"steps": 5, "val_loss": 0.5, "seconds": 1.0, "device": "cpu", "seed": 0},
+}
 
 
 def arrays_of(data: bytes) -> dict:
@@ -92,8 +96,10 @@ def refuse(data, match):
 
 
 def test_wrong_version(good):
-    refuse(with_meta(good, format_version=7),
-           r"model file format version 7 is not supported \(this lstm_vault reads version 1\)")
+    refuse(
+        with_meta(good, format_version=7),
+        r"model file format version 7 is not supported \(this lstm_vault reads version 1\)",
+    )
 
 
 def test_unknown_arch(good):

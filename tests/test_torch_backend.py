@@ -1,4 +1,4 @@
-"""torch_backend: device and thread choice, seeded init, forget-gate bias by name, exact torch<->NumPy conversion, task losses."""
+"""torch_backend: device/threads, seeded init, forget bias by name, exact torch<->NumPy, task losses."""
 
 import subprocess
 import sys
@@ -40,8 +40,10 @@ def test_set_threads_once():
 
 
 def test_import_lstm_vault_does_not_import_torch():
-    code = ("import sys, lstm_vault, lstm_vault.modelfile, lstm_vault.tasks, lstm_vault.__main__; "
-            "assert 'torch' not in sys.modules, 'torch was imported'")
+    code = (
+        "import sys, lstm_vault, lstm_vault.modelfile, lstm_vault.tasks, lstm_vault.__main__; "
+        "assert 'torch' not in sys.modules, 'torch was imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -55,7 +57,11 @@ def test_shapes(arch, layers, bi):
 
 def test_seeded_init_leaves_global_rng_alone():
     state = torch.get_rng_state()
-    a, b, c = SequenceModel("lstm", 2, 4, 1, seed=3), SequenceModel("lstm", 2, 4, 1, seed=3), SequenceModel("lstm", 2, 4, 1, seed=4)
+    a, b, c = (
+        SequenceModel("lstm", 2, 4, 1, seed=3),
+        SequenceModel("lstm", 2, 4, 1, seed=3),
+        SequenceModel("lstm", 2, 4, 1, seed=4),
+    )
     assert torch.equal(torch.get_rng_state(), state)
     for (name, pa), pb, pc in zip(a.named_parameters(), b.parameters(), c.parameters()):
         assert torch.equal(pa, pb), name
@@ -73,13 +79,13 @@ def test_forget_bias_by_name():
     for name in names:
         new, old = getattr(model.rnn, name).detach(), getattr(plain.rnn, name).detach()
         want = 1.0 if name.startswith("bias_ih") else 0.0
-        assert torch.all(new[f * H:(f + 1) * H] == want), name
+        assert torch.all(new[f * H : (f + 1) * H] == want), name
         for gate in ("i", "g", "o"):  # other gates keep torch's init
             k = GATES.index(gate)
-            assert torch.equal(new[k * H:(k + 1) * H], old[k * H:(k + 1) * H]), (name, gate)
+            assert torch.equal(new[k * H : (k + 1) * H], old[k * H : (k + 1) * H]), (name, gate)
     # the sum the gate sees is exactly the forget bias
     total = model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0
-    assert torch.all(total[H:2 * H] == 1.0)
+    assert torch.all(total[H : 2 * H] == 1.0)
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -87,7 +93,11 @@ def test_forget_bias_by_name():
 def test_reference_matches_torch(arch, layers, bi):
     model = SequenceModel(arch, 3, 5, 2, num_layers=layers, bidirectional=bi, seed=2).double()
     rnn, weight, bias = to_reference(model)
-    assert isinstance(rnn, models.ARCHS[arch]) and weight.dtype == np.float64 and weight.shape == (2, model.head.in_features)
+    assert (
+        isinstance(rnn, models.ARCHS[arch])
+        and weight.dtype == np.float64
+        and weight.shape == (2, model.head.in_features)
+    )
     x = np.random.default_rng(0).normal(size=(9, 4, 3))
     output, _, _ = rnn.forward(x)
     y_ref = output @ weight.T + bias

@@ -1,4 +1,4 @@
-"""training: tiny runs finish with a history, repeat exactly by seed, stop on NaN with a clear message, honour stop/time limits; the worker runs, reports and stops."""
+"""training: runs repeat by seed, stop on NaN with a clear message, honour stop/time; the worker reports."""
 
 import math
 import time
@@ -11,8 +11,9 @@ from lstm_vault import modelfile
 from lstm_vault.tasks import get_task
 from lstm_vault.training import HistoryRow, Progress, TrainConfig, TrainingWorker, train
 
-TINY = TrainConfig(task_options={"length": 10}, hidden_size=4, batch_size=8, steps=6, eval_every=3, val_size=16,
-                   device="cpu")
+TINY = TrainConfig(
+    task_options={"length": 10}, hidden_size=4, batch_size=8, steps=6, eval_every=3, val_size=16, device="cpu"
+)
 
 
 def without_seconds(history):
@@ -64,7 +65,9 @@ class PoisonedAdding:
 
 
 def test_nan_loss_stops_with_status_diverged():
-    result = train(TrainConfig(**{**TINY.to_dict(), "steps": 20, "eval_every": 5}), task=PoisonedAdding(bad=8))
+    result = train(
+        TrainConfig(**{**TINY.to_dict(), "steps": 20, "eval_every": 5}), task=PoisonedAdding(bad=8)
+    )
     assert result.status == "diverged"
     assert result.message.startswith("loss became nan at step 8; lower the learning rate (now 0.01)")
     assert "clip norm (now 1)" in result.message and "weights of step 5" in result.message
@@ -80,12 +83,15 @@ def test_stop_and_time_limit():
     assert 0 < result.steps_done < 100_000 and result.history[-1].step == result.steps_done
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"lr": -1.0}, "lr must be a number in"),
-    ({"arch": "transformer"}, "arch must be one of lstm, rnn, gru"),
-    ({"hidden_size": 0}, "hidden_size must be an integer in"),
-    ({"clip": 0.0}, "clip must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"lr": -1.0}, "lr must be a number in"),
+        ({"arch": "transformer"}, "arch must be one of lstm, rnn, gru"),
+        ({"hidden_size": 0}, "hidden_size must be an integer in"),
+        ({"clip": 0.0}, "clip must be a positive number"),
+    ],
+)
 def test_bad_config_is_named(change, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**{**TINY.to_dict(), **change}).check()
@@ -104,15 +110,19 @@ def test_saved_result_loads_with_the_same_outputs(tmp_path):
 
 
 def test_worker_interleaves_reports_and_stops():
-    configs = [TrainConfig(**{**TINY.to_dict(), "steps": 100_000, "eval_every": 2}),
-               TrainConfig(**{**TINY.to_dict(), "arch": "rnn", "steps": 100_000, "eval_every": 2})]
+    configs = [
+        TrainConfig(**{**TINY.to_dict(), "steps": 100_000, "eval_every": 2}),
+        TrainConfig(**{**TINY.to_dict(), "arch": "rnn", "steps": 100_000, "eval_every": 2}),
+    ]
     worker = TrainingWorker(configs, labels=["LSTM", "RNN"]).start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not all(len(s.history) >= 2 for s in worker.snapshot()):
         time.sleep(0.02)
     snap = worker.snapshot()
     assert [s.label for s in snap] == ["LSTM", "RNN"]
-    assert all(s.status == "running" and s.step > 0 and s.steps_per_second > 0 and len(s.history) >= 2 for s in snap)
+    assert all(
+        s.status == "running" and s.step > 0 and s.steps_per_second > 0 and len(s.history) >= 2 for s in snap
+    )
     assert not worker.done
     worker.stop(timeout=10)
     assert worker.done and worker.join(0)
