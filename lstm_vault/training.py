@@ -200,9 +200,8 @@ class Trainer:
         self.history: list[HistoryRow] = []
         self.status = "running"
         self.message = ""
-        self._window: list[
-            tuple[torch.Tensor, torch.Tensor]
-        ] = []  # (loss, grad norm) per step since last row
+        # (loss, gradient norm) of each step since the last row, still on the device: no sync per step
+        self._window: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._good_state = self._copy_state()
         self._good_step = 0
 
