@@ -23,10 +23,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-from lstm_vault import LSTM  # noqa: E402
+from lstm_vault import LSTM
 
 
 def median_seconds(fn, repeats: int) -> float:
@@ -84,24 +84,32 @@ def bench(B: int, T: int, I: int, H: int, repeats: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--T", type=int, default=500, help="sequence length (default 500)")
     parser.add_argument("--I", type=int, default=8, help="input size (default 8)")
     parser.add_argument("--H", type=int, default=64, help="hidden size (default 64)")
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 32], help="batch sizes (default 1 32)")
-    parser.add_argument("--repeats", type=int, default=15, help="timed repetitions per measurement (default 15)")
+    parser.add_argument(
+        "--repeats", type=int, default=15, help="timed repetitions per measurement (default 15)"
+    )
     args = parser.parse_args()
     rows = [bench(B, args.T, args.I, args.H, args.repeats) for B in args.batch]
     print(f"T={args.T} I={args.I} H={args.H} float64, 1 thread, median of {args.repeats}")
-    print(f"{'B':>4} {'fwd numpy ms':>13} {'fwd torch ms':>13} {'ratio':>6} {'bwd numpy ms':>13} {'bwd torch ms':>13} {'ratio':>6}")
+    print(
+        f"{'B':>4} {'fwd numpy ms':>13} {'fwd torch ms':>13} {'ratio':>6} {'bwd numpy ms':>13} {'bwd torch ms':>13} {'ratio':>6}"
+    )
     for r in rows:
         print(
             f"{r['B']:>4} {r['forward_numpy_ms']:>13.2f} {r['forward_torch_ms']:>13.2f} {r['forward_ratio']:>6.2f}"
             f" {r['backward_numpy_ms']:>13.2f} {r['backward_torch_ms']:>13.2f} {r['backward_ratio']:>6.2f}"
         )
     b1 = rows[0]
-    print("targets (B=%d): forward ratio <= 1.5: %s; backward ratio <= 5.0: %s" % (
-        b1["B"], "PASS" if b1["forward_ratio"] <= 1.5 else "FAIL", "PASS" if b1["backward_ratio"] <= 5.0 else "FAIL"))
+    print(
+        f"targets (B={b1['B']}): forward ratio <= 1.5: {'PASS' if b1['forward_ratio'] <= 1.5 else 'FAIL'};"
+        f" backward ratio <= 5.0: {'PASS' if b1['backward_ratio'] <= 5.0 else 'FAIL'}"
+    )
     print(json.dumps({"benchmark": "core", "rows": rows}))
 
 

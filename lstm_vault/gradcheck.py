@@ -36,7 +36,9 @@ class GradcheckReport:
     def __str__(self) -> str:
         width = max(len(k) for k in self.errors)
         lines = [f"{name:<{width}}  relative error {err:.2e}" for name, err in self.errors.items()]
-        lines.append(f"max relative error {self.max_error:.2e} ({self.worst}); {self.checked} entries, eps={self.eps:g}")
+        lines.append(
+            f"max relative error {self.max_error:.2e} ({self.worst}); {self.checked} entries, eps={self.eps:g}"
+        )
         return "\n".join(lines)
 
 
@@ -46,7 +48,9 @@ def _rel_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     return float(diff / scale) if scale > 0 else float(diff)
 
 
-def gradcheck(model, x, state=None, clamps=None, eps: float = 1e-6, seed: int = 0, max_entries: int | None = None):
+def gradcheck(
+    model, x, state=None, clamps=None, eps: float = 1e-6, seed: int = 0, max_entries: int | None = None
+):
     """Compare ``model.backward`` with central differences; returns a :class:`GradcheckReport`.
 
     model: a float64 LSTM / RNN / GRU;  x: its input;  state: initial state (None = zeros, still

@@ -68,7 +68,8 @@ class Recurrent:
         rng = np.random.default_rng(seed)
         k = 1.0 / np.sqrt(self.hidden_size)
         self.params: dict[str, np.ndarray] = {
-            name: rng.uniform(-k, k, size=shape).astype(self.dtype) for name, shape in self.param_shapes().items()
+            name: rng.uniform(-k, k, size=shape).astype(self.dtype)
+            for name, shape in self.param_shapes().items()
         }
 
     # -- configuration -------------------------------------------------------------------
@@ -147,7 +148,9 @@ class Recurrent:
         """
         torch_name = {"lstm": "LSTM", "rnn": "RNN", "gru": "GRU"}[cls.arch]
         if type(module).__name__ != torch_name:
-            raise ValueError(f"{cls.__name__}.from_torch expects a torch.nn.{torch_name}, got {type(module).__name__}")
+            raise ValueError(
+                f"{cls.__name__}.from_torch expects a torch.nn.{torch_name}, got {type(module).__name__}"
+            )
         if getattr(module, "proj_size", 0):
             raise ValueError("LSTMs with proj_size > 0 are not supported")
         if not module.bias:
@@ -188,12 +191,16 @@ class Recurrent:
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be 3-D {layout} or 2-D (T, I), got shape {x.shape}")
         if x.shape[-1] != self.input_size:
-            raise ValueError(f"input's last dimension must be input_size={self.input_size}, got shape {x.shape}")
+            raise ValueError(
+                f"input's last dimension must be input_size={self.input_size}, got shape {x.shape}"
+            )
         if x.size == 0:
             raise ValueError(f"input must have at least one step and one sequence, got shape {x.shape}")
         if not np.all(np.isfinite(x)):
             bad = np.argwhere(~np.isfinite(x))[0]
-            raise ValueError(f"input must be finite, found {x[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+            raise ValueError(
+                f"input must be finite, found {x[tuple(bad)]} at index {tuple(int(i) for i in bad)}"
+            )
         unbatched = x.ndim == 2
         if unbatched:
             x = x[:, None, :]
@@ -252,7 +259,9 @@ class Recurrent:
         if self.arch == "lstm":
             if not (isinstance(state, (tuple, list)) and len(state) == 2):
                 raise ValueError("an LSTM's state must be a tuple (h0, c0)")
-            return self._state_rows(state[0], "h0", B, unbatched), self._state_rows(state[1], "c0", B, unbatched)
+            return self._state_rows(state[0], "h0", B, unbatched), self._state_rows(
+                state[1], "c0", B, unbatched
+            )
         return self._state_rows(state, "h0", B, unbatched), None
 
     def forward(self, x, state=None, clamps=None):
@@ -309,7 +318,9 @@ class Recurrent:
         by hand, carrying the state, reproduces the whole-sequence call.
         """
         if self.bidirectional:
-            raise ValueError("a bidirectional model cannot be stepped: its reverse direction needs the future")
+            raise ValueError(
+                "a bidirectional model cannot be stepped: its reverse direction needs the future"
+            )
         x_t = np.asarray(x_t, dtype=self.dtype)
         if x_t.ndim not in (1, 2):
             raise ValueError(f"x_t must be (B, I) or (I,), got shape {x_t.shape}")

@@ -12,7 +12,13 @@ ARCHS = [LSTM, RNN, GRU]
 
 def make_case(cls, cfg, dtype=np.float64):
     model = cls(
-        cfg["I"], cfg["H"], cfg["num_layers"], cfg["bidirectional"], cfg["batch_first"], seed=cfg["seed"], dtype=dtype
+        cfg["I"],
+        cfg["H"],
+        cfg["num_layers"],
+        cfg["bidirectional"],
+        cfg["batch_first"],
+        seed=cfg["seed"],
+        dtype=dtype,
     )
     rng = np.random.default_rng(cfg["seed"] + 1)
     T, B = cfg["T"], cfg["B"]
@@ -34,7 +40,13 @@ CONFIGS += [
 
 
 @pytest.mark.parametrize("cls", ARCHS, ids=lambda c: c.__name__)
-@pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: "T{T}B{B}I{I}H{H}L{num_layers}bi{bidirectional:d}bf{batch_first:d}s{with_state:d}".format(**c))
+@pytest.mark.parametrize(
+    "cfg",
+    CONFIGS,
+    ids=lambda c: "T{T}B{B}I{I}H{H}L{num_layers}bi{bidirectional:d}bf{batch_first:d}s{with_state:d}".format(
+        **c
+    ),
+)
 def test_forward_and_gradients_match_torch_float64(cls, cfg):
     model, x, state = make_case(cls, cfg)
     y, s, trace = model.forward(x, state)

@@ -106,7 +106,9 @@ def test_stepping_by_hand_equals_the_whole_sequence(cls):
         out, state = model.step(x[t], state)
         outs.append(out)
     assert np.array_equal(np.stack(outs), y)
-    for a, b in zip(state if isinstance(state, tuple) else (state,), s_all if isinstance(s_all, tuple) else (s_all,)):
+    for a, b in zip(
+        state if isinstance(state, tuple) else (state,), s_all if isinstance(s_all, tuple) else (s_all,)
+    ):
         assert np.array_equal(a, b)
 
 
@@ -118,7 +120,9 @@ def test_cell_step_functions_reproduce_the_trace():
     p = model.params
     h, c = np.zeros((3, 4)), np.zeros((3, 4))
     for t in range(6):
-        h, c, (a, act) = cells.lstm_step(x[t], h, c, p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"])
+        h, c, (a, act) = cells.lstm_step(
+            x[t], h, c, p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"]
+        )
         np.testing.assert_allclose(act, lt.act[t], rtol=0, atol=1e-14)
         np.testing.assert_allclose(h, lt.h[t], rtol=0, atol=1e-14)
         np.testing.assert_allclose(c, lt.c[t], rtol=0, atol=1e-14)
@@ -217,7 +221,11 @@ def test_trace_is_read_only_and_caller_arrays_stay_writable():
         (np.zeros((0, 2, 2)), None, r"at least one step"),
         (np.array([[[0.0, np.nan]]]), None, r"finite, found nan at index \(0, 0, 1\)"),
         (np.array([["a", "b"]]), None, r"numeric"),
-        (np.zeros((4, 2, 2)), (np.zeros((1, 3, 5)), np.zeros((1, 3, 5))), r"h0 must have shape \(1, 2, 5\), got \(1, 3, 5\)"),
+        (
+            np.zeros((4, 2, 2)),
+            (np.zeros((1, 3, 5)), np.zeros((1, 3, 5))),
+            r"h0 must have shape \(1, 2, 5\), got \(1, 3, 5\)",
+        ),
         (np.zeros((4, 2, 2)), np.zeros((1, 2, 5)), r"tuple \(h0, c0\)"),
     ],
     ids=["1-D", "input_size", "empty", "nan", "strings", "state-shape", "state-not-tuple"],
