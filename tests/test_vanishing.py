@@ -61,8 +61,12 @@ def test_rnn_vanishes_below_one_and_explodes_above():
 
 def test_lstm_with_forget_bias_keeps_a_far_larger_gradient():
     r = compare_gradients(sine(200), hidden_size=16, spectral_radius_target=1.0, forget_bias=3.0)
-    assert r.lstm.log10_ratio > -4
+    assert r.lstm.log10_ratio > -5
     assert r.log10_lstm_over_rnn > 8  # 1e8 times more gradient reaches t = 0 through the LSTM
+    # the forget bias is what does it: at b_f = 0 (f near 0.5) the LSTM loses its gradient faster still
+    forgetful = compare_gradients(sine(200), hidden_size=16, spectral_radius_target=1.0, forget_bias=0.0)
+    assert forgetful.lstm.log10_ratio < r.lstm.log10_ratio - 20
+    assert forgetful.log10_forget_product_mean[0] < r.log10_forget_product_mean[0] - 20
 
 
 def test_forget_product_equals_direct_product():

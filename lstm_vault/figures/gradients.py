@@ -78,10 +78,13 @@ def gradient_norms(result: VanishingResult, height: int = 460) -> go.Figure:
     T = result.T
     t = list(range(T))
     fig = go.Figure()
-    _log_line(fig, t, result.log10_predicted, PREDICTED, COLORS["baseline"], dash="dot", width=2.5)
-    _log_line(fig, t, result.rnn.log10_dh, RNN_DH, COLORS["rnn"])
-    _log_line(fig, t, result.lstm.log10_dc, LSTM_DC, COLORS["c"], dash="dash", width=2.5)
-    _log_line(fig, t, result.lstm.log10_dh, LSTM_DH, COLORS["lstm"])
+    # drawn bottom to top; legendrank puts the legend in reading order (RNN, its prediction, LSTM)
+    _log_line(
+        fig, t, result.log10_predicted, PREDICTED, COLORS["baseline"], dash="dot", width=2.5, legendrank=2
+    )
+    _log_line(fig, t, result.rnn.log10_dh, RNN_DH, COLORS["rnn"], legendrank=1)
+    _log_line(fig, t, result.lstm.log10_dc, LSTM_DC, COLORS["c"], dash="dash", width=2.5, legendrank=4)
+    _log_line(fig, t, result.lstm.log10_dh, LSTM_DH, COLORS["lstm"], legendrank=3)
     base_layout(fig, height=height)
     fig.update_layout(margin={"t": 40})
     fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])

@@ -1,0 +1,379 @@
+"""Vanishing gradients: one input sequence through a tanh RNN and an LSTM, a loss at the last step, and how
+much of its gradient reaches every earlier step.
+
+Thin: widgets -> ``lstm_vault.vanishing.compare_gradients`` (cached) -> ``lstm_vault.figures.gradients``.
+Every number in the text is read from the cached result. The controls are mirrored into the URL
+(``st.query_params``) so any view is a shareable link; a bad value in a link falls back to its default
+with a warning.
+
+The sequence length has two controls that stay in step: the sequence widget's "Length T" in the sidebar
+and the slider above the plots (the one a teacher drags). Each writes the other's session-state key.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run pages/...` and AppTest start from elsewhere
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np
+import streamlit as st
+
+from lstm_vault.explain import half_life
+from lstm_vault.figures import gradients as figs
+from lstm_vault.models import make_model
+from lstm_vault.vanishing import EQUATIONS, MAX_HIDDEN, VanishingResult, compare_gradients, format_log10
+from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
+from pages.common.session import current_model
+
+P = "vg_"  # key prefix of every widget on this page
+SLIDER_T_MAX = 500  # the length slider's range (the sidebar's number box goes further)
+# name in the URL -> (session key, default, low, high, step); ints where step is an int
+CONTROLS = {
+    "rho": (P + "rho", 1.0, 0.0, 4.0, 0.05),
+    "fb": (P + "fb", 3.0, -4.0, 6.0, 0.25),
+    "H": (P + "H", 16, 1, MAX_HIDDEN, 1),
+    "seed": (P + "seed", 0, 0, 2**31 - 1, 1),
+}
+LEN_KEY, WIDGET_T_KEY, TRAINED_KEY, URL_READ = P + "len", P + "T", P + "trained", P + "url_read"
+
+st.set_page_config(page_title="Vanishing gradients · lstm_vault", layout="wide")
+
+
+# ------------------------------------------------------------------------------------------ link state
+
+
+def _parse(name: str, text: str):
+    _, default, low, high, step = CONTROLS[name]
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"must be from {low} to {high}, got {text}")
+    if isinstance(step, int):
+        if value != int(value):
+            raise ValueError(f"must be a whole number, got {text}")
+        return int(value)
+    return round(round(value / step) * step, 10)  # onto the slider's grid
+
+
+def read_link() -> list[str]:
+    """Once per session, before the widgets: the link's values into session state; warnings for bad ones."""
+    warnings = apply_query_params(st.query_params, P)
+    for name, (key, default, *_) in CONTROLS.items():
+        st.session_state.setdefault(key, default)
+        if name in st.query_params:
+            try:
+                st.session_state[key] = _parse(name, st.query_params[name])
+            except ValueError as err:
+                warnings.append(f"link parameter {name} ignored ({err}); using {default}")
+    return warnings
+
+
+def write_link(seq) -> None:
+    params = {**query_params_of(seq)}
+    for name, (key, default, *_) in CONTROLS.items():
+        if st.session_state[key] != default:
+            params[name] = str(st.session_state[key])
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+
+
+def _length_slider_moved() -> None:
+    st.session_state[WIDGET_T_KEY] = st.session_state[LEN_KEY]
+
+
+# ------------------------------------------------------------------------------------------ computation
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run(x: np.ndarray, H: int, seed: int, rho: float, fb: float, trained: tuple | None) -> VanishingResult:
+    """compare_gradients, cached; ``trained`` = (arch, config, params) of a session model, or None."""
+    kwargs = {}
+    if trained is not None:
+        arch, config, params = trained
+        kwargs[arch] = make_model(arch, **config).load_params(params)
+    return compare_gradients(x, H, seed, rho, fb, **kwargs)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def figures(x: np.ndarray, H: int, seed: int, rho: float, fb: float, trained: tuple | None):
+    r = run(x, H, seed, rho, fb, trained)
+    return figs.gradient_norms(r), figs.forget_product(r), figs.input_gradients(r), figs.clip_notes(r)
+
+
+def trained_option():
+    """The session's trained model as (arch, config, params) if this page can use it, else None."""
+    model = current_model()
+    rnn = getattr(model, "rnn", None) if model is not None else None
+    arch = getattr(rnn, "arch", None)
+    if rnn is None:
+        return None
+    name = {"lstm": "LSTM", "rnn": "RNN"}.get(arch)
+    if name is None:
+        st.caption(f"The trained model is a {str(arch).upper()}; this page compares an RNN with an LSTM.")
+        return None
+    if rnn.num_layers != 1 or rnn.bidirectional or rnn.input_size != 1:
+        st.caption(
+            f"The trained {name} has {rnn.num_layers} layer(s), "
+            f"{'two directions, ' if rnn.bidirectional else ''}{rnn.input_size} input feature(s); "
+            "this page needs one layer, one direction and one input feature."
+        )
+        return None
+    task = (getattr(model, "meta", None) or {}).get("task", "")
+    label = f"Use the trained {name}" + (f" ({task})" if task else "") + f" for the {name} side"
+    if not st.toggle(label, key=TRAINED_KEY, persist_state="session"):
+        return None
+    config = {"input_size": rnn.input_size, "hidden_size": rnn.hidden_size}
+    return arch, config, {k: np.asarray(v, dtype=np.float64) for k, v in rnn.params.items()}
+
+
+# ------------------------------------------------------------------------------------------ page
+
+st.title("Vanishing gradients: RNN vs LSTM")
+st.markdown(
+    "Feed the same sequence to a plain tanh RNN and to an LSTM with the same number of hidden units, "
+    "put a loss on the **last** step only, and backpropagate. The curves show how much of that loss's "
+    "gradient arrives back at each earlier step t: the signal a model would use to learn that x_t mattered."
+)
+
+if not st.session_state.get(URL_READ):
+    st.session_state[URL_READ] = True
+    for w in read_link():
+        st.warning(w)
+
+with st.sidebar:
+    st.header("Input")
+    seq = sequence_input(P)
+    st.header("Models")
+    st.slider(
+        "Hidden size H (both models)",
+        CONTROLS["H"][2],
+        CONTROLS["H"][3],
+        key=CONTROLS["H"][0],
+        persist_state="session",
+        help="Number of hidden units of the RNN and of the LSTM.",
+    )
+    st.number_input(
+        "Weight seed",
+        CONTROLS["seed"][2],
+        CONTROLS["seed"][3],
+        step=1,
+        key=CONTROLS["seed"][0],
+        persist_state="session",
+        help="Seeds both models' weights and the loss direction u.",
+    )
+    trained = trained_option()
+
+trained_arch = trained[0] if trained else ""
+x = seq.values
+controls = st.columns(3)
+with controls[0]:
+    if seq.source == "preset":
+        st.session_state[LEN_KEY] = int(seq.length)  # the sidebar box may have moved: follow it
+        st.slider(
+            "Sequence length T",
+            1,
+            max(SLIDER_T_MAX, seq.length),
+            key=LEN_KEY,
+            on_change=_length_slider_moved,
+            help="Steps the gradient travels back through.",
+        )
+    else:
+        st.metric("Sequence length T", seq.length, help="Set by your numbers.")
+with controls[1]:
+    _, _, low, high, step = CONTROLS["rho"]
+    st.slider(
+        "Spectral radius ρ of the RNN's W_hh",
+        low,
+        high,
+        step=step,
+        key=CONTROLS["rho"][0],
+        persist_state="session",
+        disabled=trained_arch == "rnn",
+        help="Largest |eigenvalue| of the RNN's recurrent weights. Below 1 its gradient shrinks "
+        "step by step; well above 1 it can explode. The LSTM keeps PyTorch's default weights.",
+    )
+with controls[2]:
+    _, _, low, high, step = CONTROLS["fb"]
+    st.slider(
+        "LSTM forget-gate bias",
+        low,
+        high,
+        step=step,
+        key=CONTROLS["fb"][0],
+        persist_state="session",
+        disabled=trained_arch == "lstm",
+        help="b_f: the forget gate is σ(... + b_f), so a large bias keeps f near 1 (remember by default).",
+    )
+
+write_link(seq)
+H, seed = int(st.session_state[CONTROLS["H"][0]]), int(st.session_state[CONTROLS["seed"][0]])
+rho, fb = float(st.session_state[CONTROLS["rho"][0]]), float(st.session_state[CONTROLS["fb"][0]])
+if len(x) < 2:
+    st.info(
+        "With a single step there is nothing to propagate back through: make the sequence at least 2 long."
+    )
+    st.stop()
+try:
+    with st.spinner("Backpropagating…"):
+        res = run(x, H, seed, rho, fb, trained)
+        fig_norms, fig_forget, fig_dx, notes = figures(x, H, seed, rho, fb, trained)
+except ValueError as err:
+    st.error(f"Cannot run this setting: {err}")
+    st.stop()
+
+T, steps = res.T, res.T - 1
+rnn_ratio, lstm_ratio = res.rnn.log10_ratio, res.lstm.log10_ratio
+
+# ---- headline numbers
+m = st.columns(4)
+m[0].metric(
+    "RNN: gradient left at t = 0", format_log10(rnn_ratio), help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the RNN."
+)
+m[1].metric(
+    "LSTM: gradient left at t = 0", format_log10(lstm_ratio), help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the LSTM."
+)
+m[2].metric(
+    "LSTM ÷ RNN at t = 0",
+    format_log10(res.log10_lstm_over_rnn) + "×",
+    help="How many times more gradient reaches the first input through the LSTM.",
+)
+m[3].metric(
+    "RNN factor per step back",
+    f"{10**res.rnn.log10_step_factor:.3f}",
+    delta=f"predicted {res.predicted_step_factor:.3f}",
+    delta_color="off",
+    delta_arrow="off",
+    help="Measured: the (T−1)-th root of the ratio at t = 0. Predicted: ρ × rms tanh′.",
+)
+
+st.plotly_chart(fig_norms, width="stretch", key=P + "norms")
+caption = (
+    f"Loss at t = {T - 1}, where every curve starts at 1. Log scale: equal distances are equal factors. "
+    f"Input: {seq.label}; H = {res.hidden_size}, seed {res.seed}."
+)
+st.caption(caption + "".join(" " + n for n in notes))
+
+# ---- why, with this run's numbers
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Why the RNN's gradient vanishes (or explodes)")
+    st.markdown("Going back one step multiplies the gradient by W_hhᵀ and by the slope of tanh at that step:")
+    st.latex(EQUATIONS["rnn_step"])
+    st.latex(EQUATIONS["rnn_product"])
+    st.markdown(
+        "A product of many similar factors grows or shrinks geometrically. Its size per step is roughly the "
+        "spectral radius ρ of W_hh times the typical slope of tanh:"
+    )
+    st.latex(EQUATIONS["rnn_estimate"])
+    rms, mean = res.rms_tanh_slope, res.mean_tanh_slope
+    pred, meas = res.predicted_step_factor, 10**res.rnn.log10_step_factor
+    st.markdown(
+        f"In this run ρ(W_hh) = **{res.spectral_radius:.2f}** and tanh′ = 1 − h_t² is **{rms:.2f}** "
+        f"(root mean square over units; plain mean {mean:.2f}), so each step back multiplies the gradient "
+        f"by about {res.spectral_radius:.2f} × {rms:.2f} = **{pred:.3f}**. Over the {steps} steps back to "
+        f"t = 0 that predicts {format_log10(res.log10_predicted[0])}; the measured share is "
+        f"**{format_log10(rnn_ratio)}** (on average {meas:.3f} per step)."
+    )
+    if rnn_ratio < -3:
+        st.markdown(
+            f"The gradient has **vanished**: by t = 0 only {format_log10(rnn_ratio)} of it is left, so "
+            "gradient descent barely learns anything about the early inputs."
+        )
+    elif rnn_ratio > 3:
+        st.markdown(
+            f"The gradient has **exploded**: it is {format_log10(rnn_ratio)} times larger at t = 0 than at "
+            "the loss. One gradient step would be dominated by the earliest inputs and throw the weights "
+            "far off, which is why RNN training clips gradients."
+        )
+    else:
+        st.markdown(
+            f"Over these {steps} steps the gradient has neither vanished nor exploded: ρ × tanh′ is close "
+            "to 1, the edge between the two regimes. Make the sequence longer to see which way it goes."
+        )
+    if res.spectral_radius > 1 and trained_arch != "rnn":
+        st.markdown(
+            f"A large ρ also pushes h_t towards ±1, where tanh is flat: the plain mean slope is down to "
+            f"{mean:.2f}. That is why the explosion is slower than ρ alone would suggest."
+        )
+
+with right:
+    st.subheader("How the LSTM's cell state carries it")
+    st.markdown(
+        "The cell state is updated by *addition*, c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t, so going back one step "
+        "along it multiplies the gradient only by the forget gate:"
+    )
+    st.latex(EQUATIONS["lstm_step"])
+    st.latex(EQUATIONS["lstm_product"])
+    f_mean = float(res.forget_mean[1:].mean())
+    bias_text = (
+        "the trained model's own biases"
+        if res.forget_bias is None
+        else f"a bias of {res.forget_bias:g} alone gives σ({res.forget_bias:g}) = "
+        f"{1 / (1 + math.exp(-res.forget_bias)):.2f}"
+    )
+    hl = half_life(f_mean)
+    hl_text = "never" if math.isinf(hl) else f"after about {hl:.0f} steps"
+    prod0 = float(res.log10_forget_product_mean[0])
+    dc_ratio = float(res.lstm.log10_dc[0] - res.lstm.log10_dc[-1])
+    st.markdown(
+        f"Here the forget gates average **f̄ = {f_mean:.2f}** ({bias_text}; the input and h_(t−1) move each "
+        f"gate around that). A gate held at {f_mean:.2f} halves the gradient {hl_text}. Multiplied over the "
+        f"{steps} steps back to t = 0, Π f averages **{format_log10(prod0)}** over units. Measured: "
+        f"‖∂L/∂c₀‖ ÷ ‖∂L/∂c_{T - 1}‖ = **{format_log10(dc_ratio)}**, and the hidden state keeps "
+        f"**{format_log10(lstm_ratio)}** of its gradient against the RNN's {format_log10(rnn_ratio)}."
+    )
+    if lstm_ratio < rnn_ratio:
+        st.markdown(
+            f"With f̄ = {f_mean:.2f} this LSTM forgets *faster* than the RNN's gradient fades: the cell state "
+            "only carries a gradient far when its forget gates sit near 1. Raise the forget-gate bias."
+        )
+    elif dc_ratio > prod0 + 1:
+        st.markdown(
+            "The measured cell gradient stays above Π f: the second term keeps feeding gradient from h back "
+            "into the cell at every step, and the forget gates then carry that further back too."
+        )
+    st.markdown(
+        "Unlike the RNN's factor ρ × tanh′, which the weights fix, each f_t is computed from the input and "
+        "h_(t−1): a trained LSTM learns, per unit and per step, when to keep its memory (f near 1) "
+        "and when to let go."
+    )
+    st.plotly_chart(fig_forget, width="stretch", key=P + "forget")
+    st.caption(
+        f"Running product of the forget gates from step t+1 to {T - 1} (thin lines: single units, "
+        f"the first {min(12, res.hidden_size)} of {res.hidden_size}). Dashed: the measured cell-state "
+        "gradient, which follows the product where the cell path carries it."
+    )
+
+# ---- which inputs still matter
+st.subheader("Which inputs can the loss still feel?")
+st.markdown(
+    f"The gradient with respect to the input at each step, ∂L/∂x_t: what training would use to learn how "
+    f"x_t should affect the last output. At t = 0 it is {format_log10(float(res.rnn.log10_dx[0].max()))} "
+    f"through the RNN and {format_log10(float(res.lstm.log10_dx[0].max()))} through the LSTM."
+)
+st.plotly_chart(fig_dx, width="stretch", key=P + "dx")
+
+with st.expander("How this is computed"):
+    st.markdown(
+        f"- **Loss.** L = u · h_(T−1) with a fixed random unit vector u (from the seed), so the gradient at "
+        "the last step has norm exactly 1 and every other value reads as *the share of it that gets back*. "
+        "(½‖h‖² would start from ‖h_(T−1)‖, which depends on the run.)\n"
+        "- **Models.** Both start from PyTorch's initialisation with the same seed and hidden size. "
+        f"The RNN's W_hh is rescaled to spectral radius ρ (multiplied by k = {res.weight_factor:.3g}). "
+        "The LSTM keeps PyTorch's weights, with its forget-gate bias set by the slider: its long-range "
+        "path runs through the forget gates, and scaling its W_hh too would mix in a second effect. "
+        "(PyTorch's own RNN starts near ρ = 0.58, so ρ = 1 already favours the RNN.)\n"
+        "- **Backpropagation.** The library's own step-by-step BPTT (the same step functions its tests check "
+        "against PyTorch), but carrying the gradient as a unit vector times a power of 10, so norms far "
+        "beyond 1e±308 are still exact; plots clip to 1e±300 and say so.\n"
+        "- **Prediction.** ρ × rms(tanh′) per step: for a random W_hh each step scales the squared norm by "
+        "about ρ² × mean(tanh′²). It is a rough guide, best for larger H."
+    )
+    st.latex(EQUATIONS["loss"])
