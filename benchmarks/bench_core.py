@@ -98,11 +98,13 @@ def main() -> None:
     rows = [bench(B, args.T, args.I, args.H, args.repeats) for B in args.batch]
     print(f"T={args.T} I={args.I} H={args.H} float64, 1 thread, median of {args.repeats}")
     print(
-        f"{'B':>4} {'fwd numpy ms':>13} {'fwd torch ms':>13} {'ratio':>6} {'bwd numpy ms':>13} {'bwd torch ms':>13} {'ratio':>6}"
+        f"{'B':>4} {'fwd numpy ms':>13} {'fwd torch ms':>13} {'ratio':>6}"
+        f" {'bwd numpy ms':>13} {'bwd torch ms':>13} {'ratio':>6}"
     )
     for r in rows:
         print(
-            f"{r['B']:>4} {r['forward_numpy_ms']:>13.2f} {r['forward_torch_ms']:>13.2f} {r['forward_ratio']:>6.2f}"
+            f"{r['B']:>4} {r['forward_numpy_ms']:>13.2f} {r['forward_torch_ms']:>13.2f}"
+            f" {r['forward_ratio']:>6.2f}"
             f" {r['backward_numpy_ms']:>13.2f} {r['backward_torch_ms']:>13.2f} {r['backward_ratio']:>6.2f}"
         )
     b1 = rows[0]

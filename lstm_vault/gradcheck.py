@@ -37,7 +37,8 @@ class GradcheckReport:
         width = max(len(k) for k in self.errors)
         lines = [f"{name:<{width}}  relative error {err:.2e}" for name, err in self.errors.items()]
         lines.append(
-            f"max relative error {self.max_error:.2e} ({self.worst}); {self.checked} entries, eps={self.eps:g}"
+            f"max relative error {self.max_error:.2e} ({self.worst});"
+            f" {self.checked} entries, eps={self.eps:g}"
         )
         return "\n".join(lines)
 

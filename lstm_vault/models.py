@@ -122,7 +122,8 @@ class Recurrent:
         extra = sorted(set(params) - set(shapes))
         if missing or extra:
             raise ValueError(
-                f"parameters do not match a {self!r}: missing {missing or 'none'}, unexpected {extra or 'none'}"
+                f"parameters do not match a {self!r}:"
+                f" missing {missing or 'none'}, unexpected {extra or 'none'}"
             )
         new = {}
         for name, shape in shapes.items():

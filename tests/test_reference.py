@@ -1,4 +1,4 @@
-"""The NumPy reference is exactly right: finite differences, per-step gradients, stepping, gate order, bad input."""
+"""The NumPy reference is exactly right: finite differences, per-step gradients, stepping, gate order."""
 
 import subprocess
 import sys
