@@ -231,6 +231,14 @@ except ValueError as err:
 T, steps = res.T, res.T - 1
 rnn_ratio, lstm_ratio = res.rnn.log10_ratio, res.lstm.log10_ratio
 
+st.plotly_chart(fig_norms, width="stretch", theme=None, key=P + "norms")
+st.caption(
+    f"Loss at t = {T - 1}, where every curve starts at 1. Log scale: equal distances are equal factors. "
+    f"Input: {seq.label}; H = {res.hidden_size}, seed {res.seed}."
+)
+if notes:
+    st.caption(" ".join(n[0].upper() + n[1:] for n in notes))
+
 # ---- headline numbers
 m = st.columns(4)
 m[0].metric(
@@ -252,13 +260,6 @@ m[3].metric(
     delta_arrow="off",
     help="Measured: the (T−1)-th root of the ratio at t = 0. Predicted: ρ × rms tanh′.",
 )
-
-st.plotly_chart(fig_norms, width="stretch", key=P + "norms")
-caption = (
-    f"Loss at t = {T - 1}, where every curve starts at 1. Log scale: equal distances are equal factors. "
-    f"Input: {seq.label}; H = {res.hidden_size}, seed {res.seed}."
-)
-st.caption(caption + "".join(" " + n for n in notes))
 
 # ---- why, with this run's numbers
 left, right = st.columns(2, gap="large")
@@ -319,7 +320,7 @@ with right:
         f"{1 / (1 + math.exp(-res.forget_bias)):.2f}"
     )
     hl = half_life(f_mean)
-    hl_text = "never" if math.isinf(hl) else f"after about {hl:.0f} steps"
+    hl_text = "never" if math.isinf(hl) else "at every step" if hl < 1.5 else f"after about {hl:.0f} steps"
     prod0 = float(res.log10_forget_product_mean[0])
     dc_ratio = float(res.lstm.log10_dc[0] - res.lstm.log10_dc[-1])
     st.markdown(
@@ -344,7 +345,7 @@ with right:
         "h_(t−1): a trained LSTM learns, per unit and per step, when to keep its memory (f near 1) "
         "and when to let go."
     )
-    st.plotly_chart(fig_forget, width="stretch", key=P + "forget")
+    st.plotly_chart(fig_forget, width="stretch", theme=None, key=P + "forget")
     st.caption(
         f"Running product of the forget gates from step t+1 to {T - 1} (thin lines: single units, "
         f"the first {min(12, res.hidden_size)} of {res.hidden_size}). Dashed: the measured cell-state "
@@ -358,7 +359,7 @@ st.markdown(
     f"x_t should affect the last output. At t = 0 it is {format_log10(float(res.rnn.log10_dx[0].max()))} "
     f"through the RNN and {format_log10(float(res.lstm.log10_dx[0].max()))} through the LSTM."
 )
-st.plotly_chart(fig_dx, width="stretch", key=P + "dx")
+st.plotly_chart(fig_dx, width="stretch", theme=None, key=P + "dx")
 
 with st.expander("How this is computed"):
     st.markdown(

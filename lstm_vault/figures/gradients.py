@@ -94,7 +94,7 @@ def gradient_norms(result: VanishingResult, height: int = 460) -> go.Figure:
 
 def _colorbar_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     span = max(hi - lo, 1.0)
-    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200) if span / s <= 6)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200) if span / s <= 4)
     first = np.ceil(lo / step) * step
     vals = np.arange(first, hi + 1e-9, step)
     return vals.tolist(), [f"1e{int(v)}" if v else "1" for v in vals]
@@ -136,7 +136,7 @@ def input_gradients(result: VanishingResult, height: int | None = None) -> go.Fi
             row=r,
             col=1,
         )
-    base_layout(fig, height=height or (230 + 40 * min(I, 8)))
+    base_layout(fig, height=height or (260 + 2 * 36 * min(I, 8)))
     fig.update_layout(
         hovermode="closest",
         margin={"t": 40},
@@ -144,8 +144,8 @@ def input_gradients(result: VanishingResult, height: int | None = None) -> go.Fi
             "colorscale": SEQUENTIAL,
             "cmin": lo,
             "cmax": hi,
-            "colorbar": {"title": {"text": "|∂L/∂xₜ|", "side": "right"}, "tickvals": tickvals,
-                         "ticktext": ticktext, "thickness": 14},
+            "colorbar": {"title": {"text": "|∂L/∂xₜ|", "side": "top"}, "tickvals": tickvals,
+                         "ticktext": ticktext, "thickness": 16, "len": 1.0},
         },
     )  # fmt: skip
     fig.update_xaxes(title=_time_axis_title(T), row=2, col=1)
