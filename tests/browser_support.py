@@ -67,6 +67,8 @@ RUN_WATCH_JS = r"""
     }
     return null;
   };
+  // Timestamps (performance.now()) for benchmarks: last key press, first message sent after it, last finish.
+  document.addEventListener("keydown", () => { watch.keyAt = performance.now(); watch.sentAt = null; }, true);
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
     constructor(...args) {
@@ -76,8 +78,12 @@ RUN_WATCH_JS = r"""
         const status = scriptFinished(event.data);
         if (status === null) return;
         watch.statuses.push(status);
-        if (status !== 2) watch.finished += 1;
+        if (status !== 2) { watch.finished += 1; watch.finishedAt = performance.now(); }
       });
+    }
+    send(data) {
+      if (watch.sentAt === null) watch.sentAt = performance.now();
+      return super.send(data);
     }
   };
 })();
@@ -91,7 +97,9 @@ _RUN_STATE_JS = """() => ({
 })"""
 _RUN_DONE_JS = f"""(after) => {{
   const s = ({_RUN_STATE_JS})();
-  return s.finished > after && s.scriptState === 'notRunning' && s.skeletons === 0;
+  const done = s.finished > after && s.scriptState === 'notRunning' && s.skeletons === 0;
+  if (done) window.__lstmVault.doneAt = performance.now();
+  return done;
 }}"""
 _TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
@@ -201,7 +209,7 @@ class StreamlitServer:
             self.proc.wait()
 
     def __enter__(self) -> StreamlitServer:
-        return self.start()
+        return self if self.proc is not None else self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
