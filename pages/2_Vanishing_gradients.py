@@ -137,9 +137,8 @@ def trained_option():
 
 st.title("Vanishing gradients: RNN vs LSTM")
 st.markdown(
-    "Feed the same sequence to a plain tanh RNN and to an LSTM with the same number of hidden units, "
-    "put a loss on the **last** step only, and backpropagate. The curves show how much of that loss's "
-    "gradient arrives back at each earlier step t: the signal a model would use to learn that x_t mattered."
+    "One sequence, a plain tanh RNN and an LSTM of the same size, a loss on the **last** step only. How much "
+    "of its gradient gets back to each earlier step t? That is what a model needs to learn that x_t mattered."
 )
 
 if not st.session_state.get(URL_READ):
@@ -265,21 +264,23 @@ m[3].metric(
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("Why the RNN's gradient vanishes (or explodes)")
-    st.markdown("Going back one step multiplies the gradient by W_hhᵀ and by the slope of tanh at that step:")
+    st.markdown(
+        r"Going back one step multiplies the gradient by $W_{hh}^\top$ and by the slope of tanh at that step:"
+    )
     st.latex(EQUATIONS["rnn_step"])
     st.latex(EQUATIONS["rnn_product"])
     st.markdown(
-        "A product of many similar factors grows or shrinks geometrically. Its size per step is roughly the "
-        "spectral radius ρ of W_hh times the typical slope of tanh:"
+        r"A product of many similar factors grows or shrinks geometrically. Its size per step is roughly the "
+        r"spectral radius $\rho$ of $W_{hh}$ times the typical slope of tanh:"
     )
     st.latex(EQUATIONS["rnn_estimate"])
     rms, mean = res.rms_tanh_slope, res.mean_tanh_slope
     pred, meas = res.predicted_step_factor, 10**res.rnn.log10_step_factor
     st.markdown(
-        f"In this run ρ(W_hh) = **{res.spectral_radius:.2f}** and tanh′ = 1 − h_t² is **{rms:.2f}** "
-        f"(root mean square over units; plain mean {mean:.2f}), so each step back multiplies the gradient "
-        f"by about {res.spectral_radius:.2f} × {rms:.2f} = **{pred:.3f}**. Over the {steps} steps back to "
-        f"t = 0 that predicts {format_log10(res.log10_predicted[0])}; the measured share is "
+        rf"In this run $\rho(W_{{hh}})$ = **{res.spectral_radius:.2f}** and $\tanh'(a_t) = 1 - h_t^2$ is "
+        f"**{rms:.2f}** (root mean square over units; plain mean {mean:.2f}), so each step back multiplies "
+        f"the gradient by about {res.spectral_radius:.2f} × {rms:.2f} = **{pred:.3f}**. Over the {steps} "
+        f"steps back to t = 0 that predicts {format_log10(res.log10_predicted[0])}; the measured share is "
         f"**{format_log10(rnn_ratio)}** (on average {meas:.3f} per step)."
     )
     if rnn_ratio < -3:
@@ -295,20 +296,21 @@ with left:
         )
     else:
         st.markdown(
-            f"Over these {steps} steps the gradient has neither vanished nor exploded: ρ × tanh′ is close "
-            "to 1, the edge between the two regimes. Make the sequence longer to see which way it goes."
+            rf"Over these {steps} steps the gradient has neither vanished nor exploded: $\rho \cdot \tanh'$ "
+            "is close to 1, the edge between the two regimes. Make the sequence longer to see which way "
+            "it goes."
         )
     if res.spectral_radius > 1 and trained_arch != "rnn":
         st.markdown(
-            f"A large ρ also pushes h_t towards ±1, where tanh is flat: the plain mean slope is down to "
-            f"{mean:.2f}. That is why the explosion is slower than ρ alone would suggest."
+            rf"A large $\rho$ also pushes $h_t$ towards ±1, where tanh is flat: the plain mean slope is down "
+            rf"to {mean:.2f}. That is why the explosion is slower than $\rho$ alone would suggest."
         )
 
 with right:
     st.subheader("How the LSTM's cell state carries it")
     st.markdown(
-        "The cell state is updated by *addition*, c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t, so going back one step "
-        "along it multiplies the gradient only by the forget gate:"
+        r"The cell state is updated by *addition*, $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, so going back "
+        "one step along it multiplies the gradient only by the forget gate:"
     )
     st.latex(EQUATIONS["lstm_step"])
     st.latex(EQUATIONS["lstm_product"])
@@ -316,7 +318,7 @@ with right:
     bias_text = (
         "the trained model's own biases"
         if res.forget_bias is None
-        else f"a bias of {res.forget_bias:g} alone gives σ({res.forget_bias:g}) = "
+        else rf"a bias of {res.forget_bias:g} alone gives $\sigma({res.forget_bias:g})$ = "
         f"{1 / (1 + math.exp(-res.forget_bias)):.2f}"
     )
     hl = half_life(f_mean)
@@ -324,26 +326,28 @@ with right:
     prod0 = float(res.log10_forget_product_mean[0])
     dc_ratio = float(res.lstm.log10_dc[0] - res.lstm.log10_dc[-1])
     st.markdown(
-        f"Here the forget gates average **f̄ = {f_mean:.2f}** ({bias_text}; the input and h_(t−1) move each "
-        f"gate around that). A gate held at {f_mean:.2f} halves the gradient {hl_text}. Multiplied over the "
-        f"{steps} steps back to t = 0, Π f averages **{format_log10(prod0)}** over units. Measured: "
-        f"‖∂L/∂c₀‖ ÷ ‖∂L/∂c_{T - 1}‖ = **{format_log10(dc_ratio)}**, and the hidden state keeps "
-        f"**{format_log10(lstm_ratio)}** of its gradient against the RNN's {format_log10(rnn_ratio)}."
+        rf"Here the forget gates average $\bar f$ = **{f_mean:.2f}** ({bias_text}; the input and $h_{{t-1}}$ "
+        f"move each gate around that). A gate held at {f_mean:.2f} halves the gradient {hl_text}. Multiplied "
+        rf"over the {steps} steps back to t = 0, $\prod f$ averages **{format_log10(prod0)}** over units. "
+        rf"Measured: $\|\partial L/\partial c_0\| \,/\, \|\partial L/\partial c_{{{T - 1}}}\|$ = "
+        f"**{format_log10(dc_ratio)}**, and the hidden state keeps **{format_log10(lstm_ratio)}** of its "
+        f"gradient against the RNN's {format_log10(rnn_ratio)}."
     )
     if lstm_ratio < rnn_ratio:
         st.markdown(
-            f"With f̄ = {f_mean:.2f} this LSTM forgets *faster* than the RNN's gradient fades: the cell state "
-            "only carries a gradient far when its forget gates sit near 1. Raise the forget-gate bias."
+            rf"With $\bar f$ = {f_mean:.2f} this LSTM forgets *faster* than the RNN's gradient fades: the "
+            "cell state only carries a gradient far when its forget gates sit near 1. Raise the forget-gate "
+            "bias."
         )
     elif dc_ratio > prod0 + 1:
         st.markdown(
-            "The measured cell gradient stays above Π f: the second term keeps feeding gradient from h back "
-            "into the cell at every step, and the forget gates then carry that further back too."
+            r"The measured cell gradient stays above $\prod f$: the second term keeps feeding gradient from "
+            "h back into the cell at every step, and the forget gates then carry that further back too."
         )
     st.markdown(
-        "Unlike the RNN's factor ρ × tanh′, which the weights fix, each f_t is computed from the input and "
-        "h_(t−1): a trained LSTM learns, per unit and per step, when to keep its memory (f near 1) "
-        "and when to let go."
+        r"Unlike the RNN's factor $\rho \cdot \tanh'$, which the weights fix, each $f_t$ is computed from "
+        r"the input and $h_{t-1}$: a trained LSTM learns, per unit and per step, when to keep its memory "
+        "(f near 1) and when to let go."
     )
     st.plotly_chart(fig_forget, width="stretch", theme=None, key=P + "forget")
     st.caption(
@@ -355,26 +359,49 @@ with right:
 # ---- which inputs still matter
 st.subheader("Which inputs can the loss still feel?")
 st.markdown(
-    f"The gradient with respect to the input at each step, ∂L/∂x_t: what training would use to learn how "
-    f"x_t should affect the last output. At t = 0 it is {format_log10(float(res.rnn.log10_dx[0].max()))} "
-    f"through the RNN and {format_log10(float(res.lstm.log10_dx[0].max()))} through the LSTM."
+    r"The gradient with respect to the input at each step, $\partial L/\partial x_t$: what training would "
+    f"use to learn how $x_t$ should affect the last output. At t = 0 it is "
+    f"{format_log10(float(res.rnn.log10_dx[0].max()))} through the RNN and "
+    f"{format_log10(float(res.lstm.log10_dx[0].max()))} through the LSTM (same colour scale, logarithmic)."
 )
 st.plotly_chart(fig_dx, width="stretch", theme=None, key=P + "dx")
 
 with st.expander("How this is computed"):
-    st.markdown(
-        f"- **Loss.** L = u · h_(T−1) with a fixed random unit vector u (from the seed), so the gradient at "
-        "the last step has norm exactly 1 and every other value reads as *the share of it that gets back*. "
-        "(½‖h‖² would start from ‖h_(T−1)‖, which depends on the run.)\n"
-        "- **Models.** Both start from PyTorch's initialisation with the same seed and hidden size. "
-        f"The RNN's W_hh is rescaled to spectral radius ρ (multiplied by k = {res.weight_factor:.3g}). "
-        "The LSTM keeps PyTorch's weights, with its forget-gate bias set by the slider: its long-range "
-        "path runs through the forget gates, and scaling its W_hh too would mix in a second effect. "
-        "(PyTorch's own RNN starts near ρ = 0.58, so ρ = 1 already favours the RNN.)\n"
-        "- **Backpropagation.** The library's own step-by-step BPTT (the same step functions its tests check "
-        "against PyTorch), but carrying the gradient as a unit vector times a power of 10, so norms far "
-        "beyond 1e±308 are still exact; plots clip to 1e±300 and say so.\n"
-        "- **Prediction.** ρ × rms(tanh′) per step: for a random W_hh each step scales the squared norm by "
-        "about ρ² × mean(tanh′²). It is a rough guide, best for larger H."
-    )
     st.latex(EQUATIONS["loss"])
+    if trained_arch == "rnn":
+        rnn_text = r"The RNN is your trained one, as it is: its own $W_{hh}$ sets $\rho$."
+    else:
+        rho0 = res.spectral_radius / res.weight_factor if res.weight_factor > 0 else float("nan")
+        rnn_text = (
+            rf"The RNN starts from PyTorch's initialisation, whose $W_{{hh}}$ has $\rho$ = {rho0:.2f} for "
+            r"this seed and size, and is rescaled to the slider's $\rho$ (multiplied by "
+            rf"{res.weight_factor:.3g})."
+        )
+    if trained_arch == "lstm":
+        lstm_text = "The LSTM is your trained one, as it is, with its own forget-gate biases."
+    else:
+        lstm_text = (
+            "The LSTM keeps PyTorch's initial weights except for the forget-gate bias, which the slider "
+            r"sets. Its long-range path runs through the forget gates; scaling its $W_{hh}$ as well would "
+            "mix a second effect into the comparison."
+        )
+    st.markdown(
+        "\n".join(
+            [
+                r"- **Loss.** $u$ is a fixed random unit vector (from the seed), so the gradient at the last "
+                "step has norm exactly 1 and every other value reads as *the share of it that gets back*. "
+                r"($\frac12\|h_{T-1}\|^2$ would start from $\|h_{T-1}\|$, which depends on the run.)",
+                f"- **Models.** Same hidden size, same seed. {rnn_text} {lstm_text}",
+                "- **Backpropagation.** The library's own step-by-step BPTT (the step functions its tests "
+                "check against PyTorch), carrying the gradient as a unit vector times a power of 10, so "
+                "norms far "
+                "beyond float64's 1e±308 stay exact. The plots clip to 1e±300 and say so; hover shows the "
+                "true value.",
+                r"- **Prediction.** $\rho \cdot \mathrm{rms}(\tanh')$ per step: for a random $W_{hh}$ each "
+                r"step scales the squared norm by about $\rho^2 \cdot \mathrm{mean}(\tanh'^2)$. The plain "
+                r"mean of "
+                r"$\tanh'$ would predict decay even where the gradient explodes. It is a rough guide, best "
+                "for larger H.",
+            ]
+        )
+    )

@@ -73,7 +73,7 @@ def clip_notes(result: VanishingResult) -> list[str]:
     return notes
 
 
-def gradient_norms(result: VanishingResult, height: int = 460) -> go.Figure:
+def gradient_norms(result: VanishingResult, height: int = 410) -> go.Figure:
     """‖∂L/∂hₜ‖ of the RNN and the LSTM, the LSTM's ‖∂L/∂cₜ‖ and the RNN's predicted decay, log y-axis."""
     T = result.T
     t = list(range(T))
@@ -89,12 +89,25 @@ def gradient_norms(result: VanishingResult, height: int = 460) -> go.Figure:
     fig.update_layout(margin={"t": 40})
     fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])
     fig.update_yaxes(type="log", title="gradient norm (log scale)", exponentformat="power")
+    _log_ticks(fig, result.log10_predicted, result.rnn.log10_dh, result.lstm.log10_dh, result.lstm.log10_dc)
     return fig
 
 
+def _decade_step(decades: float, max_ticks: int = 6) -> int:
+    """Decades between labelled ticks so that a log range of ``decades`` gets at most ``max_ticks`` labels."""
+    return next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500) if max(decades, 1.0) / s <= max_ticks - 1)
+
+
+def _log_ticks(fig: go.Figure, *logs) -> None:
+    """A labelled tick every 1, 2, 5, 10, ... decades on the y log axis (no 2-and-5 clutter)."""
+    values = np.concatenate([np.clip(np.ravel(v).astype(float), DISPLAY_FLOOR, DISPLAY_CEIL) for v in logs])
+    values = values[np.isfinite(values)]
+    decades = float(values.max() - values.min()) if values.size else 1.0
+    fig.update_yaxes(dtick=_decade_step(decades))
+
+
 def _colorbar_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
-    span = max(hi - lo, 1.0)
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200) if span / s <= 4)
+    step = _decade_step(hi - lo)
     first = np.ceil(lo / step) * step
     vals = np.arange(first, hi + 1e-9, step)
     return vals.tolist(), [f"1e{int(v)}" if v else "1" for v in vals]
@@ -171,4 +184,5 @@ def forget_product(result: VanishingResult, max_units: int = 12, height: int = 3
     fig.update_layout(margin={"t": 40})
     fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])
     fig.update_yaxes(type="log", title="Π f  (log scale)", exponentformat="power")
+    _log_ticks(fig, result.log10_forget_product[:, :max_units], dc - dc[-1])
     return fig
