@@ -60,8 +60,7 @@ EQUATIONS = {
     ),
     "rnn_step": (
         r"\frac{\partial L}{\partial h_{t-1}} = W_{hh}^{\top}\,"
-        r"\operatorname{diag}\!\big(\tanh'(a_t)\big)\,\frac{\partial L}{\partial h_t},"
-        r"\qquad \tanh'(a_t) = 1 - h_t^2"
+        r"\operatorname{diag}\!\big(\tanh'(a_t)\big)\,\frac{\partial L}{\partial h_t}"
     ),
     "rnn_product": (
         r"\frac{\partial L}{\partial h_t} = \prod_{k=t+1}^{T-1} \Big[W_{hh}^{\top}\,"
@@ -72,13 +71,12 @@ EQUATIONS = {
         r"\;\approx\; \big(\rho(W_{hh})\cdot\overline{\tanh'}\big)^{\,T-1-t}"
     ),
     "lstm_step": (
-        r"\frac{\partial L}{\partial c_{t-1}} = f_t \odot \frac{\partial L}{\partial c_t}"
-        r"\;+\; o_{t-1} \odot \tanh'(c_{t-1}) \odot \frac{\partial L}{\partial h_{t-1}}"
+        r"\begin{aligned}\frac{\partial L}{\partial c_{t-1}} &= f_t \odot \frac{\partial L}{\partial c_t}\\"
+        r"&\quad + o_{t-1} \odot \tanh'(c_{t-1}) \odot \frac{\partial L}{\partial h_{t-1}}\end{aligned}"
     ),
     "lstm_product": (
         r"\frac{\partial L}{\partial c_t} \;\approx\; "
         r"\Big(\prod_{k=t+1}^{T-1} f_k\Big) \odot \frac{\partial L}{\partial c_{T-1}}"
-        r"\qquad\text{(the cell-state path alone)}"
     ),
 }
 

@@ -314,6 +314,7 @@ with right:
     )
     st.latex(EQUATIONS["lstm_step"])
     st.latex(EQUATIONS["lstm_product"])
+    st.caption("The second line is the cell-state path alone, without the route through h.")
     f_mean = float(res.forget_mean[1:].mean())
     bias_text = (
         "the trained model's own biases"

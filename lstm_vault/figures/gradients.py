@@ -23,7 +23,7 @@ LSTM_DC = "LSTM  ‖∂L/∂cₜ‖ (cell state)"
 PREDICTED = "RNN predicted: (ρ · rms tanh′)^(T−1−t)"
 F_MEAN = "mean over units of Π f"
 F_UNIT = "one unit's Π f"
-DC_MEASURED = "measured ‖∂L/∂cₜ‖ ÷ ‖∂L/∂c_{T−1}‖"
+DC_MEASURED = "measured ‖∂L/∂cₜ‖ ÷ ‖∂L/∂c<sub>T−1</sub>‖"
 
 
 def _strings(log10_values) -> list[str]:
@@ -31,7 +31,7 @@ def _strings(log10_values) -> list[str]:
 
 
 def _time_axis_title(T: int) -> str:
-    return f"time step t  (the loss is at the last step, t = {T - 1})"
+    return f"time step t  (loss at t = {T - 1})"
 
 
 def _log_line(fig, t, log10_values, name, color, dash=None, width=3.0, hover=True, **kwargs) -> np.ndarray:
