@@ -138,7 +138,8 @@ def trained_option():
 st.title("Vanishing gradients: RNN vs LSTM")
 st.markdown(
     "One sequence, a plain tanh RNN and an LSTM of the same size, a loss on the **last** step only. How much "
-    "of its gradient gets back to each earlier step t? That is what a model needs to learn that x_t mattered."
+    "of its gradient gets back to each earlier step t? That is what a model needs to learn that $x_t$ "
+    "mattered."
 )
 
 if not st.session_state.get(URL_READ):
@@ -241,10 +242,12 @@ if notes:
 # ---- headline numbers
 m = st.columns(4)
 m[0].metric(
-    "RNN: gradient left at t = 0", format_log10(rnn_ratio), help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the RNN."
+    "RNN: gradient reaching t = 0", format_log10(rnn_ratio), help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the RNN."
 )
 m[1].metric(
-    "LSTM: gradient left at t = 0", format_log10(lstm_ratio), help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the LSTM."
+    "LSTM: gradient reaching t = 0",
+    format_log10(lstm_ratio),
+    help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the LSTM.",
 )
 m[2].metric(
     "LSTM ÷ RNN at t = 0",

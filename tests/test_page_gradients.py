@@ -48,7 +48,7 @@ def test_default_run_shows_the_computed_numbers():
     np.testing.assert_allclose(y[RNN_DH], 10**expected.rnn.log10_dh, rtol=1e-12)
     np.testing.assert_allclose(y[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
     shown = {m.label: m.value for m in at.metric}
-    assert shown["RNN: gradient left at t = 0"] == "1.7e-8"
+    assert shown["RNN: gradient reaching t = 0"] == "1.7e-8"
     assert len(at.get("plotly_chart")) == 3
 
 
