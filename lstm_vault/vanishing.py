@@ -440,7 +440,7 @@ def format_log10(log10_value: float, digits: int = 2) -> str:
     if v == -math.inf:
         return "0"
     if v == math.inf:
-        return "infinite"
+        return "∞"
     if -3 <= v < 4:  # ordinary sizes read better as plain numbers
         return f"{10.0**v:.{digits}g}"
     e = math.floor(v)
