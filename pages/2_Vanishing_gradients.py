@@ -145,7 +145,7 @@ st.markdown(
 if not st.session_state.get(URL_READ):
     st.session_state[URL_READ] = True
     for w in read_link():
-        st.warning(w)
+        st.warning(w[:1].upper() + w[1:])
 
 with st.sidebar:
     st.header("Input")

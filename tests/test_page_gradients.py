@@ -82,7 +82,7 @@ def test_link_values_are_read_and_bad_ones_warned():
     assert slider(at, "Hidden size").value == 8
     assert slider(at, "LSTM forget-gate bias").value == 3.0
     warnings = " ".join(w.value for w in at.warning)
-    assert "fb ignored" in warnings and "seed ignored" in warnings
+    assert "Link parameter fb ignored" in warnings and "seed ignored" in warnings
 
 
 def test_typed_numbers_have_no_length_slider():
