@@ -59,6 +59,7 @@ MAX_RUNNING = max(
     1, (os.cpu_count() or 2) // 4
 )  # concurrent runs per process; torch uses half the cores each
 PREDICT_SIZE = 256  # held-out examples in the predictions figure
+CURVE_HEIGHT = 460  # px
 MODELS_DIR = ROOT / "assets" / "models"
 
 # session-state keys, all prefixed "lv_train_"
@@ -380,141 +381,53 @@ def finish(job: Job) -> None:
 # ------------------------------------------------------------------------------------------------
 # the page
 
-st.set_page_config(page_title="Train · lstm_vault", layout="wide")
-st.title("Train an LSTM, and see why it beats a plain RNN")
-st.markdown(
-    "Pick a task, pick up to three architectures, press **Train**: they learn side by side on the same "
-    "batches, and their loss curves grow on one plot next to the loss of a trivial predictor. The best "
-    "model becomes the one you open in **Step through** and **Vanishing gradients**."
-)
-
-current_line = st.empty()  # filled at the end, after this run's training result, pick or upload
-
-job = st.session_state.get(JOB)
-if job is not None and job.worker.done:
-    finish(job)
-    job = None
-running = job is not None
-
-# ---- 1. task ---------------------------------------------------------------------------------------
-
-st.header("1. Task")
-left, right = st.columns([1, 2], gap="large")
-with left:
-    name = st.selectbox(
-        "Task", task_names(), format_func=lambda n: TASKS[n].title, key="lv_train_task", disabled=running
-    )
-    options = {}
-    for f in fields(TASKS[name]):
-        key = f"lv_train_opt_{name}_{f.name}"
-        label = f.name.replace("_", " ")
-        if f.name == "source":
-            options[f.name] = st.selectbox(
-                label,
-                list(TEXTS),
-                index=list(TEXTS).index(f.default),
-                format_func=lambda s: TEXTS[s].title,
-                key=key,
-                disabled=running,
-            )
-        elif isinstance(f.default, int):
-            high = MAX_LENGTH if f.name == "length" else 10_000
-            options[f.name] = st.number_input(
-                label,
-                min_value=1,
-                max_value=max(high, f.default),
-                value=f.default,
-                step=1,
-                key=key,
-                disabled=running,
-            )
-        elif isinstance(f.default, float):
-            options[f.name] = st.number_input(
-                label, min_value=0.0, value=f.default, step=0.05, format="%.3f", key=key, disabled=running
-            )
-try:
-    task = job.task if running else get_task(name, **options)
-    task_error = None
-except ValueError as error:
-    task, task_error = None, str(error)
-with right:
-    if task_error:
-        st.error(task_error)
-    else:
-        st.markdown(task.description())
-        st.caption(
-            f"Baseline: {task.baseline_description}, loss **{task.baseline_loss():.4g}** "
-            f"({'cross-entropy' if task.loss == 'ce' else 'mean squared error'}). A model that does not "
-            "beat this line has learned nothing useful."
-        )
-
-# ---- 2. settings -------------------------------------------------------------------------------------
-
-st.header("2. Models and settings")
-with st.form("lv_train_form", border=True):
-    archs = st.multiselect(
-        "Architectures to compare",
-        list(ARCH_NAMES),
-        default=["lstm", "rnn"],
-        format_func=ARCH_NAMES.get,
-        max_selections=3,
-        key="lv_train_archs",
-    )
-    cols = st.columns(6)
-    inputs = (  # (setting, label, step, format, help)
-        ("hidden_size", "hidden size H", 1, None, "units in the recurrent layer"),
-        ("steps", "steps", 100, None, "Adam steps per model"),
-        ("batch_size", "batch size", 1, None, "sequences per step"),
-        ("lr", "learning rate", 1e-3, "%.4g", "Adam's step size; too large and the loss diverges"),
-        ("clip", "gradient clip", 0.5, "%.2f", "largest gradient norm per step; 0 = no clipping"),
-        ("seed", "seed", 1, None, "same seed, same weights and batches: runs are reproducible"),
-    )
-    values = {}
-    for col, (setting, label, step, fmt, hint) in zip(st.columns(len(inputs)), inputs):
-        low, high = LIMITS[setting]
-        default = getattr(DEFAULTS, setting)
-        values[setting] = col.number_input(
-            label, low, high, default, step=step, format=fmt, key=f"lv_train_{setting}", help=hint
-        )
-    submitted = st.form_submit_button(
-        "Train", type="primary", disabled=running or task is None, key="lv_train_submit"
-    )
-    st.caption(
-        f"Each model stops after {_duration(RUN_SECONDS)} of compute at most. Training runs in the "
-        "background: you can visit other pages and come back."
-    )
-
-if submitted and not running and task is not None:
-    values["archs"] = archs
-    errors = check_settings(values)
-    if errors:
-        for message in errors:
-            st.error(message)
-    else:
-        if values["lr"] > 0.1:
-            st.warning(f"A learning rate of {values['lr']:g} is large: expect the loss to jump or diverge.")
-        refused = start(task, options, archs, values)
-        if refused:
-            st.warning(refused)
-        else:
-            running = True
-
-# ---- 3. training -------------------------------------------------------------------------------------
-
-st.header("3. Training")
-
 
 def baseline_label(task) -> str:
     return f"baseline: {task.baseline_description} ({task.baseline_loss():.3g})"
 
 
+def reading_guide(task) -> str:
+    """How to read the predictions figure of ``task``."""
+    if task.loss == "ce":
+        what = "recalled symbol" if task.name == "copy" else "step"
+        return (
+            f"Each line is one model's accuracy at each {what}: the share of held-out examples where its "
+            "most likely output is the right one. The dashed line is a uniform guess."
+        )
+    if task.encoding().get("series"):
+        return (
+            "The black line is the held-out part of the series, one window after another in time; each "
+            "coloured line is a model's one-step-ahead prediction. Persistence (repeat the last value) is "
+            "the baseline to beat."
+        )
+    return (
+        "Each dot is one held-out example: the true answer across, the model's answer up. A model that "
+        "learned the task puts its dots on the dashed diagonal; one that only learned the average draws a "
+        "flat band at the mean, which is what the baseline does."
+    )
+
+
+def curves(task, steps: int, runs) -> object:
+    """runs: (label, arch, history) per run."""
+    return loss_curves(
+        runs,
+        task.baseline_loss(),
+        baseline_label(task),
+        steps=steps,
+        loss_name=f"{'cross-entropy' if task.loss == 'ce' else 'mean squared error'} (log scale)",
+        height=CURVE_HEIGHT,
+    )
+
+
 def live_view() -> None:
+    """Progress, Stop and the growing curves; a fragment that reruns every POLL_SECONDS while a job runs."""
     job = st.session_state.get(JOB)
     if job is None:
         return
     if job.worker.done:  # a fragment rerun: one full rerun turns the job into results and stops the polling
         st.rerun()
-    if st.button("Stop", key="lv_train_stop", icon=":material/stop:"):
+    bar, stop = st.columns([5, 1], vertical_alignment="bottom")
+    if stop.button("Stop", key="lv_train_stop", icon=":material/stop:", width="stretch"):
         job.worker.stop(timeout=0)
         job.stopping = True
     snaps = job.worker.snapshot()
@@ -523,99 +436,210 @@ def live_view() -> None:
     left = _time_left(snaps)
     rate = f"{done / elapsed:.0f} steps/s" if elapsed > 0 and done else "starting"
     eta = f"about {_duration(left)} left" if math.isfinite(left) else "estimating the time left"
-    st.progress(done / total if total else 0.0, text=f"{done:,} of {total:,} steps · {rate} · {eta}")
-    st.caption(" · ".join(
-        f"**{s.label}** step {s.step:,}/{s.steps:,}"
-        + (f", validation loss {s.history[-1][2]:.4g}" if s.history else "")
-        + ("" if s.status in ("pending", "running") else f" ({s.status})")
-        for s in snaps
-    ))  # fmt: skip
+    bar.progress(done / total if total else 0.0, text=f"{done:,} of {total:,} steps · {rate} · {eta}")
+    parts = []
+    for s in snaps:
+        part = f"**{s.label}** step {s.step:,}/{s.steps:,}"
+        if s.history:
+            part += f", validation loss {s.history[-1][2]:.4g}"
+        if s.status not in ("pending", "running"):
+            part += f" ({s.status})"
+        parts.append(part)
+    st.caption(" · ".join(parts))
     if job.stopping:
         st.caption("Stopping: each model finishes its step, checks its loss once more and keeps its weights.")
-    fig = loss_curves(
-        [(s.label, s.config.arch, s.history) for s in snaps],
-        job.task.baseline_loss(),
-        baseline_label(job.task),
-        steps=job.steps,
-        loss_name=f"{job.task.loss} loss",
-    )
+    fig = curves(job.task, job.steps, [(s.label, s.config.arch, s.history) for s in snaps])
     st.plotly_chart(fig, width="stretch", key="lv_train_live_chart")
 
 
-finished: Finished | None = st.session_state.get(RUNS)
-if running:
-    st.fragment(live_view, run_every=POLL_SECONDS)()
-elif finished is not None:
-    for run in finished.runs:
-        text = f"**{run.label}**: {run.message}"
-        if run.status == "diverged":
-            st.warning(f"{text}. Its loss curve ends at the last finite check.")
-        elif run.status == "error":
-            st.error(text)
-        elif run.status in ("stopped", "time-limit"):
-            st.info(text)
-    fig = loss_curves(
-        [(r.label, r.arch, r.history) for r in finished.runs],
-        finished.task.baseline_loss(),
-        baseline_label(finished.task),
-        steps=finished.steps,
-        loss_name=f"{finished.task.loss} loss",
+def task_widgets(running: bool):
+    """Task picker and its options -> (task or None, options, error message or None)."""
+    name = st.selectbox(
+        "Task", task_names(), format_func=lambda n: TASKS[n].title, key="lv_train_task", disabled=running
     )
-    st.plotly_chart(fig, width="stretch", key="lv_train_final_chart")
-else:
-    st.info(
-        "Press **Train** to start. The loss curves appear here, one colour per architecture, validation "
-        "solid and training dotted, with the baseline dashed."
-    )
+    options = {}
+    task_fields = fields(TASKS[name])
+    for f, col in zip(task_fields, st.columns(max(1, len(task_fields)))):
+        key = f"lv_train_opt_{name}_{f.name}"
+        label = f.name.replace("_", " ")
+        if f.name == "source":
+            names = list(TEXTS)
+            options[f.name] = col.selectbox(
+                label, names, names.index(f.default), format_func=lambda s: TEXTS[s].title, key=key,
+                disabled=running,
+            )  # fmt: skip
+        elif isinstance(f.default, int):
+            high = max(MAX_LENGTH if f.name == "length" else 10_000, f.default)
+            options[f.name] = col.number_input(label, 1, high, f.default, step=1, key=key, disabled=running)
+        elif isinstance(f.default, float):
+            options[f.name] = col.number_input(
+                label, min_value=0.0, value=f.default, step=0.05, format="%.3f", key=key, disabled=running
+            )
+    try:
+        return get_task(name, **options), options, None
+    except ValueError as error:
+        return None, options, str(error)
 
-# ---- 4. results --------------------------------------------------------------------------------------
 
-trained = [r for r in finished.runs if r.saved is not None] if finished is not None and not running else []
+def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
+    """The hyperparameter form -> (submitted, architectures, settings)."""
+    with st.form("lv_train_form", border=True):
+        archs = st.multiselect(
+            "Architectures to compare",
+            list(ARCH_NAMES),
+            default=["lstm", "rnn"],
+            format_func=ARCH_NAMES.get,
+            max_selections=3,
+            key="lv_train_archs",
+        )
+        inputs = (  # (setting, label, step, format, help)
+            ("hidden_size", "hidden size H", 1, None, "units in the recurrent layer"),
+            ("steps", "steps", 100, None, "Adam steps per model"),
+            ("batch_size", "batch size", 1, None, "sequences per step"),
+            ("lr", "learning rate", 1e-3, "%.4g", "Adam's step size; too large and the loss diverges"),
+            ("clip", "gradient clip", 0.5, "%.2f", "largest gradient norm per step; 0 = no clipping"),
+            ("seed", "seed", 1, None, "same seed, same weights and batches: runs are reproducible"),
+        )
+        values = {}
+        cols = st.columns(2)
+        for k, (setting, label, step, fmt, hint) in enumerate(inputs):
+            low, high = LIMITS[setting]
+            values[setting] = cols[k % 2].number_input(
+                label, low, high, getattr(DEFAULTS, setting), step=step, format=fmt,
+                key=f"lv_train_{setting}", help=f"{hint} ({low:g} to {high:g})",
+            )  # fmt: skip
+        submitted = st.form_submit_button(
+            "Train", type="primary", icon=":material/play_arrow:", disabled=running or task is None,
+            key="lv_train_submit",
+        )  # fmt: skip
+        st.caption(
+            f"Each model stops after {_duration(RUN_SECONDS)} of compute at most. Training runs in the "
+            "background: you can visit other pages and come back."
+        )
+    return submitted, archs, values
+
+
+st.set_page_config(page_title="Train · lstm_vault", layout="wide")
+st.title("Train an LSTM, and see why it beats a plain RNN")
+st.markdown(
+    "Pick a task and up to three architectures, press **Train**: they learn side by side on the same "
+    "batches, and their loss curves grow on one plot next to the loss of a trivial predictor. The best "
+    "model becomes the one you open in **Step through** and **Vanishing gradients**."
+)
+current_line = st.empty()  # filled at the end, after this run's training result, pick or upload
+
+job = st.session_state.get(JOB)
+if job is not None and job.worker.done:
+    finish(job)
+    job = None
+running = job is not None
+
+setup, view = st.columns([2, 3], gap="large")
+with setup:
+    st.subheader("1. Task")
+    task, options, task_error = task_widgets(running)
+    if running:
+        task, task_error = job.task, None
+    if task_error:
+        st.error(task_error)
+    st.subheader("2. Models and settings")
+    submitted, archs, values = settings_form(running, task)
+    if submitted and not running and task is not None:
+        values["archs"] = archs
+        errors = check_settings(values)
+        for message in errors:
+            st.error(message)
+        if not errors:
+            if values["lr"] > 0.1:
+                st.warning(
+                    f"A learning rate of {values['lr']:g} is large: expect the loss to jump or diverge."
+                )
+            refused = start(task, options, archs, values)
+            if refused:
+                st.warning(refused)
+            running = refused is None
+
+finished: Finished | None = None if running else st.session_state.get(RUNS)
+trained = [r for r in finished.runs if r.saved is not None] if finished is not None else []
+with view:
+    if task is not None:
+        st.markdown(task.description())
+        st.caption(
+            f"Baseline: {task.baseline_description}, loss **{task.baseline_loss():.4g}** "
+            f"({'cross-entropy' if task.loss == 'ce' else 'mean squared error'}). A model that does not "
+            "beat this line has learned nothing useful."
+        )
+    st.subheader("3. Training")
+    if running:
+        st.fragment(live_view, run_every=POLL_SECONDS)()
+    elif finished is not None:
+        shown = ", ".join(f"{k} {v}" for k, v in finished.task.options().items())
+        st.caption(
+            f"Last training: {finished.task.title}{f' ({shown})' if shown else ''}, {finished.steps:,} steps."
+        )
+        for run in finished.runs:
+            text = f"**{run.label}**: {run.message}"
+            if run.status == "diverged":
+                st.warning(f"{text}. Its loss curve ends at the last finite check.")
+            elif run.status == "error":
+                st.error(text)
+            elif run.status in ("stopped", "time-limit"):
+                st.info(text)
+        fig = curves(finished.task, finished.steps, [(r.label, r.arch, r.history) for r in finished.runs])
+        st.plotly_chart(fig, width="stretch", key="lv_train_final_chart")
+    elif task is not None:
+        st.plotly_chart(curves(task, int(values["steps"]), []), width="stretch", key="lv_train_empty_chart")
+    if trained:
+        labels = [r.label for r in trained]
+        by_label = {r.label: r for r in trained}
+
+        def use_picked() -> None:
+            set_current_model(by_label[st.session_state["lv_train_pick"]].saved)
+
+        if st.session_state.get("lv_train_pick") not in labels:
+            st.session_state["lv_train_pick"] = labels[0]
+        st.radio(
+            "Model for the Step through and Vanishing gradients pages",
+            labels,
+            horizontal=True,
+            key="lv_train_pick",
+            on_change=use_picked,
+            format_func=lambda lbl: f"{lbl} (validation loss {by_label[lbl].history[-1][2]:.3g})",
+        )
+        for col, run in zip(st.columns(3), trained):
+            col.download_button(
+                f"{run.label} model",
+                run.data,
+                key=f"lv_train_download_{run.label}",
+                file_name=f"{finished.task.name}_{run.arch}_h{run.saved.rnn.hidden_size}.npz",
+                mime="application/octet-stream",
+                on_click="ignore",
+                icon=":material/download:",
+                help=f"Download the {run.label} model file (.npz) to upload later or inspect with the CLI",
+                width="stretch",
+            )
+
+# ---- 4. predictions (full width) ---------------------------------------------------------------------
+
 if trained:
-    st.header("4. What the models predict")
+    st.subheader("4. What the models predict")
     st.caption(
         f"On {PREDICT_SIZE if finished.task.name != 'text' else 64} held-out examples the models never "
         "trained on, computed by the NumPy reference model that the other pages use."
     )
+    chart, notes = st.columns([3, 2], gap="large")
     if finished.figure is not None:
-        st.plotly_chart(finished.figure, width="stretch", key="lv_train_predictions")
-    for label, lines in finished.samples.items():
-        if lines:
-            st.markdown(f"**{label}**")
-            st.code("\n".join(lines), language=None)
-
-    labels = [r.label for r in trained]
-    by_label = {r.label: r for r in trained}
-
-    def use_picked() -> None:
-        set_current_model(by_label[st.session_state["lv_train_pick"]].saved)
-
-    if st.session_state.get("lv_train_pick") not in labels:
-        st.session_state["lv_train_pick"] = labels[0]
-    st.radio(
-        "Model for the Step through and Vanishing gradients pages",
-        labels,
-        horizontal=True,
-        key="lv_train_pick",
-        on_change=use_picked,
-        format_func=lambda lbl: f"{lbl} (validation loss {by_label[lbl].history[-1][2]:.3g})",
-    )
-    cols = st.columns(max(3, len(trained)))
-    for col, run in zip(cols, trained):
-        H = run.saved.rnn.hidden_size
-        col.download_button(
-            f"Download {run.label} model (.npz)",
-            run.data,
-            key=f"lv_train_download_{run.label}",
-            file_name=f"{finished.task.name}_{run.arch}_h{H}.npz",
-            mime="application/octet-stream",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+        chart.plotly_chart(finished.figure, width="stretch", key="lv_train_predictions")
+    with notes:
+        st.markdown(reading_guide(finished.task))
+        for label, lines in finished.samples.items():
+            if lines:
+                st.markdown(f"**{label}**")
+                st.code("\n".join(lines), language=None)
 
 # ---- load a model ------------------------------------------------------------------------------------
 
-st.header("Load a saved model")
+st.subheader("Load a saved model")
 shipped = sorted(MODELS_DIR.glob("*.npz"))
 left, right = st.columns(2, gap="large")
 with left:
@@ -634,7 +658,10 @@ with left:
         st.caption("No shipped models in assets/models/.")
 with right:
     upload = st.file_uploader(
-        "Upload a model file (.npz) saved by this app or the CLI", type=["npz"], key=UPLOAD
+        "Upload a model file (.npz) saved by this app or the CLI",
+        type=["npz"],
+        key=UPLOAD,
+        max_upload_size=modelfile.MAX_FILE_BYTES // 2**20,
     )
     if upload is not None:
         seen = st.session_state.get(UPLOAD_SEEN)

@@ -165,4 +165,4 @@ def test_good_upload_becomes_the_session_model_with_predictions(page):
     model = page.session_state["lv_current_model"]
     assert model.arch == "lstm" and model.rnn.hidden_size == 32
     assert any(s.value.startswith("Loaded uploaded mine.npz") for s in page.success)
-    assert len(page.get("plotly_chart")) == 1  # its predictions on held-out adding problems
+    assert len(page.get("plotly_chart")) == 2  # the empty loss plot, and its predictions on held-out examples

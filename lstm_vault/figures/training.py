@@ -11,6 +11,7 @@ Prediction shapes (``lstm_vault.tasks``): ``batch.x`` (T, B, I); ``batch.y`` (B,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -73,8 +74,12 @@ def loss_curves(
             meta={"kind": "baseline"},
         ))  # fmt: skip
     base_layout(fig, height=height)
+    fig.update_layout(showlegend=True)  # also with the baseline alone, before any run
     fig.update_xaxes(title_text="training step", range=[0, end] if steps is not None else None)
     fig.update_yaxes(title_text=loss_name, type="log" if log_y else "linear")
+    values = [y for trace in fig.data for y in trace.y if y is not None and y > 0]
+    if log_y and values and math.log10(max(values) / min(values)) >= 1.5:
+        fig.update_yaxes(dtick=1, tickformat="~g")  # one label per decade: 0.1, 0.01, ... not 2, 5, 2, 5
     if not runs:
         fig.add_annotation(
             text="press Train to see the loss curves grow here",
@@ -82,7 +87,7 @@ def loss_curves(
             xref="paper",
             yref="paper",
             x=0.5,
-            y=0.5,
+            y=0.85,
             font={"color": "#777777"},
         )
     return fig
@@ -184,7 +189,10 @@ def _scatter(true: np.ndarray, preds: Mapping, unit: str, height: int) -> go.Fig
     fig.update_layout(hovermode="closest")
     suffix = f" ({unit})" if unit else ""
     fig.update_xaxes(title_text="target" + suffix)
-    fig.update_yaxes(title_text="prediction" + suffix, scaleanchor="x", scaleratio=1)
+    pad = 0.05 * (hi - lo) or 0.5
+    span = [lo - pad, hi + pad]  # the same range on both axes, so the diagonal is at 45 degrees
+    fig.update_xaxes(range=span)
+    fig.update_yaxes(title_text="prediction" + suffix, range=span)
     return fig
 
 
