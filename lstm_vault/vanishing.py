@@ -441,8 +441,9 @@ def format_log10(log10_value: float, digits: int = 2) -> str:
         return "0"
     if v == math.inf:
         return "∞"
-    if -3 <= v < 4:  # ordinary sizes read better as plain numbers
-        return f"{10.0**v:.{digits}g}"
+    if -3 <= v < 4:  # ordinary sizes read better as plain numbers: 0.0042, 3.5, 120, 7500
+        value = 10.0**v
+        return f"{value:.0f}" if value >= 10 else f"{value:.{digits}g}"
     e = math.floor(v)
     m = round(10.0 ** (v - e), digits - 1)
     if m >= 10.0:

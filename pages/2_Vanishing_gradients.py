@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,8 +108,27 @@ def figures(x: np.ndarray, H: int, seed: int, rho: float, fb: float, trained: tu
     return figs.gradient_norms(r), figs.forget_product(r), figs.input_gradients(r), figs.clip_notes(r)
 
 
-def trained_option():
-    """The session's trained model as (arch, config, params) if this page can use it, else None."""
+@dataclass(frozen=True)
+class Trained:
+    """A session model this page can use, as hashable-enough pieces for the cached functions."""
+
+    arch: str  # "lstm" | "rnn"
+    model: tuple  # (arch, config, params) for run()
+    x: np.ndarray | None  # (T, I) one example of its own task when it reads I > 1 features, else None
+    label: str  # what the input is, for captions
+
+
+def _task_example(model, seed: int) -> tuple[np.ndarray, str]:
+    """One validation sequence of the model's own task: (T, I) float64 and a caption."""
+    task = model.task()
+    if task is None:
+        raise ValueError("the model file names no task to draw a sequence from")
+    x = np.asarray(task.validation(1, seed=seed).x[:, 0, :], dtype=np.float64)
+    return x, f"one example of the {model.meta.get('task')} task it was trained on, T = {len(x)}"
+
+
+def trained_option(seed: int) -> Trained | None:
+    """The session's trained model, if there is one, this page can use it and the user switched it on."""
     model = current_model()
     rnn = getattr(model, "rnn", None) if model is not None else None
     arch = getattr(rnn, "arch", None)
@@ -118,19 +138,28 @@ def trained_option():
     if name is None:
         st.caption(f"The trained model is a {str(arch).upper()}; this page compares an RNN with an LSTM.")
         return None
-    if rnn.num_layers != 1 or rnn.bidirectional or rnn.input_size != 1:
+    if rnn.num_layers != 1 or rnn.bidirectional:
         st.caption(
-            f"The trained {name} has {rnn.num_layers} layer(s), "
-            f"{'two directions, ' if rnn.bidirectional else ''}{rnn.input_size} input feature(s); "
-            "this page needs one layer, one direction and one input feature."
+            f"The trained {name} has {rnn.num_layers} layer(s)"
+            f"{' and two directions' if rnn.bidirectional else ''}; this page follows the gradient through "
+            "one layer in one direction."
         )
         return None
     task = (getattr(model, "meta", None) or {}).get("task", "")
     label = f"Use the trained {name}" + (f" ({task})" if task else "") + f" for the {name} side"
     if not st.toggle(label, key=TRAINED_KEY, persist_state="session"):
         return None
+    x, x_label = None, ""
+    if rnn.input_size != 1:  # the sequence widget makes one feature per step: use the model's own task
+        try:
+            x, x_label = _task_example(model, seed)
+        except (ValueError, AttributeError, TypeError) as err:
+            st.caption(f"This {name} reads {rnn.input_size} features per step, and no sequence for it: {err}")
+            return None
+        st.caption(f"It reads {rnn.input_size} features per step, so the input is {x_label}.")
     config = {"input_size": rnn.input_size, "hidden_size": rnn.hidden_size}
-    return arch, config, {k: np.asarray(v, dtype=np.float64) for k, v in rnn.params.items()}
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in rnn.params.items()}
+    return Trained(arch, (arch, config, params), x, x_label)
 
 
 # ------------------------------------------------------------------------------------------ page
@@ -151,13 +180,15 @@ with st.sidebar:
     st.header("Input")
     seq = sequence_input(P)
     st.header("Models")
+    trained = trained_option(int(st.session_state.get(CONTROLS["seed"][0], CONTROLS["seed"][1])))
     st.slider(
         "Hidden size H (both models)",
         CONTROLS["H"][2],
         CONTROLS["H"][3],
         key=CONTROLS["H"][0],
         persist_state="session",
-        help="Number of hidden units of the RNN and of the LSTM.",
+        disabled=trained is not None,
+        help="Number of hidden units of the RNN and of the LSTM (a trained model brings its own).",
     )
     st.number_input(
         "Weight seed",
@@ -168,13 +199,14 @@ with st.sidebar:
         persist_state="session",
         help="Seeds both models' weights and the loss direction u.",
     )
-    trained = trained_option()
 
-trained_arch = trained[0] if trained else ""
-x = seq.values
+trained_arch = trained.arch if trained else ""
+x, x_label = (trained.x, trained.label) if trained and trained.x is not None else (seq.values, seq.label)
 controls = st.columns(3)
 with controls[0]:
-    if seq.source == "preset":
+    if trained and trained.x is not None:
+        st.metric("Sequence length T", len(x), help="Set by the trained model's task.")
+    elif seq.source == "preset":
         st.session_state[LEN_KEY] = int(seq.length)  # the sidebar box may have moved: follow it
         st.slider(
             "Sequence length T",
@@ -222,8 +254,9 @@ if len(x) < 2:
     st.stop()
 try:
     with st.spinner("Backpropagating…"):
-        res = run(x, H, seed, rho, fb, trained)
-        fig_norms, fig_forget, fig_dx, notes = figures(x, H, seed, rho, fb, trained)
+        model = trained.model if trained else None
+        res = run(x, H, seed, rho, fb, model)
+        fig_norms, fig_forget, fig_dx, notes = figures(x, H, seed, rho, fb, model)
 except ValueError as err:
     st.error(f"Cannot run this setting: {err}")
     st.stop()
@@ -234,7 +267,7 @@ rnn_ratio, lstm_ratio = res.rnn.log10_ratio, res.lstm.log10_ratio
 st.plotly_chart(fig_norms, width="stretch", theme=None, key=P + "norms")
 st.caption(
     f"Loss at t = {T - 1}, where every curve starts at 1. Log scale: equal distances are equal factors. "
-    f"Input: {seq.label}; H = {res.hidden_size}, seed {res.seed}."
+    f"Input: {x_label}; H = {res.hidden_size}, seed {res.seed}."
 )
 if notes:
     st.caption(" ".join(n[0].upper() + n[1:] for n in notes))

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_vault import GRU, LSTM
 from lstm_vault.figures.gradients import LSTM_DH, RNN_DH
 from lstm_vault.sequences import make_sequence
+from lstm_vault.tasks import get_task
 from lstm_vault.vanishing import compare_gradients
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Vanishing_gradients.py")
@@ -100,7 +101,7 @@ def test_single_step_is_explained_not_crashed():
 
 @pytest.mark.parametrize(
     ("model", "offered"),
-    [(LSTM(1, 6, seed=2, forget_bias=1.0), True), (LSTM(2, 6), False), (GRU(1, 6), False)],
+    [(LSTM(1, 6, seed=2, forget_bias=1.0), True), (LSTM(1, 6, num_layers=2), False), (GRU(1, 6), False)],
 )
 def test_trained_model_is_offered_only_when_it_fits(model, offered):
     at = AppTest.from_file(PAGE, default_timeout=30)
@@ -114,3 +115,30 @@ def test_trained_model_is_offered_only_when_it_fits(model, offered):
         assert slider(at, "LSTM forget-gate bias").disabled
         trained = compare_gradients(make_sequence("sine", 100), lstm=model)
         np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**trained.lstm.log10_dh, rtol=1e-12)
+
+
+def test_trained_model_with_several_inputs_reads_its_own_task():
+    model = LSTM(2, 5, seed=1)
+    task = get_task("adding", length=30)
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    saved = SimpleNamespace(rnn=model, meta={"task": "adding"}, task=lambda: task)  # as a SavedModel
+    at.session_state["lv_current_model"] = saved
+    at.run()
+    at.toggle[0].set_value(True).run()
+    assert_clean(at)
+    assert len(norm_traces(at)[LSTM_DH]) == 30
+    assert slider(at, "Hidden size").disabled
+    x = task.validation(1, seed=0).x[:, 0, :].astype(np.float64)
+    expected = compare_gradients(x, seed=0, lstm=model)
+    np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
+    assert any("adding task" in c.value for c in at.caption)
+
+
+def test_trained_model_with_several_inputs_and_no_task_falls_back():
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["lv_current_model"] = SimpleNamespace(rnn=LSTM(3, 5), meta={})  # no task() to draw from
+    at.run()
+    at.toggle[0].set_value(True).run()
+    assert_clean(at)
+    assert any("reads 3 features per step" in c.value for c in at.caption)
+    assert not slider(at, "LSTM forget-gate bias").disabled  # the page went on with its own models

@@ -153,6 +153,7 @@ def test_format_log10():
     assert format_log10(math.log10(3.2e-14)) == "3.2e-14"
     assert format_log10(-412.5) == "3.2e-413"
     assert format_log10(math.log10(0.41)) == "0.41"
+    assert format_log10(2.0) == "100" and format_log10(math.log10(7512.3)) == "7512"
     assert format_log10(400.0) == "1.0e+400"
     assert format_log10(math.log10(9.999e-8)) == "1.0e-7"
     assert format_log10(-math.inf) == "0"
