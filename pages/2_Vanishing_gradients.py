@@ -27,7 +27,14 @@ import streamlit as st
 from lstm_vault.explain import half_life
 from lstm_vault.figures import gradients as figs
 from lstm_vault.models import make_model
-from lstm_vault.vanishing import EQUATIONS, MAX_HIDDEN, VanishingResult, compare_gradients, format_log10
+from lstm_vault.vanishing import (
+    EQUATIONS,
+    MAX_HIDDEN,
+    VanishingResult,
+    compare_gradients,
+    format_log10,
+    spectral_radius,
+)
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model
 
@@ -177,19 +184,21 @@ if not st.session_state.get(URL_READ):
         st.warning(w[:1].upper() + w[1:])
 
 with st.sidebar:
-    st.header("Input")
-    seq = sequence_input(P)
+    input_box, models_box = st.container(), st.container()  # filled out of order: the model decides the input
+with models_box:
     st.header("Models")
     trained = trained_option(int(st.session_state.get(CONTROLS["seed"][0], CONTROLS["seed"][1])))
-    st.slider(
-        "Hidden size H (both models)",
-        CONTROLS["H"][2],
-        CONTROLS["H"][3],
-        key=CONTROLS["H"][0],
-        persist_state="session",
-        disabled=trained is not None,
-        help="Number of hidden units of the RNN and of the LSTM (a trained model brings its own).",
-    )
+    if trained is None:
+        st.slider(
+            "Hidden size H (both models)",
+            CONTROLS["H"][2],
+            CONTROLS["H"][3],
+            key=CONTROLS["H"][0],
+            persist_state="session",
+            help="Number of hidden units of the RNN and of the LSTM.",
+        )
+    else:
+        st.caption(f"Hidden size H = {trained.model[1]['hidden_size']} for both: the trained model's.")
     st.number_input(
         "Weight seed",
         CONTROLS["seed"][2],
@@ -197,8 +206,13 @@ with st.sidebar:
         step=1,
         key=CONTROLS["seed"][0],
         persist_state="session",
-        help="Seeds both models' weights and the loss direction u.",
+        help="Seeds the fresh models' weights and the loss direction u.",
     )
+with input_box:
+    st.header("Input")
+    if trained and trained.x is not None:
+        st.info(f"Not used while the trained model is on: the input is {trained.label}.")
+    seq = sequence_input(P)
 
 trained_arch = trained.arch if trained else ""
 x, x_label = (trained.x, trained.label) if trained and trained.x is not None else (seq.values, seq.label)
@@ -219,30 +233,39 @@ with controls[0]:
     else:
         st.metric("Sequence length T", seq.length, help="Set by your numbers.")
 with controls[1]:
-    _, _, low, high, step = CONTROLS["rho"]
-    st.slider(
-        "Spectral radius ρ of the RNN's W_hh",
-        low,
-        high,
-        step=step,
-        key=CONTROLS["rho"][0],
-        persist_state="session",
-        disabled=trained_arch == "rnn",
-        help="Largest |eigenvalue| of the RNN's recurrent weights. Below 1 its gradient shrinks "
-        "step by step; well above 1 it can explode. The LSTM keeps PyTorch's default weights.",
-    )
+    if trained_arch == "rnn":
+        rho_trained = spectral_radius(trained.model[2]["weight_hh_l0"])
+        st.metric("Spectral radius ρ of the RNN's W_hh", f"{rho_trained:.2f}", help="The trained RNN's own.")
+    else:
+        _, _, low, high, step = CONTROLS["rho"]
+        st.slider(
+            "Spectral radius ρ of the RNN's W_hh",
+            low,
+            high,
+            step=step,
+            key=CONTROLS["rho"][0],
+            persist_state="session",
+            help="Largest |eigenvalue| of the RNN's recurrent weights. Below 1 its gradient shrinks "
+            "step by step; well above 1 it can explode. The LSTM keeps PyTorch's default weights.",
+        )
 with controls[2]:
-    _, _, low, high, step = CONTROLS["fb"]
-    st.slider(
-        "LSTM forget-gate bias",
-        low,
-        high,
-        step=step,
-        key=CONTROLS["fb"][0],
-        persist_state="session",
-        disabled=trained_arch == "lstm",
-        help="b_f: the forget gate is σ(... + b_f), so a large bias keeps f near 1 (remember by default).",
-    )
+    if trained_arch == "lstm":
+        params, Ht = trained.model[2], trained.model[1]["hidden_size"]
+        b_f = params["bias_ih_l0"][Ht : 2 * Ht] + params["bias_hh_l0"][Ht : 2 * Ht]
+        st.metric(
+            "LSTM forget-gate bias", f"{b_f.mean():.2f}", help="The trained LSTM's own (mean of units)."
+        )
+    else:
+        _, _, low, high, step = CONTROLS["fb"]
+        st.slider(
+            "LSTM forget-gate bias",
+            low,
+            high,
+            step=step,
+            key=CONTROLS["fb"][0],
+            persist_state="session",
+            help="b_f: the forget gate is σ(... + b_f); a large bias keeps f near 1 (remember by default).",
+        )
 
 write_link(seq)
 H, seed = int(st.session_state[CONTROLS["H"][0]]), int(st.session_state[CONTROLS["seed"][0]])

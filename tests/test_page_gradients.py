@@ -112,7 +112,9 @@ def test_trained_model_is_offered_only_when_it_fits(model, offered):
     if offered:
         at.toggle[0].set_value(True).run()
         assert_clean(at)
-        assert slider(at, "LSTM forget-gate bias").disabled
+        assert not [s for s in at.slider if s.label.startswith("LSTM forget-gate bias")]
+        shown = {m.label: m.value for m in at.metric}
+        assert shown["LSTM forget-gate bias"] == "1.00"  # the trained model's own
         trained = compare_gradients(make_sequence("sine", 100), lstm=model)
         np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**trained.lstm.log10_dh, rtol=1e-12)
 
@@ -127,7 +129,8 @@ def test_trained_model_with_several_inputs_reads_its_own_task():
     at.toggle[0].set_value(True).run()
     assert_clean(at)
     assert len(norm_traces(at)[LSTM_DH]) == 30
-    assert slider(at, "Hidden size").disabled
+    assert not [s for s in at.slider if s.label.startswith("Hidden size")]
+    assert any("H = 5" in c.value for c in at.caption)
     x = task.validation(1, seed=0).x[:, 0, :].astype(np.float64)
     expected = compare_gradients(x, seed=0, lstm=model)
     np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
@@ -141,4 +144,4 @@ def test_trained_model_with_several_inputs_and_no_task_falls_back():
     at.toggle[0].set_value(True).run()
     assert_clean(at)
     assert any("reads 3 features per step" in c.value for c in at.caption)
-    assert not slider(at, "LSTM forget-gate bias").disabled  # the page went on with its own models
+    assert slider(at, "LSTM forget-gate bias")  # the page went on with its own models
