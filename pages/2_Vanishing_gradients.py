@@ -388,7 +388,8 @@ with right:
     st.markdown(
         rf"Here the forget gates average $\bar f$ = **{f_mean:.2f}** ({bias_text}; the input and $h_{{t-1}}$ "
         f"move each gate around that). A gate held at {f_mean:.2f} halves the gradient {hl_text}. Multiplied "
-        rf"over the {steps} steps back to t = 0, $\prod f$ averages **{format_log10(prod0)}** over units. "
+        rf"over the {steps} steps back to t = 0, $\prod f$ averages **{format_log10(prod0)}** over units "
+        f"(the most persistent unit keeps {format_log10(float(res.log10_forget_product[0].max()))}). "
         rf"Measured: $\|\partial L/\partial c_0\| \,/\, \|\partial L/\partial c_{{{T - 1}}}\|$ = "
         f"**{format_log10(dc_ratio)}**, and the hidden state keeps **{format_log10(lstm_ratio)}** of its "
         f"gradient against the RNN's {format_log10(rnn_ratio)}."

@@ -162,6 +162,7 @@ def input_gradients(result: VanishingResult, height: int | None = None) -> go.Fi
         },
     )  # fmt: skip
     fig.update_xaxes(title=_time_axis_title(T), row=2, col=1)
+    fig.update_yaxes(autorange="reversed")  # x[0] on top, as in a table
     return fig
 
 
