@@ -1,0 +1,189 @@
+r"""The equations (as LaTeX) and plain-language readings of a trace: one source for every page.
+
+Symbols are the code's (:mod:`lstm_vault.cells`): ``i, f, g, o`` are the input gate, forget gate,
+candidate and output gate, ``c`` the cell state, ``h`` the hidden state, ``x`` the input;
+the GRU's are ``r, z, n``. Weight names follow torch: ``W_{if}`` maps the input to the
+forget gate, ``W_{hf}`` the previous hidden state to it.
+
+Readings are computed from a :class:`lstm_vault.trace.LayerTrace` at one step ``t`` for one
+hidden unit, e.g. "The forget gate kept 93% of unit 3's memory: 0.82 became 0.76."
+Every number in them is read from the trace; nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One line of a cell's equations."""
+
+    symbol: str  # the quantity it defines: "f", "c", ...
+    name: str  # what the UI calls it
+    latex: str  # the right-hand side with its symbol, for st.latex
+    meaning: str  # one sentence, in plain words
+
+
+EQUATIONS: dict[str, tuple[Equation, ...]] = {
+    "lstm": (
+        Equation("f", "forget gate", r"f_t = \sigma(W_{if}\,x_t + W_{hf}\,h_{t-1} + b_f)",
+                 "how much of each unit's memory to keep (0 = wipe it, 1 = keep all of it)"),
+        Equation("i", "input gate", r"i_t = \sigma(W_{ii}\,x_t + W_{hi}\,h_{t-1} + b_i)",
+                 "how much of the candidate to write into memory"),
+        Equation("g", "candidate", r"g_t = \tanh(W_{ig}\,x_t + W_{hg}\,h_{t-1} + b_g)",
+                 "the new values that could be written, between -1 and 1"),
+        Equation("o", "output gate", r"o_t = \sigma(W_{io}\,x_t + W_{ho}\,h_{t-1} + b_o)",
+                 "how much of the memory to show to the rest of the network"),
+        Equation("c", "cell state", r"c_t = f_t \odot c_{t-1} + i_t \odot g_t",
+                 "the memory: keep part of the old, add part of the new"),
+        Equation("h", "hidden state", r"h_t = o_t \odot \tanh(c_t)",
+                 "what this step outputs, and what the gates see at the next step"),
+    ),
+    "gru": (
+        Equation("r", "reset gate", r"r_t = \sigma(W_{ir}\,x_t + W_{hr}\,h_{t-1} + b_r)",
+                 "how much of the old state the candidate may look at"),
+        Equation("z", "update gate", r"z_t = \sigma(W_{iz}\,x_t + W_{hz}\,h_{t-1} + b_z)",
+                 "how much of the old state to keep (the rest comes from the candidate)"),
+        Equation("n", "candidate", r"n_t = \tanh(W_{in}\,x_t + b_{in} + r_t \odot (W_{hn}\,h_{t-1} + b_{hn}))",
+                 "the proposed new state"),
+        Equation("h", "hidden state", r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}",
+                 "a blend of the old state and the candidate; there is no separate cell state"),
+    ),
+    "rnn": (
+        Equation("h", "hidden state", r"h_t = \tanh(W_{ih}\,x_t + W_{hh}\,h_{t-1} + b)",
+                 "the whole state is rewritten at every step: there are no gates"),
+    ),
+}  # fmt: skip
+
+#: the trick that makes it one matrix product: the weights act on the stacked vector [h_{t-1}, x_t]
+CONCAT_NOTE = (
+    r"W_{if}\,x_t + W_{hf}\,h_{t-1} = W_f \begin{bmatrix} h_{t-1} \\ x_t \end{bmatrix},"
+    r"\qquad \sigma(a) = \frac{1}{1 + e^{-a}}"
+)
+
+
+def latex_block(arch: str = "lstm") -> str:
+    """All of ``arch``'s equations as one aligned LaTeX block (for ``st.latex``)."""
+    if arch not in EQUATIONS:
+        raise ValueError(f"unknown arch {arch!r}; choose one of: {', '.join(EQUATIONS)}")
+    lines = [eq.latex.replace(" = ", " &= ", 1) for eq in EQUATIONS[arch]]
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+# ------------------------------------------------------------------------------------- readings
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    """A number for the UI: fixed decimals, a real minus sign, never "-0.00"."""
+    text = f"{value:.{digits}f}"
+    if float(text) == 0.0:
+        text = text.lstrip("-")
+    return text.replace("-", "\u2212")
+
+
+def pct(share: float) -> str:
+    """A gate value in [0, 1] as a percentage that never rounds a nearly shut gate to 0% or an open one to 100%."""
+    if 0.0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1.0:
+        return ">99%"
+    return f"{100 * share:.0f}%"
+
+
+def half_life(f: float) -> float:
+    """Steps until a forget gate held at ``f`` leaves half of the memory: ln(1/2) / ln(f) (inf when f = 1)."""
+    if f >= 1.0:
+        return math.inf
+    if f <= 0.0:
+        return 0.0
+    return math.log(0.5) / math.log(f)
+
+
+def _check(lt, t: int, unit: int, batch: int) -> None:
+    T, B, H = lt.h.shape
+    for name, value, size in (("t", t, T), ("unit", unit, H), ("batch", batch, B)):
+        if not 0 <= value < size:
+            raise ValueError(f"{name} must be in [0, {size - 1}], got {value}")
+
+
+def step_values(lt, t: int, unit: int = 0, batch: int = 0) -> dict[str, float]:
+    """Every number of one unit at step ``t``, as floats read from the trace.
+
+    LSTM keys: ``x`` (first input feature), ``h_prev, c_prev, f, i, g, o, c, h``, and the
+    intermediate products ``kept = f c_prev``, ``written = i g``, ``tanh_c = tanh(c)``.
+    GRU: ``x, h_prev, r, z, n, h`` and ``kept = z h_prev``, ``written = (1 - z) n``.
+    RNN: ``x, h_prev, a, h`` (``a`` the pre-activation).
+    """
+    _check(lt, t, unit, batch)
+    out = {"x": float(lt.x[t, batch, 0]), "h_prev": float(lt.h_prev()[t, batch, unit])}
+    if lt.arch == "lstm":
+        for k in ("f", "i", "g", "o", "c", "h"):
+            out[k] = float(getattr(lt, k)[t, batch, unit])
+        out["c_prev"] = float(lt.c_prev()[t, batch, unit])
+        out["kept"] = out["f"] * out["c_prev"]
+        out["written"] = out["i"] * out["g"]
+        out["tanh_c"] = math.tanh(out["c"])
+    elif lt.arch == "gru":
+        for k in ("r", "z", "n", "h"):
+            out[k] = float(getattr(lt, k)[t, batch, unit])
+        out["kept"] = out["z"] * out["h_prev"]
+        out["written"] = (1.0 - out["z"]) * out["n"]
+    else:
+        out["a"] = float(lt.a[t, batch, unit])
+        out["h"] = float(lt.h[t, batch, unit])
+    return out
+
+
+def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
+    """Plain-language sentences (markdown) saying what each gate of ``unit`` did at step ``t``."""
+    v = step_values(lt, t, unit, batch)
+    u = f"unit {unit}"
+    if lt.arch == "lstm":
+        life = half_life(v["f"])
+        life_text = "never fades" if math.isinf(life) else f"would halve in {life:.1f} steps"
+        return [
+            f"**Forget gate** {v['f']:.2f}: kept {pct(v['f'])} of {u}'s memory "
+            f"(c went from {fmt(v['c_prev'])} to {fmt(v['kept'])}); held there, a memory {life_text}.",
+            f"**Input gate** {v['i']:.2f}: wrote {pct(v['i'])} of the candidate {fmt(v['g'])} "
+            f"into {u}, adding {fmt(v['written'])}.",
+            f"**Cell state**: {fmt(v['kept'])} + ({fmt(v['written'])}) = **{fmt(v['c'])}**, "
+            f"the memory carried to step {t + 1}.",
+            f"**Output gate** {v['o']:.2f}: showed {pct(v['o'])} of tanh(c) = {fmt(v['tanh_c'])}, "
+            f"so the hidden state is h = **{fmt(v['h'])}**.",
+        ]
+    if lt.arch == "gru":
+        return [
+            f"**Reset gate** {v['r']:.2f}: the candidate saw {pct(v['r'])} of the old state's contribution "
+            f"and came out as n = {fmt(v['n'])}.",
+            f"**Update gate** {v['z']:.2f}: kept {pct(v['z'])} of the old h = {fmt(v['h_prev'])} "
+            f"({fmt(v['kept'])}) and took {pct(1 - v['z'])} of the candidate ({fmt(v['written'])}).",
+            f"**Hidden state**: {fmt(v['kept'])} + ({fmt(v['written'])}) = **{fmt(v['h'])}**. "
+            "A GRU has no separate cell state: h is its memory.",
+        ]
+    return [
+        f"**No gates**: a vanilla RNN rewrites {u} at every step, h = tanh({fmt(v['a'])}) = **{fmt(v['h'])}**.",
+        f"Nothing decides what to keep: the old h = {fmt(v['h_prev'])} only enters through the weights, "
+        "so memory fades (or blows up) at a rate the RNN cannot control.",
+    ]
+
+
+def summary(lt, unit: int = 0, batch: int = 0) -> str:
+    """One sentence about ``unit`` over the whole sequence (markdown)."""
+    _check(lt, 0, unit, batch)
+    if lt.arch == "lstm":
+        f = np.asarray(lt.f[:, batch, unit])
+        life = half_life(float(f.mean()))
+        life_text = "never fades" if math.isinf(life) else f"halves in about {life:.1f} steps"
+        return (
+            f"Over all {len(f)} steps unit {unit}'s forget gate averaged {f.mean():.2f} "
+            f"(from {f.min():.2f} to {f.max():.2f}): at that rate a memory {life_text}."
+        )
+    if lt.arch == "gru":
+        z = np.asarray(lt.z[:, batch, unit])
+        return f"Over all {len(z)} steps unit {unit}'s update gate averaged {z.mean():.2f} (from {z.min():.2f} to {z.max():.2f})."
+    h = np.asarray(lt.h[:, batch, unit])
+    return f"Over all {len(h)} steps unit {unit}'s hidden state ranged from {fmt(h.min())} to {fmt(h.max())}."

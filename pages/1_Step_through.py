@@ -1,0 +1,366 @@
+"""Step through: feed a sequence to an LSTM and watch every gate, one time step at a time.
+
+The forward pass runs once per input and model (``st.cache_data``) and returns a frozen trace.
+Moving the timestep only indexes that trace: the slider, the drawn cell with its numbers and the
+readings live in an ``@st.fragment``, so a step reruns that fragment alone. The timeline of every
+gate over all steps is drawn once, outside the fragment; the fragment marks step t on it with a
+CSS line (the timeline's geometry is fixed in ``lstm_vault.figures.cell``), so a step never
+resends the heatmaps. The page's state mirrors into ``st.query_params`` for shareable links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # AppTest and `streamlit run pages/...` start from elsewhere
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np
+import streamlit as st
+
+from lstm_vault import LSTM, explain
+from lstm_vault.cells import LSTM_GATES
+from lstm_vault.figures.cell import (
+    TIMELINE_MARGIN,
+    TIMELINE_X_DOMAIN,
+    cell_diagram,
+    gates_at_t,
+    marker_fraction,
+    timeline,
+)
+from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
+from pages.common.session import current_model
+
+P = "st_"  # this page's session-state keys
+P_SEQ = "st_x_"  # the sequence widgets' keys
+MAX_HIDDEN = 64
+# hand-set model knobs: key -> (label, default, low, high, step, link parameter)
+KNOBS = {
+    "H": ("Hidden size H (units)", 8, 1, MAX_HIDDEN, 1, "H"),
+    "seed": ("Weight seed", 0, 0, 2**31 - 1, 1, "seed"),
+    "bf": ("Forget-gate bias b_f", 1.0, -8.0, 8.0, 0.25, "bf"),
+    "bi": ("Input-gate bias b_i", 0.0, -8.0, 8.0, 0.25, "bi"),
+    "bo": ("Output-gate bias b_o", 0.0, -8.0, 8.0, 0.25, "bo"),
+    "scale": ("Weight scale", 1.0, 0.0, 10.0, 0.25, "scale"),
+}
+PLAY_SECONDS = 0.3  # one animation frame while playing
+PLAY_FRAMES = 80  # a play-through takes at most this many frames
+CHART_CONFIG = {"displayModeBar": False}
+# less empty space above the title, so a 1366x768 laptop sees the controls and the cell together
+COMPACT_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>"
+
+st.set_page_config(page_title="Step through · lstm_vault", page_icon="🔍", layout="wide")
+
+
+# ------------------------------------------------------------------------------------- the model
+
+
+def hand_set_lstm(H: int, seed: int, bf: float, bi: float, bo: float, scale: float) -> LSTM:
+    """A one-unit-input LSTM with torch's initialisation, then the knobs: each gate's bias slice of
+    ``bias_ih`` set to its knob and of ``bias_hh`` to 0 (so b_ih + b_hh = knob), weights times ``scale``."""
+    model = LSTM(1, H, seed=seed)
+    p = {k: v.copy() for k, v in model.params.items()}
+    p["weight_ih_l0"] *= scale
+    p["weight_hh_l0"] *= scale
+    for gate, bias in (("f", bf), ("i", bi), ("o", bo)):
+        k = LSTM_GATES.index(gate)
+        p["bias_ih_l0"][k * H : (k + 1) * H] = bias
+        p["bias_hh_l0"][k * H : (k + 1) * H] = 0.0
+    return model.load_params(p)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def hand_trace(x: np.ndarray, H: int, seed: int, bf: float, bi: float, bo: float, scale: float):
+    """The layer trace of the hand-set LSTM on x (T,), batch of one."""
+    model = hand_set_lstm(H, seed, bf, bi, bo, scale)
+    return model.forward(x.reshape(-1, 1, 1))[2].layers[0][0]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def model_trace(fingerprint: str, _rnn, x: np.ndarray, layer: int, direction: int):
+    """The layer trace of a trained model on x (T, 1, I); ``fingerprint`` stands for its weights."""
+    return _rnn.forward(x)[2].layers[layer][direction]
+
+
+def _fingerprint(rnn) -> str:
+    digest = hashlib.sha1(rnn.arch.encode())
+    for name in sorted(rnn.params):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(rnn.params[name]).tobytes())
+    return digest.hexdigest()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def timeline_figure(_lt, key: str):
+    """The timeline figure of a trace (``key`` identifies the trace), built once and shared read-only:
+    a resource, since pickling a figure in and out of ``st.cache_data`` would re-validate it."""
+    return timeline(_lt)
+
+
+def _trained():
+    """(model, why-not): the session's trained model when this page can show it."""
+    try:
+        saved = current_model()
+    except Exception:  # the session module is another page's contract; never let it break this one
+        return None, None
+    if saved is None:
+        return None, None
+    rnn = getattr(saved, "rnn", None)
+    if rnn is None or getattr(rnn, "arch", None) not in ("lstm", "gru", "rnn"):
+        return None, "the session's model has no NumPy recurrent part (.rnn) to show"
+    return saved, None
+
+
+def _task_input(saved, seed: int):
+    """(x (T, 1, I), label) from the trained model's task, or raise ValueError."""
+    from lstm_vault.tasks import get_task
+
+    meta = getattr(saved, "meta", None) or {}
+    if "task" not in meta:
+        raise ValueError("the model does not name the task it was trained on")
+    task = get_task(meta["task"], **meta.get("task_options", {}))
+    batch = task.validation(1, seed)
+    x = np.asarray(batch.x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[1] < 1 or x.shape[2] != saved.rnn.input_size:
+        raise ValueError(f"the task's input has shape {x.shape}, the model expects {saved.rnn.input_size} features")
+    return x[:, :1], f"{getattr(task, 'title', '') or meta['task']} (held-out example, seed {seed})"
+
+
+# ---------------------------------------------------------------------------------- link handling
+
+
+def _read_link() -> list[str]:
+    """Set the widgets from the URL once per session; warnings for values that were not valid."""
+    params = st.query_params.to_dict()
+    warnings = apply_query_params(params, P_SEQ)
+    for key, (label, default, low, high, step, name) in KNOBS.items():
+        if name not in params:
+            continue
+        try:
+            value = float(params[name])
+            if not math.isfinite(value) or not low <= value <= high:
+                raise ValueError
+            if isinstance(default, int):
+                if value != int(value):
+                    raise ValueError
+                value = int(value)
+            st.session_state[P + key] = value
+        except ValueError:
+            warnings.append(f"link parameter {name}={params[name]!r} ignored: {label} must be in [{low}, {high}]")
+    for name in ("t", "unit"):
+        if name in params:
+            try:
+                st.session_state[f"{P}link_{name}"] = int(params[name])
+            except ValueError:
+                warnings.append(f"link parameter {name}={params[name]!r} ignored: not a whole number")
+    return warnings
+
+
+def _clamp_state(key: str, high: int, link_key: str) -> None:
+    """Put a link's pending value (validated against ``high``) or keep the current one in [0, high]."""
+    s = st.session_state
+    if link_key in s:
+        value = s.pop(link_key)
+        if 0 <= value <= high:
+            s[key] = value
+        else:
+            s.setdefault(f"{P}warnings", []).append(
+                f"link parameter {link_key.removeprefix(P + 'link_')}={value} ignored: must be in [0, {high}]"
+            )
+    if s.get(key, 0) > high:
+        s[key] = high
+    s.setdefault(key, 0)
+
+
+# ------------------------------------------------------------------------------ the step fragment
+
+
+def _step(delta: int, T: int) -> None:
+    s = st.session_state
+    s[P + "t"] = min(T - 1, max(0, s[P + "t"] + delta))
+    s[P + "touched"] = True
+
+
+def _toggle_play(T: int) -> None:
+    s = st.session_state
+    s[P + "playing"] = not s.get(P + "playing", False)
+    if s[P + "playing"] and s[P + "t"] >= T - 1:
+        s[P + "t"] = 0  # play from the start again
+    s[P + "touched"] = True
+    s[P + "rerun_app"] = True  # run_every is fixed when the fragment is defined: redefine it
+
+
+def _touched() -> None:
+    st.session_state[P + "touched"] = True
+
+
+def _marker_css(t: int, T: int) -> str:
+    """A vertical line over the timeline (drawn outside this fragment) at step t."""
+    left_px, right_px = TIMELINE_MARGIN["l"], TIMELINE_MARGIN["r"]
+    frac = (TIMELINE_X_DOMAIN[1] - TIMELINE_X_DOMAIN[0]) * marker_fraction(t, T) + TIMELINE_X_DOMAIN[0]
+    return (
+        "<style>"
+        f".st-key-{P}timeline [data-testid='stPlotlyChart'] {{position: relative;}}"
+        f".st-key-{P}timeline [data-testid='stPlotlyChart']::after {{content: ''; position: absolute;"
+        f" top: {TIMELINE_MARGIN['t']}px; bottom: {TIMELINE_MARGIN['b']}px; width: 2px; margin-left: -1px;"
+        f" left: calc({left_px}px + (100% - {left_px + right_px}px) * {frac:.6f});"
+        " background: rgba(17, 17, 17, 0.85); pointer-events: none; z-index: 2;}"
+        "</style>"
+    )
+
+
+def step_view(lt, label: str) -> None:
+    """Everything that depends on t: the controls, the drawn cell, the readings, the marker."""
+    s = st.session_state
+    T, H = lt.h.shape[0], lt.h.shape[-1]
+    playing = s.get(P + "playing", False)
+    if playing and not s.pop(P + "touched", False):  # a timer tick, not a click: advance
+        s[P + "t"] = min(T - 1, s[P + "t"] + max(1, math.ceil(T / PLAY_FRAMES)))
+        if s[P + "t"] >= T - 1:
+            s[P + "playing"] = False
+            st.rerun()  # stop the timer (the whole page redefines the fragment without run_every)
+    s.pop(P + "touched", None)
+    if s.pop(P + "rerun_app", False):
+        st.rerun()
+
+    c_prev, c_slider, c_next, c_play, c_unit = st.columns([0.55, 6, 0.55, 1.1, 1.3], vertical_alignment="bottom")
+    c_prev.button("◀", key=P + "prev", on_click=_step, args=(-1, T), help="previous step", disabled=T < 2,
+                  width="stretch")  # fmt: skip
+    c_slider.slider("timestep t", 0, max(T - 1, 1), key=P + "t", on_change=_touched, disabled=T < 2)
+    c_next.button("▶", key=P + "next", on_click=_step, args=(1, T), help="next step", disabled=T < 2,
+                  width="stretch")  # fmt: skip
+    c_play.button("⏸ Pause" if playing else "▷ Play", key=P + "play", on_click=_toggle_play, args=(T,),
+                  disabled=T < 2, width="stretch")  # fmt: skip
+    c_unit.number_input("unit", 0, H - 1, key=P + "unit", on_change=_touched, help="which hidden unit to follow")
+    t, unit = min(int(s[P + "t"]), T - 1), int(s[P + "unit"])
+
+    left, right = st.columns([5, 3], gap="medium")
+    with left:
+        if lt.arch == "lstm":
+            values = explain.step_values(lt, t, unit)
+            st.plotly_chart(cell_diagram(values, unit, t, height=390), config=CHART_CONFIG, key=P + "diagram")
+        else:
+            st.plotly_chart(gates_at_t(lt, t), config=CHART_CONFIG, key=P + "gates")
+    x_t = float(lt.x[t, 0, 0])
+    bullets = "\n".join(f"- {line}" for line in explain.readings(lt, t, unit))
+    # one element for the header, readings, summary and the timeline marker: each element costs a
+    # React update per step
+    right.markdown(
+        f"#### t = {t} · unit {unit} · x<sub>t</sub> = {explain.fmt(x_t, 3)}\n\n{bullets}\n\n"
+        f"<small style='opacity: 0.75'>{explain.summary(lt, unit)} Input: {label}.</small>"
+        + _marker_css(t, T),
+        unsafe_allow_html=True,
+    )
+    st.query_params.update({"t": str(t), "unit": str(unit)})
+
+
+# ---------------------------------------------------------------------------------------- the page
+
+s = st.session_state
+if not s.get(P + "link_read"):
+    s[P + "link_read"] = True
+    s[P + "warnings"] = _read_link()
+for key, (label, default, *_rest) in KNOBS.items():
+    s.setdefault(P + key, default)
+
+st.html(COMPACT_CSS)
+st.title("Step through an LSTM")
+st.caption(
+    "Pick an input and a model in the sidebar, then move through time: the drawn cell shows one unit's "
+    "numbers at step t, the sentences say what each gate did, and the timeline below shows every unit at every step."
+)
+
+with st.sidebar:
+    st.header("Input")
+    seq = sequence_input(P_SEQ)
+    st.header("Model")
+    saved, why_not = _trained()
+    sources = ["hand-set LSTM"] + (["trained model"] if saved is not None else [])
+    if s.get(P + "model_source") not in sources:
+        s[P + "model_source"] = sources[0]
+    if len(sources) > 1:
+        st.radio("Model", sources, key=P + "model_source", horizontal=True)
+    elif why_not:
+        st.caption(f"Trained model not available here: {why_not}.")
+    else:
+        st.caption("Train a model on the Train page and it appears here too.")
+    use_trained = s[P + "model_source"] == "trained model"
+    if not use_trained:
+        for key in ("H", "seed"):
+            label, default, low, high, step, _name = KNOBS[key]
+            st.number_input(label, low, high, step=step, key=P + key, persist_state="session")
+        st.caption("Biases and weight scale: set them and watch the gates move.")
+        for key in ("bf", "bi", "bo", "scale"):
+            label, default, low, high, step, _name = KNOBS[key]
+            st.slider(label, low, high, step=step, key=P + key, persist_state="session")
+
+warnings = s.pop(P + "warnings", [])
+
+trace_key, label = None, seq.label
+if use_trained:
+    rnn = saved.rnn
+    meta = getattr(saved, "meta", None) or {}
+    layer = direction = 0
+    with st.sidebar:
+        if rnn.num_layers > 1:
+            layer = st.number_input("Layer", 0, rnn.num_layers - 1, key=P + "layer")
+        if rnn.bidirectional:
+            direction = st.radio("Direction", [0, 1], format_func=["forward", "reverse"].__getitem__,
+                                 key=P + "direction", horizontal=True)  # fmt: skip
+        inputs = ["task example"] + (["the input sequence above"] if rnn.input_size == 1 else [])
+        feed = st.radio("Feed it", inputs, key=P + "feed") if len(inputs) > 1 else inputs[0]
+        example_seed = st.number_input("Example seed", 0, 2**31 - 1, key=P + "example_seed")
+        st.caption(f"{rnn.arch.upper()}, H = {rnn.hidden_size}, trained on {meta.get('task', 'an unnamed task')}.")
+    try:
+        if feed == "task example":
+            x, label = _task_input(saved, int(example_seed))
+        else:
+            x = seq.values.reshape(-1, 1, 1)
+        fp = _fingerprint(rnn)
+        lt = model_trace(fp, rnn, x, layer, direction)
+        trace_key = f"{fp}:{hashlib.sha1(x.tobytes()).hexdigest()}:{layer}:{direction}"
+        model_label = f"trained {rnn.arch.upper()} (H = {rnn.hidden_size})"
+    except Exception as err:  # a model or task from elsewhere must not break the page
+        st.error(f"Cannot run the trained model: {err}. Showing the hand-set LSTM instead.")
+        use_trained = False
+if not use_trained:
+    knobs = {k: s[P + k] for k in KNOBS}
+    lt = hand_trace(seq.values, int(knobs["H"]), int(knobs["seed"]), float(knobs["bf"]), float(knobs["bi"]),
+                    float(knobs["bo"]), float(knobs["scale"]))  # fmt: skip
+    trace_key = hashlib.sha1(seq.values.tobytes() + repr(sorted(knobs.items())).encode()).hexdigest()
+    model_label = (f"hand-set LSTM, H = {knobs['H']}, b_f = {knobs['bf']:g}, b_i = {knobs['bi']:g}, "
+                   f"b_o = {knobs['bo']:g}, weights ×{knobs['scale']:g}")  # fmt: skip
+    label = seq.label
+
+T, H = lt.h.shape[0], lt.h.shape[-1]
+_clamp_state(P + "t", T - 1, P + "link_t")
+_clamp_state(P + "unit", H - 1, P + "link_unit")
+for w in warnings + s.pop(P + "warnings", []):
+    st.warning(w)
+st.caption(f"**Input:** {label} · **Model:** {model_label}")
+if lt.arch == "rnn":
+    st.info("A vanilla RNN has no gates: each step rewrites its whole hidden state, h = tanh(W x + W h + b).")
+elif lt.arch == "gru":
+    st.info("A GRU has two gates, reset r and update z, and a candidate n; its hidden state h is also its memory.")
+
+# the link: everything but t and unit here; the fragment keeps those two up to date
+link = {} if use_trained else {**query_params_of(seq), **{KNOBS[k][5]: f"{s[P + k]:g}" for k in KNOBS}}
+link |= {"t": str(s[P + "t"]), "unit": str(s[P + "unit"])}
+if st.query_params.to_dict() != link:
+    st.query_params.from_dict(link)
+
+playing = s.get(P + "playing", False)
+st.fragment(step_view, run_every=PLAY_SECONDS if playing else None)(lt, label)
+
+st.subheader("Every unit over all time steps")
+st.caption(
+    "Gates run from 0 (shut) to 1 (open); candidate, cell and hidden state are signed (red +, blue −). "
+    "The black line is step t."
+    + (" Lines: one per unit." if H <= 8 else " Each row of a heatmap is one unit.")
+)
+with st.container(key=P + "timeline"):
+    st.plotly_chart(timeline_figure(lt, trace_key), config=CHART_CONFIG, key=P + "timeline_chart")
