@@ -194,7 +194,9 @@ def _token() -> str:
 
 def _duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min" + (f" {seconds % 60:02d} s" if seconds % 60 else "")
 
 
 def _time_left(snapshots) -> float:
@@ -426,7 +428,7 @@ def live_view() -> None:
         return
     if job.worker.done:  # a fragment rerun: one full rerun turns the job into results and stops the polling
         st.rerun()
-    bar, stop = st.columns([5, 1], vertical_alignment="bottom")
+    bar, stop = st.columns([4, 1], vertical_alignment="bottom")
     if stop.button("Stop", key="lv_train_stop", icon=":material/stop:", width="stretch"):
         job.worker.stop(timeout=0)
         job.stopping = True
@@ -520,11 +522,11 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
 
 
 st.set_page_config(page_title="Train · lstm_vault", layout="wide")
-st.title("Train an LSTM, and see why it beats a plain RNN")
+st.title("Train: LSTM vs RNN vs GRU")
 st.markdown(
     "Pick a task and up to three architectures, press **Train**: they learn side by side on the same "
-    "batches, and their loss curves grow on one plot next to the loss of a trivial predictor. The best "
-    "model becomes the one you open in **Step through** and **Vanishing gradients**."
+    "batches, next to the loss of a trivial predictor. The best model goes to **Step through** and "
+    "**Vanishing gradients**."
 )
 current_line = st.empty()  # filled at the end, after this run's training result, pick or upload
 
@@ -562,9 +564,11 @@ with setup:
 finished: Finished | None = None if running else st.session_state.get(RUNS)
 trained = [r for r in finished.runs if r.saved is not None] if finished is not None else []
 with view:
+    # once there are curves to look at, the task's description folds away so they fit on a laptop screen
+    about = st.expander("About this task") if running or finished is not None else st.container()
     if task is not None:
-        st.markdown(task.description())
-        st.caption(
+        about.markdown(task.description())
+        about.caption(
             f"Baseline: {task.baseline_description}, loss **{task.baseline_loss():.4g}** "
             f"({'cross-entropy' if task.loss == 'ce' else 'mean squared error'}). A model that does not "
             "beat this line has learned nothing useful."

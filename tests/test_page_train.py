@@ -166,3 +166,21 @@ def test_good_upload_becomes_the_session_model_with_predictions(page):
     assert model.arch == "lstm" and model.rnn.hidden_size == 32
     assert any(s.value.startswith("Loaded uploaded mine.npz") for s in page.success)
     assert len(page.get("plotly_chart")) == 2  # the empty loss plot, and its predictions on held-out examples
+
+
+def test_a_diverged_run_shows_the_library_message(page):
+    from types import SimpleNamespace
+
+    from lstm_vault.tasks import get_task
+
+    message = (
+        "loss became nan at step 7; lower the learning rate (now 1); the model keeps the weights of step 5"
+    )
+    run = SimpleNamespace(label="RNN", arch="rnn", status="diverged", message=message,
+                          history=((5, 0.2, 0.21, 1.0, 0.1),), saved=None, data=None)  # fmt: skip
+    page.session_state["lv_train_runs"] = SimpleNamespace(
+        task=get_task("adding", length=8), steps=100, runs=[run], figure=None, samples={}
+    )
+    page.run()
+    assert not page.exception
+    assert any(message in w.value for w in page.warning)

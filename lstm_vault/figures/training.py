@@ -244,6 +244,6 @@ def _accuracy_by_step(task, batch, outputs: Mapping, height: int) -> go.Figure:
         )
     base_layout(fig, height=height)
     title = "recalled symbol (1 = first shown)" if task.name == "copy" else "step (characters read)"
-    fig.update_xaxes(title_text=title)
+    fig.update_xaxes(title_text=title, dtick=1 if first is not None and len(first) <= 20 else None)
     fig.update_yaxes(title_text="accuracy (arg-max = target)", range=[0, 1.02])
     return fig
