@@ -58,13 +58,14 @@ POLL_SECONDS = 1.0  # how often the live view redraws
 MAX_RUNNING = max(
     1, (os.cpu_count() or 2) // 4
 )  # concurrent runs per process; torch uses half the cores each
-PREDICT_SIZE = 256  # held-out examples in the predictions figure
+PREDICT_SIZE = 256  # held-out examples in the predictions figure, at most
+PREDICT_BUDGET = 4_000_000  # T * B * H of the NumPy forward pass behind it (its trace keeps ~10 such arrays)
 CURVE_HEIGHT = 460  # px
 MODELS_DIR = ROOT / "assets" / "models"
 
 # session-state keys, all prefixed "lv_train_"
 JOB, RUNS, LOADED, TOKEN = "lv_train_job", "lv_train_runs", "lv_train_loaded", "lv_train_token"
-UPLOAD, UPLOAD_SEEN = "lv_train_upload", "lv_train_upload_seen"
+UPLOAD, UPLOAD_ERROR, SHIP_ERROR = "lv_train_upload", "lv_train_upload_error", "lv_train_ship_error"
 
 set_threads()  # once per process, first caller wins: leaves cores for the app's reruns
 
@@ -174,6 +175,7 @@ class Finished:
     runs: list[Run]
     figure: object | None  # predictions of every run on the same held-out examples
     samples: dict  # label -> text lines (copy and text tasks)
+    examples: int = 0  # held-out examples behind the figure
 
 
 @dataclass
@@ -230,8 +232,12 @@ def describe(saved) -> str:
 
 
 def _outputs(task, saved_models: dict) -> tuple:
-    """Held-out batch and each model's outputs (T, B, O), from the NumPy reference the other pages use."""
-    size = 64 if task.name == "text" else PREDICT_SIZE
+    """Held-out batch and each model's outputs (T, B, O), from the NumPy reference the other pages use.
+
+    The batch shrinks for long sequences and wide models so that the traced forward pass stays small.
+    """
+    hidden = max(saved.rnn.hidden_size * saved.rnn.num_layers for saved in saved_models.values())
+    size = int(np.clip(PREDICT_BUDGET // (task.length * hidden), 8, PREDICT_SIZE))
     batch = task.validation(size, seed=0)
     outputs = {label: (saved.arch, saved.predict(batch.x)[0]) for label, saved in saved_models.items()}
     return batch, outputs
@@ -299,6 +305,24 @@ def handle_upload(name: str, data: bytes) -> str | None:
     return None
 
 
+def on_upload() -> None:
+    """The uploader's callback: runs before the page, so every part of it shows the new model."""
+    upload = st.session_state.get(UPLOAD)
+    st.session_state[UPLOAD_ERROR] = None if upload is None else handle_upload(upload.name, upload.getvalue())
+
+
+def use_shipped() -> None:
+    path = st.session_state["lv_train_ship"]
+    try:
+        saved = load_shipped(str(path), path.stat().st_mtime)
+    except (modelfile.ModelFileError, OSError) as error:
+        st.session_state[SHIP_ERROR] = f"{path.name}: {error}"
+        return
+    st.session_state[SHIP_ERROR] = None
+    st.session_state[LOADED] = _loaded(f"shipped {path.name}", saved)
+    set_current_model(saved)
+
+
 @st.cache_resource(max_entries=8)
 def load_shipped(path: str, mtime: float) -> modelfile.SavedModel:
     """A shipped model, read once per process (mtime in the key so a new file is read again); read-only."""
@@ -359,25 +383,106 @@ def finish(job: Job) -> None:
     """Finished job -> Runs with model files; the best model goes to the other pages; the slot is freed."""
     runs, saved_models = [], {}
     for snap, result in zip(job.worker.snapshot(), job.worker.results):
-        saved = data = None
+        run = Run(snap.label, snap.config.arch, snap.status, snap.message, snap.history, None, None)
         if result is not None and result.history:
-            buffer = io.BytesIO()
-            result.save(buffer)  # the model file, exactly what Download gives and Upload reads
-            data = buffer.getvalue()
-            saved = modelfile.load(data)
-            saved_models[snap.label] = saved
-        runs.append(Run(snap.label, snap.config.arch, snap.status, snap.message, snap.history, saved, data))
-    figure, samples = None, {}
+            try:
+                buffer = io.BytesIO()
+                result.save(buffer)  # the model file, exactly what Download gives and Upload reads
+                run.data = buffer.getvalue()
+                run.saved = saved_models[snap.label] = modelfile.load(run.data)
+            except Exception as error:  # shown as this run's error; the page and the other runs carry on
+                run.status, run.message = "error", f"could not convert the trained model: {error}"
+        runs.append(run)
+    figure, samples, examples = None, {}, 0
     if saved_models:
         batch, outputs = _outputs(job.task, saved_models)
         figure = predictions(job.task, batch, outputs)
         samples = _samples(job.task, batch, outputs)
+        examples = batch.x.shape[1]
         best = min((r for r in runs if r.saved is not None), key=lambda r: r.history[-1][2])
         set_current_model(best.saved)
-        st.session_state["lv_train_pick"] = best.label
-    st.session_state[RUNS] = Finished(job.task, job.steps, runs, figure, samples)
+    st.session_state[RUNS] = Finished(job.task, job.steps, runs, figure, samples, examples)
     del st.session_state[JOB]
     run_slots().release(_token())
+
+
+# ------------------------------------------------------------------------------------------------
+# the shareable link: task, its options and the settings live in the query string
+
+SETTING_PARAMS = {"H": "hidden_size", "steps": "steps", "batch": "batch_size", "lr": "lr", "clip": "clip",
+                  "seed": "seed"}  # fmt: skip
+LINK_APPLIED = "lv_train_link_applied"
+
+
+def _number(text: str, integer: bool):
+    value = float(text)
+    if not math.isfinite(value) or (integer and value != int(value)):
+        raise ValueError
+    return int(value) if integer else value
+
+
+def apply_link(params) -> list[str]:
+    """Set the widgets from a shared link, once per session; one warning per value that was ignored."""
+    if st.session_state.get(LINK_APPLIED):
+        return []
+    st.session_state[LINK_APPLIED] = True
+    state, warnings = st.session_state, []
+    name = params.get("task")
+    if name is not None and name not in TASKS:
+        warnings.append(f"link parameter task={name!r} ignored: choose one of {', '.join(TASKS)}")
+        name = None
+    if name is not None:
+        state["lv_train_task"] = name
+    name = name or "adding"
+    for f in fields(TASKS[name]):
+        if f.name not in params:
+            continue
+        text = params[f.name]
+        try:
+            if isinstance(f.default, str):
+                if text not in TEXTS:
+                    raise ValueError
+                value = text
+            else:
+                value = _number(text, isinstance(f.default, int))
+                low = 1 if isinstance(f.default, int) else 0.0
+                if not low <= value <= (MAX_LENGTH if f.name == "length" else 10_000):
+                    raise ValueError
+            state[f"lv_train_opt_{name}_{f.name}"] = value
+        except ValueError:
+            warnings.append(
+                f"link parameter {f.name}={text!r} ignored: not a valid {f.name.replace('_', ' ')}"
+            )
+    if "arch" in params:
+        archs = [a for a in params["arch"].split(",") if a]
+        if (
+            archs
+            and len(archs) <= 3
+            and all(a in ARCH_NAMES for a in archs)
+            and len(set(archs)) == len(archs)
+        ):
+            state["lv_train_archs"] = archs
+        else:
+            warnings.append(f"link parameter arch={params['arch']!r} ignored: up to three of lstm, rnn, gru")
+    for param, setting in SETTING_PARAMS.items():
+        if param not in params:
+            continue
+        low, high = LIMITS[setting]
+        try:
+            value = _number(params[param], isinstance(low, int))
+            if not low <= value <= high:
+                raise ValueError
+            state[f"lv_train_{setting}"] = value
+        except ValueError:
+            warnings.append(f"link parameter {param}={params[param]!r} ignored: {setting.replace('_', ' ')} "
+                            f"must be a number from {low:g} to {high:g}")  # fmt: skip
+    return warnings
+
+
+def link_of(task, options: dict, archs: list[str], values: dict) -> dict[str, str]:
+    out = {"task": task.name, **{k: str(v) for k, v in options.items()}, "arch": ",".join(archs)}
+    out.update({param: f"{values[setting]:g}" for param, setting in SETTING_PARAMS.items()})
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -454,8 +559,15 @@ def live_view() -> None:
     st.plotly_chart(fig, width="stretch", key="lv_train_live_chart")
 
 
+def _init(key: str, default) -> None:
+    """A widget's starting value, set through the session state (a link may have set it first)."""
+    if key not in st.session_state:
+        st.session_state[key] = default
+
+
 def task_widgets(running: bool):
     """Task picker and its options -> (task or None, options, error message or None)."""
+    _init("lv_train_task", "adding")
     name = st.selectbox(
         "Task", task_names(), format_func=lambda n: TASKS[n].title, key="lv_train_task", disabled=running
     )
@@ -464,18 +576,17 @@ def task_widgets(running: bool):
     for f, col in zip(task_fields, st.columns(max(1, len(task_fields)))):
         key = f"lv_train_opt_{name}_{f.name}"
         label = f.name.replace("_", " ")
+        _init(key, f.default)
         if f.name == "source":
-            names = list(TEXTS)
             options[f.name] = col.selectbox(
-                label, names, names.index(f.default), format_func=lambda s: TEXTS[s].title, key=key,
-                disabled=running,
-            )  # fmt: skip
+                label, list(TEXTS), format_func=lambda s: TEXTS[s].title, key=key, disabled=running
+            )
         elif isinstance(f.default, int):
             high = max(MAX_LENGTH if f.name == "length" else 10_000, f.default)
-            options[f.name] = col.number_input(label, 1, high, f.default, step=1, key=key, disabled=running)
+            options[f.name] = col.number_input(label, 1, high, step=1, key=key, disabled=running)
         elif isinstance(f.default, float):
             options[f.name] = col.number_input(
-                label, min_value=0.0, value=f.default, step=0.05, format="%.3f", key=key, disabled=running
+                label, min_value=0.0, step=0.05, format="%.3f", key=key, disabled=running
             )
     try:
         return get_task(name, **options), options, None
@@ -486,10 +597,10 @@ def task_widgets(running: bool):
 def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
     """The hyperparameter form -> (submitted, architectures, settings)."""
     with st.form("lv_train_form", border=True):
+        _init("lv_train_archs", ["lstm", "rnn"])
         archs = st.multiselect(
             "Architectures to compare",
             list(ARCH_NAMES),
-            default=["lstm", "rnn"],
             format_func=ARCH_NAMES.get,
             max_selections=3,
             key="lv_train_archs",
@@ -506,9 +617,10 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
         cols = st.columns(2)
         for k, (setting, label, step, fmt, hint) in enumerate(inputs):
             low, high = LIMITS[setting]
+            _init(f"lv_train_{setting}", getattr(DEFAULTS, setting))
             values[setting] = cols[k % 2].number_input(
-                label, low, high, getattr(DEFAULTS, setting), step=step, format=fmt,
-                key=f"lv_train_{setting}", help=f"{hint} ({low:g} to {high:g})",
+                label, low, high, step=step, format=fmt, key=f"lv_train_{setting}",
+                help=f"{hint} ({low:g} to {high:g})",
             )  # fmt: skip
         submitted = st.form_submit_button(
             "Train", type="primary", icon=":material/play_arrow:", disabled=running or task is None,
@@ -529,6 +641,8 @@ st.markdown(
     "**Vanishing gradients**."
 )
 current_line = st.empty()  # filled at the end, after this run's training result, pick or upload
+for warning in apply_link(st.query_params):
+    st.warning(warning)
 
 job = st.session_state.get(JOB)
 if job is not None and job.worker.done:
@@ -560,6 +674,11 @@ with setup:
             if refused:
                 st.warning(refused)
             running = refused is None
+
+if task is not None and not running:
+    link = link_of(task, options, archs, values)
+    if dict(st.query_params) != link:
+        st.query_params.from_dict(link)
 
 finished: Finished | None = None if running else st.session_state.get(RUNS)
 trained = [r for r in finished.runs if r.saved is not None] if finished is not None else []
@@ -600,8 +719,10 @@ with view:
         def use_picked() -> None:
             set_current_model(by_label[st.session_state["lv_train_pick"]].saved)
 
-        if st.session_state.get("lv_train_pick") not in labels:
-            st.session_state["lv_train_pick"] = labels[0]
+        # the radio shows the session's model: none of these when an upload or shipped model replaced it
+        st.session_state["lv_train_pick"] = next(
+            (r.label for r in trained if r.saved is current_model()), None
+        )
         st.radio(
             "Model for the Step through and Vanishing gradients pages",
             labels,
@@ -628,7 +749,7 @@ with view:
 if trained:
     st.subheader("4. What the models predict")
     st.caption(
-        f"On {PREDICT_SIZE if finished.task.name != 'text' else 64} held-out examples the models never "
+        f"On {finished.examples} held-out examples the models never "
         "trained on, computed by the NumPy reference model that the other pages use."
     )
     chart, notes = st.columns([3, 2], gap="large")
@@ -648,16 +769,10 @@ shipped = sorted(MODELS_DIR.glob("*.npz"))
 left, right = st.columns(2, gap="large")
 with left:
     if shipped:
-        path = st.selectbox(
-            "Shipped pre-trained model", shipped, format_func=lambda p: p.name, key="lv_train_ship"
-        )
-        if st.button("Use this model", key="lv_train_use_shipped"):
-            try:
-                saved = load_shipped(str(path), path.stat().st_mtime)
-                st.session_state[LOADED] = _loaded(f"shipped {path.name}", saved)
-                set_current_model(saved)
-            except (modelfile.ModelFileError, OSError) as error:
-                st.error(f"{path.name}: {error}")
+        st.selectbox("Shipped pre-trained model", shipped, format_func=lambda p: p.name, key="lv_train_ship")
+        st.button("Use this model", key="lv_train_use_shipped", on_click=use_shipped)
+        if st.session_state.get(SHIP_ERROR):
+            st.error(st.session_state[SHIP_ERROR])
     else:
         st.caption("No shipped models in assets/models/.")
 with right:
@@ -665,15 +780,11 @@ with right:
         "Upload a model file (.npz) saved by this app or the CLI",
         type=["npz"],
         key=UPLOAD,
+        on_change=on_upload,
         max_upload_size=modelfile.MAX_FILE_BYTES // 2**20,
     )
-    if upload is not None:
-        seen = st.session_state.get(UPLOAD_SEEN)
-        if seen is None or seen[0] != upload.file_id:  # read each file once, not on every rerun
-            st.session_state[UPLOAD_SEEN] = (upload.file_id, handle_upload(upload.name, upload.getvalue()))
-        error = st.session_state[UPLOAD_SEEN][1]
-        if error:
-            st.error(error)
+    if upload is not None and st.session_state.get(UPLOAD_ERROR):
+        st.error(st.session_state[UPLOAD_ERROR])  # stays while the bad file is in the box
 
 loaded: Loaded | None = st.session_state.get(LOADED)
 if loaded is not None:

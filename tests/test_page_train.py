@@ -90,6 +90,14 @@ def test_tiny_run_trains_finishes_and_becomes_the_session_model(page):
     assert page.session_state["lv_current_model"].arch == "gru"
     assert "GRU" in page.caption[0].value
 
+    page.file_uploader(key="lv_train_upload").upload("mine.npz", SHIPPED.read_bytes()).run()
+    assert page.session_state["lv_current_model"].rnn.hidden_size == 32
+    assert page.radio(key="lv_train_pick").value is None  # neither trained run is the session's model now
+    assert "hidden size 32" in page.caption[0].value
+    page.radio(key="lv_train_pick").set_value("LSTM").run()
+    assert page.session_state["lv_current_model"].arch == "lstm"
+    assert page.session_state["lv_current_model"].rnn.hidden_size == 4
+
 
 def test_no_architecture_is_a_clear_error(page):
     page.multiselect(key="lv_train_archs").set_value([])
@@ -184,3 +192,24 @@ def test_a_diverged_run_shows_the_library_message(page):
     page.run()
     assert not page.exception
     assert any(message in w.value for w in page.warning)
+
+
+def test_a_shared_link_sets_the_task_and_settings_and_bad_values_are_named():
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    link = {"task": "copy", "seq_len": "3", "arch": "lstm,gru", "H": "16", "lr": "0.005", "steps": "abc"}
+    for key, value in link.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="lv_train_task").value == "copy"
+    assert at.number_input(key="lv_train_opt_copy_seq_len").value == 3
+    assert at.multiselect(key="lv_train_archs").value == ["lstm", "gru"]
+    assert at.number_input(key="lv_train_hidden_size").value == 16
+    assert at.number_input(key="lv_train_lr").value == pytest.approx(0.005)
+    assert at.number_input(key="lv_train_steps").value == 3000  # the bad value left the default
+    assert [w.value for w in at.warning] == [
+        "link parameter steps='abc' ignored: steps must be a number from 10 to 20000"
+    ]
+    # and the page writes its state back, so the address bar is always a link to this view
+    assert at.query_params["task"] == "copy" and at.query_params["seq_len"] == "3"
+    assert at.query_params["steps"] == "3000" and at.query_params["arch"] == "lstm,gru"
