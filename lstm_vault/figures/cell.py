@@ -70,20 +70,32 @@ TANH_C, MUL_O = (12.8, 5.6), (12.8, GATE_Y)
 GATE_ROLE = {"f": "forget", "i": "input", "g": "candidate", "o": "output"}
 
 
-def _line(x0, y0, x1, y1, color, width=3):
-    return {"type": "line", "x0": x0, "y0": y0, "x1": x1, "y1": y1, "line": {"color": color, "width": width},
-            "layer": "below"}  # fmt: skip
+class _Strokes:
+    """Lines and arrowheads gathered into one path shape per colour and width: the diagram is
+    re-created on every step (Streamlit remounts a chart whose figure changed), so fewer SVG
+    elements means a faster step."""
 
+    def __init__(self):
+        self.paths: dict[tuple[str, float], list[str]] = {}
 
-def _arrow(x, y, ax, ay, color, length=0.38, half_width=0.2):
-    """A filled arrowhead (a path shape) with its tip at (x, y), pointing away from (ax, ay)."""
-    d = np.array([x - ax, y - ay], dtype=float)
-    d /= np.hypot(*d)
-    n = np.array([-d[1], d[0]])
-    base = np.array([x, y]) - length * d
-    p1, p2 = base + half_width * n, base - half_width * n
-    path = f"M {x:.3f} {y:.3f} L {p1[0]:.3f} {p1[1]:.3f} L {p2[0]:.3f} {p2[1]:.3f} Z"
-    return {"type": "path", "path": path, "fillcolor": color, "line": {"width": 0}, "layer": "below"}
+    def line(self, x0, y0, x1, y1, color, width=3):
+        self.paths.setdefault((color, width), []).append(f"M{x0:.3f},{y0:.3f}L{x1:.3f},{y1:.3f}")
+
+    def arrow(self, x, y, ax, ay, color, width=3, length=0.38, half_width=0.2):
+        """A filled arrowhead with its tip at (x, y), pointing away from (ax, ay)."""
+        d = np.array([x - ax, y - ay], dtype=float)
+        d /= np.hypot(*d)
+        n = np.array([-d[1], d[0]])
+        base = np.array([x, y]) - length * d
+        p1, p2 = base + half_width * n, base - half_width * n
+        self.paths.setdefault((color, width), []).append(
+            f"M{x:.3f},{y:.3f}L{p1[0]:.3f},{p1[1]:.3f}L{p2[0]:.3f},{p2[1]:.3f}Z"
+        )
+
+    def shapes(self) -> list[dict]:
+        # a two-point subpath encloses no area, so one fill colours the arrowheads only
+        return [{"type": "path", "path": "".join(parts), "line": {"color": color, "width": width},
+                 "fillcolor": color, "layer": "below"} for (color, width), parts in self.paths.items()]  # fmt: skip
 
 
 def _op(center, color, r=0.42):
@@ -113,32 +125,34 @@ def cell_diagram(values: dict | None = None, unit: int | None = None, t: int | N
     def text(x, y, label, color="#222222", size=FONT_SIZE, position="middle center"):
         texts.append((x, y, label, color, size, position))
 
-    # the cell body and the conveyor belt c_{t-1} -> c_t along the top
+    # the cell body, then every line: the conveyor belt c_{t-1} -> c_t along the top, the bus
+    # [h_{t-1}, x_t] along the bottom feeding the four gates, f -> x on the belt, i and g -> x -> +,
+    # o -> x with tanh(c) -> h_t
     shapes.append({"type": "rect", "x0": 1.6, "y0": 0.55, "x1": 14.6, "y1": 8.35, "line": {"color": "#BBBBBB", "width": 1.5},
                    "fillcolor": "#F7F7F7", "layer": "below"})  # fmt: skip
-    shapes.append(_line(0.3, BELT, 15.6, BELT, cc, 5))
-    shapes.append(_arrow(15.95, BELT, 15.0, BELT, cc, 0.45, 0.28))
-    # the bus [h_{t-1}, x_t] along the bottom, feeding the four gates
-    shapes.append(_line(0.3, BUS, GATE_X["o"], BUS, grey))
-    shapes.append(_line(2.6, -0.25, 2.6, BUS - 0.3, COLORS["x"]))
-    shapes.append(_arrow(2.6, BUS - 0.02, 2.6, 0.2, COLORS["x"]))
+    k = _Strokes()
+    k.line(0.3, BELT, 15.6, BELT, cc, 5)
+    k.arrow(15.95, BELT, 15.0, BELT, cc, 5, 0.42, 0.24)
+    k.line(0.3, BUS, GATE_X["o"], BUS, grey)
     for g, gx in GATE_X.items():
-        shapes.append(_line(gx, BUS, gx, GATE_Y - GATE_H / 2, grey))
-    # f -> x on the belt;  i, g -> x -> + on the belt;  o -> x with tanh(c) -> h_t
-    shapes.append(_line(GATE_X["f"], GATE_Y + GATE_H / 2, MUL_F[0], MUL_F[1] - 0.6, COLORS["f"]))
-    shapes.append(_arrow(MUL_F[0], MUL_F[1] - 0.42, MUL_F[0], GATE_Y, COLORS["f"]))
-    shapes.append(_line(GATE_X["i"], GATE_Y + GATE_H / 2, GATE_X["i"], MUL_IG[1], COLORS["i"]))
-    shapes.append(_line(GATE_X["i"], MUL_IG[1], *MUL_IG, COLORS["i"]))
-    shapes.append(_line(GATE_X["g"], GATE_Y + GATE_H / 2, GATE_X["g"], MUL_IG[1], COLORS["g"]))
-    shapes.append(_line(GATE_X["g"], MUL_IG[1], *MUL_IG, COLORS["g"]))
-    shapes.append(_line(MUL_IG[0], MUL_IG[1], ADD[0], ADD[1] - 0.6, "#444444"))
-    shapes.append(_arrow(ADD[0], ADD[1] - 0.42, ADD[0], MUL_IG[1], "#444444"))
-    shapes.append(_line(TANH_C[0], BELT, *TANH_C, cc))
-    shapes.append(_line(*TANH_C, *MUL_O, cc))
-    shapes.append(_line(GATE_X["o"] + GATE_W / 2, GATE_Y, *MUL_O, COLORS["o"]))
-    shapes.append(_line(MUL_O[0], MUL_O[1], MUL_O[0], BUS, hc, 4))
-    shapes.append(_line(MUL_O[0], BUS, 15.6, BUS, hc, 4))
-    shapes.append(_arrow(15.95, BUS, 15.0, BUS, hc, 0.45, 0.28))
+        k.line(gx, BUS, gx, GATE_Y - GATE_H / 2, grey)
+    k.line(2.6, -0.25, 2.6, BUS - 0.3, COLORS["x"])
+    k.arrow(2.6, BUS - 0.05, 2.6, 0.2, COLORS["x"])
+    k.line(GATE_X["f"], GATE_Y + GATE_H / 2, MUL_F[0], MUL_F[1] - 0.6, COLORS["f"])
+    k.arrow(MUL_F[0], MUL_F[1] - 0.45, MUL_F[0], GATE_Y, COLORS["f"])
+    k.line(GATE_X["i"], GATE_Y + GATE_H / 2, GATE_X["i"], MUL_IG[1], COLORS["i"])
+    k.line(GATE_X["i"], MUL_IG[1], *MUL_IG, COLORS["i"])
+    k.line(GATE_X["g"], GATE_Y + GATE_H / 2, GATE_X["g"], MUL_IG[1], COLORS["g"])
+    k.line(GATE_X["g"], MUL_IG[1], *MUL_IG, COLORS["g"])
+    k.line(MUL_IG[0], MUL_IG[1], ADD[0], ADD[1] - 0.6, "#444444")
+    k.arrow(ADD[0], ADD[1] - 0.45, ADD[0], MUL_IG[1], "#444444")
+    k.line(TANH_C[0], BELT, *TANH_C, cc)
+    k.line(*TANH_C, *MUL_O, cc)
+    k.line(GATE_X["o"] + GATE_W / 2, GATE_Y, *MUL_O, COLORS["o"])
+    k.line(MUL_O[0], MUL_O[1], MUL_O[0], BUS, hc, 4)
+    k.line(MUL_O[0], BUS, 15.6, BUS, hc, 4)
+    k.arrow(15.95, BUS, 15.0, BUS, hc, 4, 0.42, 0.24)
+    shapes += k.shapes()
 
     # the gates: a box that fills to the gate's value
     for g, gx in GATE_X.items():
@@ -151,7 +165,7 @@ def cell_diagram(values: dict | None = None, unit: int | None = None, t: int | N
             fills.append((gx, lo, hi - lo, COLORS[g]))
         fn = "tanh" if g == "g" else "σ"
         label = f"{g} = {fmt(v[g])}" if v is not None else f"{_sub(g)} = {fn}"
-        text(gx, GATE_Y - 0.25, label, "#111111" if v is not None else COLORS[g])
+        text(gx, GATE_Y - 0.25, label, "#111111" if v is not None else COLORS[g], FONT_SIZE - 1)
         text(gx, GATE_Y + 0.33, GATE_ROLE[g], COLORS[g], FONT_SIZE - 2)
 
     # pointwise operations, drawn over the lines
