@@ -1,5 +1,120 @@
-"""Placeholder home page until the real app lands; the browser tests only need it to run."""
+"""Home: what an LSTM is, its equations, the drawn cell, and a guide to the pages.
+
+Paints fast: no torch here (``import lstm_vault`` never imports it), and the only figure is the
+symbolic cell drawing, built once per server process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
-st.title("lstm_vault")
+from lstm_vault import explain
+
+ROOT = Path(__file__).resolve().parent
+PAGES = (  # file, label, icon, what it is for, link parameters
+    ("pages/1_Step_through.py", "Step through", ":material/search:",
+     "Feed a sequence to an LSTM and move through time: the drawn cell shows one unit's numbers at each "
+     "step, plain sentences say what every gate did, and a timeline shows all units at once. Set the gate "
+     "biases by hand and watch cause and effect.", {"preset": "impulse", "H": "4", "bf": "3"}),
+    ("pages/2_Vanishing_gradients.py", "Vanishing gradients", ":material/trending_down:",
+     "Follow the gradient backwards through time and see why a plain RNN forgets what an LSTM remembers.",
+     None),
+    ("pages/3_Train.py", "Train", ":material/model_training:",
+     "Train an LSTM, a GRU and a plain RNN side by side on a memory task, then open the trained model in "
+     "the other pages.", None),
+)  # fmt: skip
+
+st.set_page_config(page_title="lstm_vault: inside an LSTM", page_icon="🔐", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def symbolic_cell():
+    from lstm_vault.figures.cell import cell_diagram  # plotly loads after the text has been sent
+
+    return cell_diagram(height=400)
+
+
+st.title("lstm_vault: inside an LSTM, one step at a time")
+
+left, right = st.columns([5, 6], gap="large")
+with left:
+    st.markdown(
+        """
+An **LSTM** (long short-term memory) is a recurrent neural network: it reads a sequence one
+step at a time, a word, a sample, a day, and carries what it has seen so far in two vectors.
+
+- The **cell state** *c* is the long-term memory. It runs through the steps like a **conveyor
+  belt**: at each step part of it is erased and something new is added, and nothing else
+  touches it. Because of that, information (and, in training, the gradient) can ride along for
+  hundreds of steps.
+- The **hidden state** *h* is what the cell shows at each step: its output, and what the next
+  step's gates look at.
+
+Three **gates** decide what happens to the belt. Each is a number between 0 (shut) and 1 (open)
+per memory unit, computed from the current input *xₜ* and the previous hidden state *hₜ₋₁*
+stacked together:
+
+- the **forget gate** *f* chooses how much of the old memory to keep;
+- the **input gate** *i* chooses how much of the **candidate** *g*, the new content proposed at
+  this step (between −1 and 1), to write;
+- the **output gate** *o* chooses how much of the memory to show as *h*.
+"""
+    )
+with right:
+    st.plotly_chart(symbolic_cell(), config={"staticPlot": True}, theme=None)
+    st.caption(
+        "One LSTM cell. The orange belt along the top is the cell state: multiplied by f (keep), then "
+        "added to i × g (write). Below, [hₜ₋₁, xₜ] feeds all four gates; on the right, o × tanh(c) "
+        "gives the new hidden state."
+    )
+
+st.header("The equations")
+eq_left, eq_right = st.columns([5, 6], gap="large")
+with eq_left:
+    st.latex(explain.latex_block("lstm"))
+    st.latex(explain.CONCAT_NOTE)
+    st.latex(explain.SQUASH_NOTE)
+with eq_right:
+    st.markdown(
+        "\n".join(f"- **{eq.name}** ${eq.symbol}_t$: {eq.meaning}." for eq in explain.EQUATIONS["lstm"])
+        + "\n\n⊙ multiplies unit by unit. Each gate has its own weights W and bias b (torch keeps two "
+        "biases, b_ih and b_hh, whose sum is b), learned in training by backpropagation through time. "
+        "The weights act on the stacked vector [hₜ₋₁, xₜ], not on a product of the two. "
+        "The input, forget and output gates are also called the *learn*, *forget* and *use* gates in "
+        "some texts."
+    )
+
+with st.expander("Why not a plain RNN? And what is a GRU?"):
+    rnn_col, gru_col = st.columns(2, gap="large")
+    with rnn_col:
+        st.markdown(
+            "A **plain (Elman) RNN** has no gates and no belt: each step rewrites the whole state. Going "
+            "backwards in training, the gradient is multiplied by the same weights at every step, so over "
+            "many steps it shrinks to nothing (or blows up): the **vanishing gradient**. The LSTM's "
+            "memory is updated by addition, c = f ⊙ c + i ⊙ g, so the gradient along the belt is scaled "
+            "only by f, which the network can hold near 1."
+        )
+        st.latex(explain.latex_block("rnn"))
+    with gru_col:
+        st.markdown(
+            "A **GRU** is a lighter cousin: two gates, **reset** r and **update** z, and no separate cell "
+            "state; h is its memory. It often trains as well as an LSTM with fewer weights."
+        )
+        st.latex(explain.latex_block("gru"))
+    st.markdown(
+        "Cells are **stacked** (the hidden states of one layer are the inputs of the next) and run "
+        "**bidirectionally** (a second cell reads the sequence backwards) for harder tasks. LSTMs are "
+        "used for language, speech and handwriting recognition, time-series forecasting, anomaly "
+        "detection, recommendation and video."
+    )
+
+st.header("The pages")
+for column, (path, label, icon, text, params) in zip(st.columns(len(PAGES), gap="large"), PAGES):
+    with column, st.container(border=True, height="stretch"):
+        if (ROOT / path).exists():
+            st.page_link(path, label=f"**{label}**", icon=icon, query_params=params)
+        else:
+            st.markdown(f"**{label}** (coming soon)")
+        st.caption(text)

@@ -60,9 +60,11 @@ EQUATIONS: dict[str, tuple[Equation, ...]] = {
 }  # fmt: skip
 
 #: the trick that makes it one matrix product: the weights act on the stacked vector [h_{t-1}, x_t]
-CONCAT_NOTE = (
-    r"W_{if}\,x_t + W_{hf}\,h_{t-1} = W_f \begin{bmatrix} h_{t-1} \\ x_t \end{bmatrix},"
-    r"\qquad \sigma(a) = \frac{1}{1 + e^{-a}}"
+CONCAT_NOTE = r"W_{if}\,x_t + W_{hf}\,h_{t-1} = W_f \begin{bmatrix} h_{t-1} \\ x_t \end{bmatrix}"
+#: the two squashing functions
+SQUASH_NOTE = (
+    r"\begin{aligned}\sigma(a) &= \frac{1}{1 + e^{-a}} \in (0, 1) \\"
+    r" \tanh(a) &= \frac{e^{a} - e^{-a}}{e^{a} + e^{-a}} \in (-1, 1)\end{aligned}"
 )
 
 
