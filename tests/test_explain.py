@@ -1,0 +1,104 @@
+"""explain: the equations use the code's symbols, and every number in a reading is the trace's, in words that match the gate."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lstm_vault import GRU, LSTM, RNN
+from lstm_vault.cells import GATES
+from lstm_vault.explain import EQUATIONS, fmt, half_life, latex_block, pct, readings, step_values, summary
+
+
+def logit(p):
+    return math.log(p / (1 - p))
+
+
+def constant_gates_lstm(f=0.93, i=0.41, g=-0.55, o=0.12, H=2):
+    """An LSTM whose weights are zero, so every step has exactly these gate values (biases chosen to give them)."""
+    model = LSTM(1, H, seed=0)
+    params = {k: np.zeros_like(v) for k, v in model.params.items()}
+    for k, value in enumerate((logit(i), logit(f), math.atanh(g), logit(o))):  # torch order i, f, g, o
+        params["bias_ih_l0"][k * H : (k + 1) * H] = value
+    return model.load_params(params)
+
+
+def test_equations_name_the_code_symbols():
+    for arch, equations in EQUATIONS.items():
+        symbols = [eq.symbol for eq in equations]
+        assert set(GATES[arch]) <= set(symbols) and symbols[-1] == "h"
+        block = latex_block(arch)
+        assert block.startswith(r"\begin{aligned}") and block.count("&=") == len(equations)
+        for eq in equations:
+            assert eq.latex.startswith(f"{eq.symbol}_t = ") and eq.meaning and eq.name
+    assert [eq.symbol for eq in EQUATIONS["lstm"]] == ["f", "i", "g", "o", "c", "h"]
+    assert r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t" in latex_block("lstm")
+    with pytest.raises(ValueError, match="unknown arch"):
+        latex_block("transformer")
+
+
+def test_step_values_are_the_trace_values():
+    x = np.random.default_rng(0).standard_normal((12, 1, 1))
+    lt = LSTM(1, 5, seed=3).forward(x)[2].layers[0][0]
+    t, u = 7, 2
+    v = step_values(lt, t, u)
+    for name in ("f", "i", "g", "o", "c", "h"):
+        assert v[name] == getattr(lt, name)[t, 0, u]
+    assert v["c_prev"] == lt.c[t - 1, 0, u] and v["h_prev"] == lt.h[t - 1, 0, u] and v["x"] == x[t, 0, 0]
+    assert v["kept"] == pytest.approx(v["f"] * v["c_prev"]) and v["written"] == pytest.approx(v["i"] * v["g"])
+    assert v["c"] == pytest.approx(v["kept"] + v["written"]) and v["h"] == pytest.approx(v["o"] * math.tanh(v["c"]))
+    assert step_values(lt, 0, u)["c_prev"] == 0.0  # c_{-1} is the zero initial state
+
+
+def test_readings_say_what_each_gate_did_with_the_trace_numbers():
+    lt = constant_gates_lstm().forward(np.zeros((3, 1, 1)))[2].layers[0][0]
+    c0 = 0.41 * -0.55  # step 0 starts from c = 0
+    c1 = 0.93 * c0 + 0.41 * -0.55
+    forget, write, cell, output = readings(lt, 1, unit=1)
+    assert "kept 93% of unit 1's memory" in forget
+    assert f"c went from {fmt(c0)} to {fmt(0.93 * c0)}" in forget
+    assert f"would halve in {half_life(0.93):.1f} steps" in forget
+    assert "wrote 41% of the candidate \u22120.55 into unit 1" in write and f"adding {fmt(0.41 * -0.55)}" in write
+    assert f"**{fmt(c1)}**" in cell and "step 2" in cell
+    assert "showed 12% of tanh(c)" in output and f"h = **{fmt(0.12 * math.tanh(c1))}**" in output
+
+
+def test_readings_of_a_random_lstm_quote_its_values():
+    lt = LSTM(1, 3, seed=1).forward(np.linspace(-1, 1, 9).reshape(9, 1, 1))[2].layers[0][0]
+    v = step_values(lt, 4, 2)
+    text = " ".join(readings(lt, 4, 2))
+    for key in ("c_prev", "kept", "g", "written", "c", "tanh_c", "h"):
+        assert fmt(v[key]) in text, key
+    for gate in "fio":
+        assert pct(v[gate]) in text
+
+
+def test_gru_and_rnn_readings():
+    x = np.linspace(0, 1, 6).reshape(6, 1, 1)
+    gru = GRU(1, 2, seed=0).forward(x)[2].layers[0][0]
+    v = step_values(gru, 3, 1)
+    text = " ".join(readings(gru, 3, 1))
+    assert "Reset gate" in text and "Update gate" in text and fmt(v["h"]) in text and fmt(v["n"]) in text
+    assert v["h"] == pytest.approx(v["kept"] + v["written"])
+    rnn = RNN(1, 2, seed=0).forward(x)[2].layers[0][0]
+    text = " ".join(readings(rnn, 3, 0))
+    assert "No gates" in text and fmt(rnn.h[3, 0, 0]) in text
+    assert "update gate averaged" in summary(gru, 0) and "ranged from" in summary(rnn, 1)
+
+
+def test_summary_reports_the_mean_forget_gate():
+    lt = constant_gates_lstm(f=0.5).forward(np.zeros((4, 1, 1)))[2].layers[0][0]
+    assert "averaged 0.50" in summary(lt, 0) and "halves in about 1.0 steps" in summary(lt, 0)
+
+
+def test_number_words():
+    assert fmt(-0.001) == "0.00" and fmt(-0.5) == "\u22120.50" and fmt(1.23456, 3) == "1.235"
+    assert pct(0.934) == "93%" and pct(0.999) == ">99%" and pct(0.001) == "<1%" and pct(1.0) == "100%"
+    assert half_life(0.5) == pytest.approx(1.0) and half_life(1.0) == math.inf and half_life(0.0) == 0.0
+
+
+@pytest.mark.parametrize(("t", "unit"), [(-1, 0), (3, 0), (0, 2)])
+def test_out_of_range_step_or_unit(t, unit):
+    lt = LSTM(1, 2).forward(np.zeros((3, 1, 1)))[2].layers[0][0]
+    with pytest.raises(ValueError, match="must be in"):
+        step_values(lt, t, unit)

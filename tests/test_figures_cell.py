@@ -1,0 +1,125 @@
+"""figures.cell: the numbers inside each figure's JSON are the trace's, the marker sits at t, every figure is valid plotly without WebGL."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from lstm_vault import GRU, LSTM
+from lstm_vault.explain import fmt, step_values
+from lstm_vault.figures import cell
+from lstm_vault.sequences import make_sequence
+
+
+def trace(H, T=30, arch=LSTM, seed=0):
+    x = make_sequence("noisy_sine", T, seed=seed).reshape(T, 1, 1)
+    return arch(1, H, seed=seed).forward(x)[2].layers[0][0]
+
+
+def as_json(fig):
+    """The figure as the browser receives it (typed arrays decoded back to lists)."""
+    data = json.loads(fig.to_json())
+
+    def decode(v):
+        if isinstance(v, dict) and "bdata" in v:
+            import base64
+
+            arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+            return arr.reshape([int(s) for s in str(v["shape"]).split(",")]) if "shape" in v else arr
+        if isinstance(v, dict):
+            return {k: decode(w) for k, w in v.items()}
+        if isinstance(v, list):
+            return [decode(w) for w in v]
+        return v
+
+    return decode(data)
+
+
+def all_figures():
+    lt, lt4 = trace(12), trace(4)
+    v = step_values(lt4, 5, 1)
+    return [cell.cell_diagram(), cell.cell_diagram(v, 1, 5), cell.timeline(lt, t=3), cell.timeline(lt4),
+            cell.timeline(trace(3, arch=GRU)), cell.input_figure(make_sequence("sine", 40), 7),
+            cell.gates_at_t(lt, 4)]  # fmt: skip
+
+
+def test_every_figure_is_valid_plotly_and_uses_no_webgl():
+    for fig in all_figures():
+        go.Figure(fig.to_dict())  # validates every property (the builders skip validation for speed)
+        for tr in as_json(fig)["data"]:
+            assert "gl" not in tr["type"], tr["type"]
+
+
+def test_diagram_shows_the_unit_numbers_at_step_t():
+    lt = trace(4)
+    t, unit = 11, 2
+    v = step_values(lt, t, unit)
+    fig = as_json(cell.cell_diagram(v, unit, t))
+    assert fig["layout"]["meta"]["values"]["f"] == lt.f[t, 0, unit]
+    assert fig["layout"]["meta"]["values"]["c_prev"] == lt.c[t - 1, 0, unit]
+    assert (fig["layout"]["meta"]["t"], fig["layout"]["meta"]["unit"]) == (t, unit)
+    texts = " | ".join(next(tr for tr in fig["data"] if tr.get("mode") == "text")["text"])
+    for gate in "figo":
+        assert f"{gate} = {fmt(getattr(lt, gate)[t, 0, unit])}" in texts
+    assert f"c\u209c = {fmt(lt.c[t, 0, unit])}" in texts and f"h\u209c = {fmt(lt.h[t, 0, unit])}" in texts
+    assert f"c\u209c\u208b\u2081 = {fmt(lt.c[t - 1, 0, unit])}" in texts
+    assert f"h\u209c\u208b\u2081 = {fmt(lt.h[t - 1, 0, unit])}" in texts
+    assert f"f·c = {fmt(v['kept'])}" in texts and f"i·g = {fmt(v['written'])}" in texts
+    bars = next(tr for tr in fig["data"] if tr["type"] == "bar")  # each gate box filled to its value
+    np.testing.assert_allclose(np.asarray(bars["y"])[[0, 1, 3]] / cell.GATE_H, [v["f"], v["i"], v["o"]])
+    np.testing.assert_allclose(abs(bars["y"][2]) / (cell.GATE_H / 2), abs(v["g"]))
+
+
+def test_symbolic_diagram_has_no_numbers():
+    fig = as_json(cell.cell_diagram())
+    texts = " ".join(next(tr for tr in fig["data"] if tr.get("mode") == "text")["text"])
+    assert fig["layout"]["meta"]["values"] is None and not any(ch in "0123456789" for ch in texts)
+    assert "forget" in texts and "candidate" in texts and "c\u209c\u208b\u2081" in texts
+    assert all(tr["type"] != "bar" for tr in fig["data"])
+
+
+def test_timeline_heatmaps_hold_the_trace_and_the_marker_sits_at_t():
+    lt = trace(12)
+    fig = as_json(cell.timeline(lt, t=17))
+    heatmaps = [tr for tr in fig["data"] if tr["type"] == "heatmap"]
+    assert len(heatmaps) == 6  # f, i, g, c, o, h as time x unit heatmaps
+    for tr, name in zip(heatmaps, cell.ROWS["lstm"]):
+        np.testing.assert_array_equal(np.asarray(tr["z"]), getattr(lt, name)[:, 0, :].T)
+    np.testing.assert_array_equal(np.asarray(fig["data"][0]["y"]), lt.x[:, 0, 0])  # the input row
+    (marker,) = fig["layout"]["shapes"]
+    assert marker["x0"] == marker["x1"] == 17
+    assert fig["layout"]["xaxis"]["range"] == [-0.5, 29.5]
+    assert cell.marker_fraction(17, 30) == pytest.approx(17.5 / 30)
+    assert "shapes" not in as_json(cell.timeline(lt))["layout"]
+
+
+def test_timeline_draws_lines_for_a_few_units():
+    lt = trace(3)
+    fig = as_json(cell.timeline(lt))
+    lines = [tr for tr in fig["data"] if tr["type"] == "scatter" and tr.get("name", "").startswith("unit")]
+    assert len(lines) == 3 * 6
+    forget = [tr for tr in lines if tr["hovertemplate"].endswith("<extra>f</extra>")]
+    for u, tr in enumerate(forget):
+        np.testing.assert_array_equal(np.asarray(tr["y"]), lt.f[:, 0, u])
+
+
+def test_gru_timeline_shows_its_own_gates():
+    lt = trace(10, arch=GRU)
+    heatmaps = [tr for tr in as_json(cell.timeline(lt))["data"] if tr["type"] == "heatmap"]
+    for tr, name in zip(heatmaps, ("r", "z", "n", "h")):
+        np.testing.assert_array_equal(np.asarray(tr["z"]), getattr(lt, name)[:, 0, :].T)
+
+
+def test_input_figure_marks_t():
+    x = make_sequence("noise", 40, seed=3)
+    fig = as_json(cell.input_figure(x, 9))
+    np.testing.assert_array_equal(np.asarray(fig["data"][0]["y"]), x)
+    assert fig["layout"]["shapes"][0]["x0"] == 9 and fig["data"][1]["x"] == [9] and fig["data"][1]["y"] == [x[9]]
+
+
+def test_gates_at_t_bars_are_the_gate_values():
+    lt = trace(6)
+    fig = as_json(cell.gates_at_t(lt, 8))
+    for tr, name in zip(fig["data"], ("i", "f", "g", "o")):
+        np.testing.assert_array_equal(np.asarray(tr["y"]), getattr(lt, name)[8, 0])
