@@ -1,0 +1,218 @@
+"""Home and Step through under Streamlit's AppTest: no exception, the slider moves the numbers shown, bad input is an error message, links set the widgets."""
+
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lstm_vault import GRU, LSTM, RNN, explain
+from lstm_vault.cells import LSTM_GATES
+from lstm_vault.sequences import make_sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME = str(ROOT / "app.py")
+STEP = str(ROOT / "pages" / "1_Step_through.py")
+TIMEOUT = 30
+
+
+def step_page(**params) -> AppTest:
+    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at.query_params.update({k: str(v) for k, v in params.items()})
+    return at.run()
+
+
+def readings(at) -> str:
+    """The html element with the header and the readings at step t."""
+    texts = [h.proto.body for h in at.get("html") if "Forget gate" in h.proto.body or "No gates" in h.proto.body
+             or "Reset gate" in h.proto.body]  # fmt: skip
+    assert len(texts) == 1, texts
+    return texts[0]
+
+
+def expected_lstm_trace(x, H=8, seed=0, bf=1.0, bi=0.0, bo=0.0, scale=1.0):
+    """The page's contract for the knobs: bias_ih slice = knob, bias_hh slice = 0, weights times scale."""
+    model = LSTM(1, H, seed=seed)
+    p = {k: v.copy() for k, v in model.params.items()}
+    p["weight_ih_l0"] *= scale
+    p["weight_hh_l0"] *= scale
+    for gate, b in (("f", bf), ("i", bi), ("o", bo)):
+        k = LSTM_GATES.index(gate)
+        p["bias_ih_l0"][k * H : (k + 1) * H], p["bias_hh_l0"][k * H : (k + 1) * H] = b, 0.0
+    return model.load_params(p).forward(np.asarray(x).reshape(-1, 1, 1))[2].layers[0][0]
+
+
+# ------------------------------------------------------------------------------------------ home
+
+
+def test_home_runs_and_shows_the_equations_from_explain():
+    at = AppTest.from_file(HOME, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    shown = [latex.value for latex in at.latex]
+    for arch in ("lstm", "gru", "rnn"):
+        assert any(explain.latex_block(arch) in value for value in shown), arch
+    assert "conveyor belt" in " ".join(" ".join(m.value.split()) for m in at.markdown)
+
+
+def test_home_imports_no_torch():
+    code = (
+        "import sys; from streamlit.testing.v1 import AppTest;"
+        f"at = AppTest.from_file({HOME!r}, default_timeout=60).run();"
+        "assert not at.exception, at.exception; print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
+
+
+# ------------------------------------------------------------------------------ step through
+
+
+def test_step_page_defaults_show_step_zero():
+    at = step_page()
+    assert not at.exception
+    assert at.slider(key="st_t").value == 0 and at.slider(key="st_t").label == "timestep t"
+    assert "t = 0 · unit 0" in readings(at)
+    assert at.query_params["preset"] == "sine" and at.query_params["t"] == "0"
+
+
+def test_moving_the_slider_changes_the_numbers_shown():
+    at = step_page(preset="sine", T=200, H=32)
+    lt = expected_lstm_trace(make_sequence("sine", 200), H=32)
+    before = readings(at)
+    at.slider(key="st_t").set_value(57).run()
+    assert not at.exception
+    after = readings(at)
+    assert after != before and "t = 57 · unit 0" in after
+    v = explain.step_values(lt, 57, 0)
+    assert f"<b>Forget gate</b> {v['f']:.2f}" in after and f"h = <b>{explain.fmt(v['h'])}</b>" in after
+    assert at.query_params["t"] == "57"
+    diagram = next(c for c in at.get("plotly_chart") if '"meta"' in c.proto.spec and '"values"' in c.proto.spec)
+    assert f"f = {explain.fmt(v['f'])}" in diagram.proto.spec.encode().decode("unicode_escape")
+
+
+def test_next_previous_and_unit_buttons():
+    at = step_page(T=30)
+    at.button(key="st_next").click().run()
+    at.button(key="st_next").click().run()
+    assert at.slider(key="st_t").value == 2 and "t = 2" in readings(at)
+    at.button(key="st_prev").click().run()
+    assert at.slider(key="st_t").value == 1
+    at.number_input(key="st_unit").set_value(3).run()
+    assert "unit 3" in readings(at) and at.query_params["unit"] == "3"
+
+
+def test_play_advances_and_pause_stops():
+    at = step_page(T=30)
+    at.button(key="st_play").click().run()
+    assert at.session_state["st_playing"] and at.button(key="st_play").label.endswith("Pause")
+    at.run()  # a timer tick: the fragment reruns with no click and moves on
+    assert at.slider(key="st_t").value > 0
+    at.button(key="st_play").click().run()
+    t = at.slider(key="st_t").value
+    at.run()
+    assert not at.session_state["st_playing"] and at.slider(key="st_t").value == t
+
+
+def test_forget_bias_knob_opens_the_forget_gate():
+    at = step_page(preset="impulse", H=4)
+    at.slider(key="st_bf").set_value(6.0).run()
+    at.slider(key="st_t").set_value(20).run()
+    lt = expected_lstm_trace(make_sequence("impulse", 60), H=4, bf=6.0)
+    assert lt.f[20, 0, 0] > 0.99
+    assert f"<b>Forget gate</b> {lt.f[20, 0, 0]:.2f}: kept &gt;99%" in readings(at)  # html-escaped
+
+
+def test_link_parameters_set_the_widgets():
+    at = step_page(preset="square", T=50, H=16, seed=3, bf=2.5, bi=-1, bo=0.5, scale=2, t=20, unit=5)
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="st_x_preset").value == "square" and at.number_input(key="st_x_T").value == 50
+    assert at.number_input(key="st_H").value == 16 and at.number_input(key="st_seed").value == 3
+    assert (at.slider(key="st_bf").value, at.slider(key="st_bi").value, at.slider(key="st_bo").value) == (2.5, -1, 0.5)
+    assert at.slider(key="st_scale").value == 2 and at.slider(key="st_t").value == 20
+    lt = expected_lstm_trace(make_sequence("square", 50), H=16, seed=3, bf=2.5, bi=-1, bo=0.5, scale=2)
+    assert "t = 20 · unit 5" in readings(at) and f"{lt.f[20, 0, 5]:.2f}" in readings(at)
+
+
+@pytest.mark.parametrize(
+    ("params", "warning"),
+    [
+        ({"preset": "bogus"}, "preset='bogus' is not one of"),
+        ({"T": "abc"}, "T ignored: 'abc' is not a whole number"),
+        ({"T": "99999"}, "T ignored: the length must be from 1 to 2000"),
+        ({"H": "999"}, "H='999' ignored"),
+        ({"H": "2.5"}, "H='2.5' ignored"),
+        ({"bf": "nan"}, "bf='nan' ignored"),
+        ({"scale": "-1"}, "scale='-1' ignored"),
+        ({"t": "9999"}, "t=9999 ignored"),
+        ({"unit": "x"}, "unit='x' ignored"),
+        ({"x": "1,2,zebra"}, "x ignored"),
+    ],
+)
+def test_bad_link_parameters_fall_back_with_a_warning(params, warning):
+    at = step_page(**params)
+    assert not at.exception
+    assert any(warning in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "Forget gate" in readings(at)
+
+
+def test_typed_numbers_are_used():
+    at = step_page()
+    at.radio(key="st_x_source").set_value("typed").run()
+    at.text_area(key="st_x_text").set_value("0.5, -1; 2\n3 \u22124").run()  # a Unicode minus too
+    assert not at.exception and not at.error
+    assert at.slider(key="st_t").max == 4 and at.query_params["x"] == "0.5,-1,2,3,-4"
+    at.slider(key="st_t").set_value(4).run()
+    assert "x\u209c = \u22124.000" in readings(at)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no numbers found"),
+        ("1, 2, nan", "'nan' is not a finite number"),
+        ("1, two, 3", "'two' is not a number"),
+        ("1e999", "too large"),
+        ("1, 2, \U0001F600", "is not a number"),
+        (", ".join(["1"] * 2001), "at most 2,000"),
+    ],
+)
+def test_bad_typed_input_shows_the_error_and_keeps_the_last_sequence(text, message):
+    at = step_page()
+    at.radio(key="st_x_source").set_value("typed").run()
+    at.text_area(key="st_x_text").set_value("1, 2, 3").run()
+    at.text_area(key="st_x_text").set_value(text).run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert at.slider(key="st_t").max == 2 and "Forget gate" in readings(at)  # still the 3 numbers before
+
+
+def saved(rnn, task="sine", **options):
+    return SimpleNamespace(rnn=rnn, meta={"task": task, "task_options": options})
+
+
+@pytest.mark.parametrize("arch", [LSTM, GRU, RNN])
+def test_a_trained_model_in_the_session_can_be_stepped_through(arch):
+    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at.session_state["lv_current_model"] = saved(arch(1, 3, seed=1), "sine")
+    at.run()
+    at.radio(key="st_model_source").set_value("trained model").run()
+    assert not at.exception and not at.error
+    at.slider(key="st_t").set_value(5).run()
+    text = readings(at)
+    assert "t = 5" in text
+    assert {"lstm": "Forget gate", "gru": "Update gate", "rnn": "No gates"}[arch.arch] in text
+    at.radio(key="st_feed").set_value("the input sequence above").run()
+    assert not at.exception and "Sine wave" in " ".join(c.value for c in at.caption)
+
+
+def test_a_broken_trained_model_does_not_break_the_page():
+    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at.session_state["lv_current_model"] = saved(LSTM(2, 3), "no-such-task")
+    at.run()
+    at.radio(key="st_model_source").set_value("trained model").run()
+    assert not at.exception
+    assert any("Cannot run the trained model" in e.value for e in at.error)
+    assert "Forget gate" in readings(at)
