@@ -14,17 +14,31 @@ from lstm_vault import explain
 
 ROOT = Path(__file__).resolve().parent
 PAGES = (  # file, label, icon, what it is for, link parameters
-    ("pages/1_Step_through.py", "Step through", ":material/search:",
-     "Feed a sequence to an LSTM and move through time: the drawn cell shows one unit's numbers at each "
-     "step, plain sentences say what every gate did, and a timeline shows all units at once. Set the gate "
-     "biases by hand and watch cause and effect.", {"preset": "impulse", "H": "4", "bf": "3"}),
-    ("pages/2_Vanishing_gradients.py", "Vanishing gradients", ":material/trending_down:",
-     "Follow the gradient backwards through time and see why a plain RNN forgets what an LSTM remembers.",
-     None),
-    ("pages/3_Train.py", "Train", ":material/model_training:",
-     "Train an LSTM, a GRU and a plain RNN side by side on a memory task, then open the trained model in "
-     "the other pages.", None),
-)  # fmt: skip
+    (
+        "pages/1_Step_through.py",
+        "Step through",
+        ":material/search:",
+        "Feed a sequence to an LSTM and move through time: the drawn cell shows one unit's numbers at each "
+        "step, plain sentences say what every gate did, and a timeline shows all units at once. Set the gate "
+        "biases by hand and watch cause and effect.",
+        {"preset": "impulse", "H": "4", "bf": "3"},
+    ),
+    (
+        "pages/2_Vanishing_gradients.py",
+        "Vanishing gradients",
+        ":material/trending_down:",
+        "Follow the gradient backwards through time and see why a plain RNN forgets what an LSTM remembers.",
+        None,
+    ),
+    (
+        "pages/3_Train.py",
+        "Train",
+        ":material/model_training:",
+        "Train an LSTM, a GRU and a plain RNN side by side on a memory task, then open the trained model in "
+        "the other pages.",
+        None,
+    ),
+)
 
 st.set_page_config(page_title="lstm_vault: inside an LSTM", page_icon="🔐", layout="wide")
 

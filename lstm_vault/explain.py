@@ -30,34 +30,78 @@ class Equation:
 
 EQUATIONS: dict[str, tuple[Equation, ...]] = {
     "lstm": (
-        Equation("f", "forget gate", r"f_t = \sigma(W_{if}\,x_t + W_{hf}\,h_{t-1} + b_f)",
-                 "how much of each unit's memory to keep (0 = wipe it, 1 = keep all of it)"),
-        Equation("i", "input gate", r"i_t = \sigma(W_{ii}\,x_t + W_{hi}\,h_{t-1} + b_i)",
-                 "how much of the candidate to write into memory"),
-        Equation("g", "candidate", r"g_t = \tanh(W_{ig}\,x_t + W_{hg}\,h_{t-1} + b_g)",
-                 "the new values that could be written, between -1 and 1"),
-        Equation("o", "output gate", r"o_t = \sigma(W_{io}\,x_t + W_{ho}\,h_{t-1} + b_o)",
-                 "how much of the memory to show to the rest of the network"),
-        Equation("c", "cell state", r"c_t = f_t \odot c_{t-1} + i_t \odot g_t",
-                 "the memory: keep part of the old, add part of the new"),
-        Equation("h", "hidden state", r"h_t = o_t \odot \tanh(c_t)",
-                 "what this step outputs, and what the gates see at the next step"),
+        Equation(
+            "f",
+            "forget gate",
+            r"f_t = \sigma(W_{if}\,x_t + W_{hf}\,h_{t-1} + b_f)",
+            "how much of each unit's memory to keep (0 = wipe it, 1 = keep all of it)",
+        ),
+        Equation(
+            "i",
+            "input gate",
+            r"i_t = \sigma(W_{ii}\,x_t + W_{hi}\,h_{t-1} + b_i)",
+            "how much of the candidate to write into memory",
+        ),
+        Equation(
+            "g",
+            "candidate",
+            r"g_t = \tanh(W_{ig}\,x_t + W_{hg}\,h_{t-1} + b_g)",
+            "the new values that could be written, between -1 and 1",
+        ),
+        Equation(
+            "o",
+            "output gate",
+            r"o_t = \sigma(W_{io}\,x_t + W_{ho}\,h_{t-1} + b_o)",
+            "how much of the memory to show to the rest of the network",
+        ),
+        Equation(
+            "c",
+            "cell state",
+            r"c_t = f_t \odot c_{t-1} + i_t \odot g_t",
+            "the memory: keep part of the old, add part of the new",
+        ),
+        Equation(
+            "h",
+            "hidden state",
+            r"h_t = o_t \odot \tanh(c_t)",
+            "what this step outputs, and what the gates see at the next step",
+        ),
     ),
     "gru": (
-        Equation("r", "reset gate", r"r_t = \sigma(W_{ir}\,x_t + W_{hr}\,h_{t-1} + b_r)",
-                 "how much of the old state the candidate may look at"),
-        Equation("z", "update gate", r"z_t = \sigma(W_{iz}\,x_t + W_{hz}\,h_{t-1} + b_z)",
-                 "how much of the old state to keep (the rest comes from the candidate)"),
-        Equation("n", "candidate", r"n_t = \tanh(W_{in}\,x_t + b_{in} + r_t \odot (W_{hn}\,h_{t-1} + b_{hn}))",
-                 "the proposed new state"),
-        Equation("h", "hidden state", r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}",
-                 "a blend of the old state and the candidate; there is no separate cell state"),
+        Equation(
+            "r",
+            "reset gate",
+            r"r_t = \sigma(W_{ir}\,x_t + W_{hr}\,h_{t-1} + b_r)",
+            "how much of the old state the candidate may look at",
+        ),
+        Equation(
+            "z",
+            "update gate",
+            r"z_t = \sigma(W_{iz}\,x_t + W_{hz}\,h_{t-1} + b_z)",
+            "how much of the old state to keep (the rest comes from the candidate)",
+        ),
+        Equation(
+            "n",
+            "candidate",
+            r"n_t = \tanh(W_{in}\,x_t + b_{in} + r_t \odot (W_{hn}\,h_{t-1} + b_{hn}))",
+            "the proposed new state",
+        ),
+        Equation(
+            "h",
+            "hidden state",
+            r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}",
+            "a blend of the old state and the candidate; there is no separate cell state",
+        ),
     ),
     "rnn": (
-        Equation("h", "hidden state", r"h_t = \tanh(W_{ih}\,x_t + W_{hh}\,h_{t-1} + b)",
-                 "the whole state is rewritten at every step: there are no gates"),
+        Equation(
+            "h",
+            "hidden state",
+            r"h_t = \tanh(W_{ih}\,x_t + W_{hh}\,h_{t-1} + b)",
+            "the whole state is rewritten at every step: there are no gates",
+        ),
     ),
-}  # fmt: skip
+}
 
 #: the trick that makes it one matrix product: the weights act on the stacked vector [h_{t-1}, x_t]
 CONCAT_NOTE = r"W_{if}\,x_t + W_{hf}\,h_{t-1} = W_f \begin{bmatrix} h_{t-1} \\ x_t \end{bmatrix}"
@@ -88,12 +132,22 @@ def fmt(value: float, digits: int = 2) -> str:
 
 
 def pct(share: float) -> str:
-    """A gate value in [0, 1] as a percentage that never rounds a nearly shut gate to 0% or an open one to 100%."""
+    """A gate value in [0, 1] as a percentage; a nearly shut gate is "<1%", a nearly open one ">99%"."""
     if 0.0 < share < 0.005:
         return "<1%"
     if 0.995 <= share < 1.0:
         return ">99%"
     return f"{100 * share:.0f}%"
+
+
+def fmt_vector(values, digits: int = 2, max_items: int = 4) -> str:
+    """A short input vector for the UI: "0.42", "[0.42, 1.00]", or "[... 27 values]" when long."""
+    values = np.ravel(values)
+    if values.size == 1:
+        return fmt(float(values[0]), digits)
+    if values.size > max_items:
+        return f"[{values.size} values]"
+    return "[" + ", ".join(fmt(float(v), digits) for v in values) + "]"
 
 
 def half_life(f: float) -> float:
@@ -167,7 +221,8 @@ def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
             "A GRU has no separate cell state: h is its memory.",
         ]
     return [
-        f"**No gates**: a vanilla RNN rewrites {u} at every step, h = tanh({fmt(v['a'])}) = **{fmt(v['h'])}**.",
+        f"**No gates**: a vanilla RNN rewrites {u} at every step, "
+        f"h = tanh({fmt(v['a'])}) = **{fmt(v['h'])}**.",
         f"Nothing decides what to keep: the old h = {fmt(v['h_prev'])} only enters through the weights, "
         "so memory fades (or blows up) at a rate the RNN cannot control.",
     ]
@@ -186,6 +241,9 @@ def summary(lt, unit: int = 0, batch: int = 0) -> str:
         )
     if lt.arch == "gru":
         z = np.asarray(lt.z[:, batch, unit])
-        return f"Over all {len(z)} steps unit {unit}'s update gate averaged {z.mean():.2f} (from {z.min():.2f} to {z.max():.2f})."
+        return (
+            f"Over all {len(z)} steps unit {unit}'s update gate averaged {z.mean():.2f} "
+            f"(from {z.min():.2f} to {z.max():.2f})."
+        )
     h = np.asarray(lt.h[:, batch, unit])
     return f"Over all {len(h)} steps unit {unit}'s hidden state ranged from {fmt(h.min())} to {fmt(h.max())}."

@@ -74,29 +74,66 @@ def _noise(T: int, rng, sd: float = 1.0) -> np.ndarray:
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
-        Preset("impulse", "Impulse (one spike)",
-               "A single 1 among zeros: does the cell state hold on to it, and for how long?",
-               _impulse, 60, {"at": None, "height": 1.0}),
-        Preset("step", "Step (switch on)",
-               "Zero, then one for good: watch the gates settle into a new regime.",
-               _step, 60, {"at": None, "height": 1.0}),
-        Preset("sine", "Sine wave",
-               "A smooth wave with a period of 25 steps: the gates open and close with it.",
-               _sine, 100, {"period": 25.0, "amplitude": 1.0}),
-        Preset("noisy_sine", "Noisy sine wave",
-               "The same wave with Gaussian noise added: what gets through the gates?",
-               _noisy_sine, 100, {"period": 25.0, "amplitude": 1.0, "noise": 0.25}, random=True),
-        Preset("square", "Square wave",
-               "Jumps between +1 and -1 every half period: the gates react in bursts.",
-               _square, 100, {"period": 25.0, "amplitude": 1.0}),
-        Preset("counting", "Counting 1 to 10",
-               "1, 2, ..., 10, the classic 'predict the next number' example; large inputs saturate the gates.",
-               _counting, 10, {"start": 1.0, "scale": 1.0}),
-        Preset("noise", "Random noise",
-               "White Gaussian noise: nothing in it is worth remembering.",
-               _noise, 100, {"sd": 1.0}, random=True),
+        Preset(
+            "impulse",
+            "Impulse (one spike)",
+            "A single 1 among zeros: does the cell state hold on to it, and for how long?",
+            _impulse,
+            60,
+            {"at": None, "height": 1.0},
+        ),
+        Preset(
+            "step",
+            "Step (switch on)",
+            "Zero, then one for good: watch the gates settle into a new regime.",
+            _step,
+            60,
+            {"at": None, "height": 1.0},
+        ),
+        Preset(
+            "sine",
+            "Sine wave",
+            "A smooth wave with a period of 25 steps: the gates open and close with it.",
+            _sine,
+            100,
+            {"period": 25.0, "amplitude": 1.0},
+        ),
+        Preset(
+            "noisy_sine",
+            "Noisy sine wave",
+            "The same wave with Gaussian noise added: what gets through the gates?",
+            _noisy_sine,
+            100,
+            {"period": 25.0, "amplitude": 1.0, "noise": 0.25},
+            random=True,
+        ),
+        Preset(
+            "square",
+            "Square wave",
+            "Jumps between +1 and -1 every half period: the gates react in bursts.",
+            _square,
+            100,
+            {"period": 25.0, "amplitude": 1.0},
+        ),
+        Preset(
+            "counting",
+            "Counting 1 to 10",
+            "1, 2, ..., 10, the classic 'predict the next number' example; large inputs saturate the gates.",
+            _counting,
+            10,
+            {"start": 1.0, "scale": 1.0},
+        ),
+        Preset(
+            "noise",
+            "Random noise",
+            "White Gaussian noise: nothing in it is worth remembering.",
+            _noise,
+            100,
+            {"sd": 1.0},
+            random=True,
+        ),
     )
-}  # fmt: skip
+}
 
 
 def preset_names() -> list[str]:

@@ -129,7 +129,9 @@ def _task_input(saved, seed: int):
     batch = task.validation(1, seed)
     x = np.asarray(batch.x, dtype=np.float64)
     if x.ndim != 3 or x.shape[1] < 1 or x.shape[2] != saved.rnn.input_size:
-        raise ValueError(f"the task's input has shape {x.shape}, the model expects {saved.rnn.input_size} features")
+        raise ValueError(
+            f"the task's input has shape {x.shape}, the model expects {saved.rnn.input_size} features"
+        )
     return x[:, :1], f"{getattr(task, 'title', '') or meta['task']} (held-out example, seed {seed})"
 
 
@@ -140,7 +142,7 @@ def _read_link() -> list[str]:
     """Set the widgets from the URL once per session; warnings for values that were not valid."""
     params = st.query_params.to_dict()
     warnings = apply_query_params(params, P_SEQ)
-    for key, (label, default, low, high, step, name) in KNOBS.items():
+    for key, (label, default, low, high, _step, name) in KNOBS.items():
         if name not in params:
             continue
         try:
@@ -153,7 +155,9 @@ def _read_link() -> list[str]:
                 value = int(value)
             st.session_state[P + key] = value
         except ValueError:
-            warnings.append(f"link parameter {name}={params[name]!r} ignored: {label} must be in [{low}, {high}]")
+            warnings.append(
+                f"link parameter {name}={params[name]!r} ignored: {label} must be in [{low}, {high}]"
+            )
     for name in ("t", "unit"):
         if name in params:
             try:
@@ -222,7 +226,7 @@ def _bold(markdown: str) -> str:
 
 
 def _readings_html(lt, t: int, unit: int, label: str) -> str:
-    x_t = explain.fmt(float(lt.x[t, 0, 0]), 3)
+    x_t = explain.fmt_vector(lt.x[t, 0], 3)
     items = "".join(f"<li>{_bold(line)}</li>" for line in explain.readings(lt, t, unit))
     return (
         f"<h4 style='margin: 0 0 0.4rem 0; font-size: 1.25rem'>t = {t} · unit {unit} · x\u209c = {x_t}</h4>"
@@ -246,23 +250,46 @@ def step_view(lt, label: str) -> None:
     if s.pop(P + "rerun_app", False):
         st.rerun()
 
-    c_prev, c_slider, c_next, c_play, c_unit = st.columns([0.55, 6, 0.55, 1.1, 1.3], vertical_alignment="bottom")
-    c_prev.button("◀", key=P + "prev", on_click=_step, args=(-1, T), help="previous step", disabled=T < 2,
-                  width="stretch")  # fmt: skip
+    c_prev, c_slider, c_next, c_play, c_unit = st.columns(
+        [0.55, 6, 0.55, 1.1, 1.3], vertical_alignment="bottom"
+    )
+    c_prev.button(
+        "◀",
+        key=P + "prev",
+        on_click=_step,
+        args=(-1, T),
+        help="previous step",
+        disabled=T < 2,
+        width="stretch",
+    )
     c_slider.slider("timestep t", 0, max(T - 1, 1), key=P + "t", on_change=_touched, disabled=T < 2)
-    c_next.button("▶", key=P + "next", on_click=_step, args=(1, T), help="next step", disabled=T < 2,
-                  width="stretch")  # fmt: skip
-    c_play.button("⏸ Pause" if playing else "▷ Play", key=P + "play", on_click=_toggle_play, args=(T,),
-                  disabled=T < 2, width="stretch")  # fmt: skip
-    c_unit.number_input("unit", 0, H - 1, key=P + "unit", on_change=_touched, help="which hidden unit to follow")
+    c_next.button(
+        "▶", key=P + "next", on_click=_step, args=(1, T), help="next step", disabled=T < 2, width="stretch"
+    )
+    c_play.button(
+        "⏸ Pause" if playing else "▷ Play",
+        key=P + "play",
+        on_click=_toggle_play,
+        args=(T,),
+        disabled=T < 2,
+        width="stretch",
+    )
+    c_unit.number_input(
+        "unit", 0, H - 1, key=P + "unit", on_change=_touched, help="which hidden unit to follow"
+    )
     t, unit = min(int(s[P + "t"]), T - 1), int(s[P + "unit"])
 
     left, right = st.columns([5, 3], gap="medium")
     with left:
         if lt.arch == "lstm":
             values = explain.step_values(lt, t, unit)
-            st.plotly_chart(cell_diagram(values, unit, t, height=390), config=DRAWING_CONFIG, key=P + "diagram",
-                            theme=None)  # fmt: skip
+            x_text = None if lt.x.shape[-1] == 1 else explain.fmt_vector(lt.x[t, 0])
+            st.plotly_chart(
+                cell_diagram(values, unit, t, height=390, x_text=x_text),
+                config=DRAWING_CONFIG,
+                key=P + "diagram",
+                theme=None,
+            )
         else:
             st.plotly_chart(gates_at_t(lt, t), config=CHART_CONFIG, key=P + "gates")
     # one st.html for the header, readings, summary and the timeline marker: cheaper to update on
@@ -277,14 +304,15 @@ s = st.session_state
 if not s.get(P + "link_read"):
     s[P + "link_read"] = True
     s[P + "warnings"] = _read_link()
-for key, (label, default, *_rest) in KNOBS.items():
+for key, (_label, default, *_rest) in KNOBS.items():
     s.setdefault(P + key, default)
 
 st.html(COMPACT_CSS)
 st.title("Step through an LSTM")
 st.caption(
     "Pick an input and a model in the sidebar, then move through time: the drawn cell shows one unit's "
-    "numbers at step t, the sentences say what each gate did, and the timeline below shows every unit at every step."
+    "numbers at step t, the sentences say what each gate did, and the timeline below shows every unit at "
+    "every step."
 )
 
 with st.sidebar:
@@ -322,12 +350,19 @@ if use_trained:
         if rnn.num_layers > 1:
             layer = st.number_input("Layer", 0, rnn.num_layers - 1, key=P + "layer")
         if rnn.bidirectional:
-            direction = st.radio("Direction", [0, 1], format_func=["forward", "reverse"].__getitem__,
-                                 key=P + "direction", horizontal=True)  # fmt: skip
+            direction = st.radio(
+                "Direction",
+                [0, 1],
+                format_func=["forward", "reverse"].__getitem__,
+                key=P + "direction",
+                horizontal=True,
+            )
         inputs = ["task example"] + (["the input sequence above"] if rnn.input_size == 1 else [])
         feed = st.radio("Feed it", inputs, key=P + "feed") if len(inputs) > 1 else inputs[0]
         example_seed = st.number_input("Example seed", 0, 2**31 - 1, key=P + "example_seed")
-        st.caption(f"{rnn.arch.upper()}, H = {rnn.hidden_size}, trained on {meta.get('task', 'an unnamed task')}.")
+        st.caption(
+            f"{rnn.arch.upper()}, H = {rnn.hidden_size}, trained on {meta.get('task', 'an unnamed task')}."
+        )
     try:
         if feed == "task example":
             x, label = _task_input(saved, int(example_seed))
@@ -342,11 +377,20 @@ if use_trained:
         use_trained = False
 if not use_trained:
     knobs = {k: s[P + k] for k in KNOBS}
-    lt = hand_trace(seq.values, int(knobs["H"]), int(knobs["seed"]), float(knobs["bf"]), float(knobs["bi"]),
-                    float(knobs["bo"]), float(knobs["scale"]))  # fmt: skip
+    lt = hand_trace(
+        seq.values,
+        int(knobs["H"]),
+        int(knobs["seed"]),
+        float(knobs["bf"]),
+        float(knobs["bi"]),
+        float(knobs["bo"]),
+        float(knobs["scale"]),
+    )
     trace_key = hashlib.sha1(seq.values.tobytes() + repr(sorted(knobs.items())).encode()).hexdigest()
-    model_label = (f"hand-set LSTM, H = {knobs['H']}, b_f = {knobs['bf']:g}, b_i = {knobs['bi']:g}, "
-                   f"b_o = {knobs['bo']:g}, weights ×{knobs['scale']:g}")  # fmt: skip
+    model_label = (
+        f"hand-set LSTM, H = {knobs['H']}, b_f = {knobs['bf']:g}, b_i = {knobs['bi']:g}, "
+        f"b_o = {knobs['bo']:g}, weights ×{knobs['scale']:g}"
+    )
     label = seq.label
 
 T, H = lt.h.shape[0], lt.h.shape[-1]
@@ -358,7 +402,9 @@ st.caption(f"**Input:** {label} · **Model:** {model_label}")
 if lt.arch == "rnn":
     st.info("A vanilla RNN has no gates: each step rewrites its whole hidden state, h = tanh(W x + W h + b).")
 elif lt.arch == "gru":
-    st.info("A GRU has two gates, reset r and update z, and a candidate n; its hidden state h is also its memory.")
+    st.info(
+        "A GRU has two gates, reset r and update z, and a candidate n; its hidden state h is also its memory."
+    )
 
 # the link: everything but t and unit here; the fragment keeps those two up to date
 link = {} if use_trained else {**query_params_of(seq), **{KNOBS[k][5]: f"{s[P + k]:g}" for k in KNOBS}}

@@ -1,4 +1,4 @@
-"""Home and Step through under Streamlit's AppTest: no exception, the slider moves the numbers shown, bad input is an error message, links set the widgets."""
+"""Home and Step through in AppTest: no exception; the slider moves numbers; bad input errors; links work."""
 
 import subprocess
 import sys
@@ -27,8 +27,11 @@ def step_page(**params) -> AppTest:
 
 def readings(at) -> str:
     """The html element with the header and the readings at step t."""
-    texts = [h.proto.body for h in at.get("html") if "Forget gate" in h.proto.body or "No gates" in h.proto.body
-             or "Reset gate" in h.proto.body]  # fmt: skip
+    texts = [
+        h.proto.body
+        for h in at.get("html")
+        if "Forget gate" in h.proto.body or "No gates" in h.proto.body or "Reset gate" in h.proto.body
+    ]
     assert len(texts) == 1, texts
     return texts[0]
 
@@ -89,7 +92,9 @@ def test_moving_the_slider_changes_the_numbers_shown():
     v = explain.step_values(lt, 57, 0)
     assert f"<b>Forget gate</b> {v['f']:.2f}" in after and f"h = <b>{explain.fmt(v['h'])}</b>" in after
     assert at.query_params["t"] == "57"
-    diagram = next(c for c in at.get("plotly_chart") if '"meta"' in c.proto.spec and '"values"' in c.proto.spec)
+    diagram = next(
+        c for c in at.get("plotly_chart") if '"meta"' in c.proto.spec and '"values"' in c.proto.spec
+    )
     assert f"f = {explain.fmt(v['f'])}" in diagram.proto.spec.encode().decode("unicode_escape")
 
 
@@ -130,7 +135,11 @@ def test_link_parameters_set_the_widgets():
     assert not at.exception and not at.warning
     assert at.selectbox(key="st_x_preset").value == "square" and at.number_input(key="st_x_T").value == 50
     assert at.number_input(key="st_H").value == 16 and at.number_input(key="st_seed").value == 3
-    assert (at.slider(key="st_bf").value, at.slider(key="st_bi").value, at.slider(key="st_bo").value) == (2.5, -1, 0.5)
+    assert (at.slider(key="st_bf").value, at.slider(key="st_bi").value, at.slider(key="st_bo").value) == (
+        2.5,
+        -1,
+        0.5,
+    )
     assert at.slider(key="st_scale").value == 2 and at.slider(key="st_t").value == 20
     lt = expected_lstm_trace(make_sequence("square", 50), H=16, seed=3, bf=2.5, bi=-1, bo=0.5, scale=2)
     assert "t = 20 · unit 5" in readings(at) and f"{lt.f[20, 0, 5]:.2f}" in readings(at)
@@ -175,7 +184,7 @@ def test_typed_numbers_are_used():
         ("1, 2, nan", "'nan' is not a finite number"),
         ("1, two, 3", "'two' is not a number"),
         ("1e999", "too large"),
-        ("1, 2, \U0001F600", "is not a number"),
+        ("1, 2, \U0001f600", "is not a number"),
         (", ".join(["1"] * 2001), "at most 2,000"),
     ],
 )

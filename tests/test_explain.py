@@ -1,4 +1,4 @@
-"""explain: the equations use the code's symbols, and every number in a reading is the trace's, in words that match the gate."""
+"""explain: equations use the code's symbols; every number in a reading is the trace's, in matching words."""
 
 import math
 
@@ -15,7 +15,7 @@ def logit(p):
 
 
 def constant_gates_lstm(f=0.93, i=0.41, g=-0.55, o=0.12, H=2):
-    """An LSTM whose weights are zero, so every step has exactly these gate values (biases chosen to give them)."""
+    """An LSTM with zero weights, so every step has exactly these gate values (the biases give them)."""
     model = LSTM(1, H, seed=0)
     params = {k: np.zeros_like(v) for k, v in model.params.items()}
     for k, value in enumerate((logit(i), logit(f), math.atanh(g), logit(o))):  # torch order i, f, g, o
@@ -46,7 +46,9 @@ def test_step_values_are_the_trace_values():
         assert v[name] == getattr(lt, name)[t, 0, u]
     assert v["c_prev"] == lt.c[t - 1, 0, u] and v["h_prev"] == lt.h[t - 1, 0, u] and v["x"] == x[t, 0, 0]
     assert v["kept"] == pytest.approx(v["f"] * v["c_prev"]) and v["written"] == pytest.approx(v["i"] * v["g"])
-    assert v["c"] == pytest.approx(v["kept"] + v["written"]) and v["h"] == pytest.approx(v["o"] * math.tanh(v["c"]))
+    assert v["c"] == pytest.approx(v["kept"] + v["written"]) and v["h"] == pytest.approx(
+        v["o"] * math.tanh(v["c"])
+    )
     assert step_values(lt, 0, u)["c_prev"] == 0.0  # c_{-1} is the zero initial state
 
 
@@ -58,7 +60,10 @@ def test_readings_say_what_each_gate_did_with_the_trace_numbers():
     assert "kept 93% of unit 1's memory" in forget
     assert f"c went from {fmt(c0)} to {fmt(0.93 * c0)}" in forget
     assert f"would halve in {half_life(0.93):.1f} steps" in forget
-    assert "wrote 41% of the candidate \u22120.55 into unit 1" in write and f"adding {fmt(0.41 * -0.55)}" in write
+    assert (
+        "wrote 41% of the candidate \u22120.55 into unit 1" in write
+        and f"adding {fmt(0.41 * -0.55)}" in write
+    )
     assert f"**{fmt(c1)}**" in cell and "step 2" in cell
     assert "showed 12% of tanh(c)" in output and f"h = **{fmt(0.12 * math.tanh(c1))}**" in output
 

@@ -1,4 +1,4 @@
-"""figures.cell: the numbers inside each figure's JSON are the trace's, the marker sits at t, every figure is valid plotly without WebGL."""
+"""figures.cell: each figure's JSON holds the trace's numbers, the marker sits at t, no figure uses WebGL."""
 
 import json
 
@@ -39,9 +39,15 @@ def as_json(fig):
 def all_figures():
     lt, lt4 = trace(12), trace(4)
     v = step_values(lt4, 5, 1)
-    return [cell.cell_diagram(), cell.cell_diagram(v, 1, 5), cell.timeline(lt, t=3), cell.timeline(lt4),
-            cell.timeline(trace(3, arch=GRU)), cell.input_figure(make_sequence("sine", 40), 7),
-            cell.gates_at_t(lt, 4)]  # fmt: skip
+    return [
+        cell.cell_diagram(),
+        cell.cell_diagram(v, 1, 5),
+        cell.timeline(lt, t=3),
+        cell.timeline(lt4),
+        cell.timeline(trace(3, arch=GRU)),
+        cell.input_figure(make_sequence("sine", 40), 7),
+        cell.gates_at_t(lt, 4),
+    ]
 
 
 def test_every_figure_is_valid_plotly_and_uses_no_webgl():
@@ -115,7 +121,9 @@ def test_input_figure_marks_t():
     x = make_sequence("noise", 40, seed=3)
     fig = as_json(cell.input_figure(x, 9))
     np.testing.assert_array_equal(np.asarray(fig["data"][0]["y"]), x)
-    assert fig["layout"]["shapes"][0]["x0"] == 9 and fig["data"][1]["x"] == [9] and fig["data"][1]["y"] == [x[9]]
+    assert (
+        fig["layout"]["shapes"][0]["x0"] == 9 and fig["data"][1]["x"] == [9] and fig["data"][1]["y"] == [x[9]]
+    )
 
 
 def test_gates_at_t_bars_are_the_gate_values():

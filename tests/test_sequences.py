@@ -1,4 +1,4 @@
-"""The input presets: shapes, determinism by seed, known values, and a clear ValueError for every bad request."""
+"""The input presets: shapes, determinism by seed, known values, a clear ValueError for every bad request."""
 
 import numpy as np
 import pytest
@@ -22,7 +22,11 @@ def test_every_preset_makes_any_length_up_to_the_cap(name, length):
 
 @pytest.mark.parametrize("name", preset_names())
 def test_same_seed_same_sequence_and_only_random_presets_depend_on_it(name):
-    a, b, c = make_sequence(name, 50, seed=1), make_sequence(name, 50, seed=1), make_sequence(name, 50, seed=2)
+    a, b, c = (
+        make_sequence(name, 50, seed=1),
+        make_sequence(name, 50, seed=1),
+        make_sequence(name, 50, seed=2),
+    )
     np.testing.assert_array_equal(a, b)
     assert (not np.array_equal(a, c)) == PRESETS[name].random
 

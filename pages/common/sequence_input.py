@@ -48,7 +48,10 @@ class SequenceChoice:
 
 
 def _keys(p: str) -> dict[str, str]:
-    return {name: f"{p}{name}" for name in ("source", "preset", "T", "xseed", "text", "csv", "column", "last_good")}
+    return {
+        name: f"{p}{name}"
+        for name in ("source", "preset", "T", "xseed", "text", "csv", "column", "last_good")
+    }
 
 
 def _defaults(p: str, default_preset: str) -> None:
@@ -94,32 +97,71 @@ def _read(p: str) -> SequenceChoice:
     return SequenceChoice(x, f"{upload.name}, column {name!r}, T = {len(x)}", "csv")
 
 
-def sequence_input(key_prefix: str, *, default_preset: str = "sine", allow_upload: bool = True) -> SequenceChoice:
+def sequence_input(
+    key_prefix: str, *, default_preset: str = "sine", allow_upload: bool = True
+) -> SequenceChoice:
     """Draw the widget group where the caller is (e.g. ``with st.sidebar:``) and return the sequence."""
     p, k = key_prefix, _keys(key_prefix)
     _defaults(p, default_preset)
     sources = list(SOURCES) if allow_upload else ["preset", "typed"]
-    st.radio("Input sequence", sources, format_func=SOURCES.get, key=k["source"], horizontal=True,
-             persist_state="session")  # fmt: skip
+    st.radio(
+        "Input sequence",
+        sources,
+        format_func=SOURCES.get,
+        key=k["source"],
+        horizontal=True,
+        persist_state="session",
+    )
     source = st.session_state[k["source"]]
     if source == "preset":
-        st.selectbox("Preset", list(PRESETS), format_func=lambda n: PRESETS[n].title, key=k["preset"],
-                     on_change=_preset_changed, args=(p,), persist_state="session")  # fmt: skip
+        st.selectbox(
+            "Preset",
+            list(PRESETS),
+            format_func=lambda n: PRESETS[n].title,
+            key=k["preset"],
+            on_change=_preset_changed,
+            args=(p,),
+            persist_state="session",
+        )
         preset = PRESETS[st.session_state[k["preset"]]]
-        st.number_input("Length T (time steps)", min_value=1, max_value=MAX_LENGTH, step=10, key=k["T"],
-                        persist_state="session")  # fmt: skip
+        st.number_input(
+            "Length T (time steps)",
+            min_value=1,
+            max_value=MAX_LENGTH,
+            step=10,
+            key=k["T"],
+            persist_state="session",
+        )
         if preset.random:
-            st.number_input("Noise seed", min_value=0, max_value=2**31 - 1, step=1, key=k["xseed"],
-                            persist_state="session")  # fmt: skip
+            st.number_input(
+                "Noise seed",
+                min_value=0,
+                max_value=2**31 - 1,
+                step=1,
+                key=k["xseed"],
+                persist_state="session",
+            )
         st.caption(preset.description)
     elif source == "typed":
-        st.text_area("Numbers", key=k["text"], height=100, persist_state="session",
-                     help=f"Up to {MAX_LENGTH:,} numbers separated by commas, spaces or new lines.")  # fmt: skip
+        st.text_area(
+            "Numbers",
+            key=k["text"],
+            height=100,
+            persist_state="session",
+            help=f"Up to {MAX_LENGTH:,} numbers separated by commas, spaces or new lines.",
+        )
     else:
-        st.file_uploader("CSV file", type=["csv", "txt", "tsv"], key=k["csv"],
-                         help=f"A column of up to {MAX_LENGTH:,} numbers; a header row is optional.")  # fmt: skip
-        st.text_input("Column (name or number; blank = the rightmost column of numbers)", key=k["column"],
-                      persist_state="session")  # fmt: skip
+        st.file_uploader(
+            "CSV file",
+            type=["csv", "txt", "tsv"],
+            key=k["csv"],
+            help=f"A column of up to {MAX_LENGTH:,} numbers; a header row is optional.",
+        )
+        st.text_input(
+            "Column (name or number; blank = the rightmost column of numbers)",
+            key=k["column"],
+            persist_state="session",
+        )
     try:
         choice = _read(p)
     except ValueError as err:
@@ -127,9 +169,15 @@ def sequence_input(key_prefix: str, *, default_preset: str = "sine", allow_uploa
         st.error(f"Input not used: {message}")
         last = st.session_state.get(k["last_good"])
         if last is None:
-            preset = st.session_state[k["preset"]] if st.session_state[k["preset"]] in PRESETS else default_preset
-            last = SequenceChoice(make_sequence(preset), f"{PRESETS[preset].title} (default)", "preset", preset)
-        return SequenceChoice(last.values, last.label, last.source, last.preset, last.seed, last.text, message)
+            preset = (
+                st.session_state[k["preset"]] if st.session_state[k["preset"]] in PRESETS else default_preset
+            )
+            last = SequenceChoice(
+                make_sequence(preset), f"{PRESETS[preset].title} (default)", "preset", preset
+            )
+        return SequenceChoice(
+            last.values, last.label, last.source, last.preset, last.seed, last.text, message
+        )
     st.session_state[k["last_good"]] = choice
     return choice
 
