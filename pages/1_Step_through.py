@@ -254,7 +254,8 @@ def step_view(lt, label: str) -> None:
         [0.55, 6, 0.55, 1.1, 1.3], vertical_alignment="bottom"
     )
     c_prev.button(
-        "◀",
+        "",
+        icon=":material/chevron_left:",
         key=P + "prev",
         on_click=_step,
         args=(-1, T),
@@ -264,10 +265,18 @@ def step_view(lt, label: str) -> None:
     )
     c_slider.slider("timestep t", 0, max(T - 1, 1), key=P + "t", on_change=_touched, disabled=T < 2)
     c_next.button(
-        "▶", key=P + "next", on_click=_step, args=(1, T), help="next step", disabled=T < 2, width="stretch"
+        "",
+        icon=":material/chevron_right:",
+        key=P + "next",
+        on_click=_step,
+        args=(1, T),
+        help="next step",
+        disabled=T < 2,
+        width="stretch",
     )
     c_play.button(
-        "⏸ Pause" if playing else "▷ Play",
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
         key=P + "play",
         on_click=_toggle_play,
         args=(T,),
