@@ -346,7 +346,8 @@ with st.sidebar:
         st.caption("Biases and weight scale: set them and watch the gates move.")
         for key in ("bf", "bi", "bo", "scale"):
             label, default, low, high, step, _name = KNOBS[key]
-            st.slider(label, low, high, step=step, key=P + key, persist_state="session")
+            # number inputs, not sliders: every slider on the page re-renders on each timestep move
+            st.number_input(label, low, high, step=step, key=P + key, persist_state="session")
 
 warnings = s.pop(P + "warnings", [])
 

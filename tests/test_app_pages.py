@@ -123,7 +123,7 @@ def test_play_advances_and_pause_stops():
 
 def test_forget_bias_knob_opens_the_forget_gate():
     at = step_page(preset="impulse", H=4)
-    at.slider(key="st_bf").set_value(6.0).run()
+    at.number_input(key="st_bf").set_value(6.0).run()
     at.slider(key="st_t").set_value(20).run()
     lt = expected_lstm_trace(make_sequence("impulse", 60), H=4, bf=6.0)
     assert lt.f[20, 0, 0] > 0.99
@@ -135,12 +135,16 @@ def test_link_parameters_set_the_widgets():
     assert not at.exception and not at.warning
     assert at.selectbox(key="st_x_preset").value == "square" and at.number_input(key="st_x_T").value == 50
     assert at.number_input(key="st_H").value == 16 and at.number_input(key="st_seed").value == 3
-    assert (at.slider(key="st_bf").value, at.slider(key="st_bi").value, at.slider(key="st_bo").value) == (
+    assert (
+        at.number_input(key="st_bf").value,
+        at.number_input(key="st_bi").value,
+        at.number_input(key="st_bo").value,
+    ) == (
         2.5,
         -1,
         0.5,
     )
-    assert at.slider(key="st_scale").value == 2 and at.slider(key="st_t").value == 20
+    assert at.number_input(key="st_scale").value == 2 and at.slider(key="st_t").value == 20
     lt = expected_lstm_trace(make_sequence("square", 50), H=16, seed=3, bf=2.5, bi=-1, bo=0.5, scale=2)
     assert "t = 20 · unit 5" in readings(at) and f"{lt.f[20, 0, 5]:.2f}" in readings(at)
 
