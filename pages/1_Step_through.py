@@ -299,7 +299,8 @@ def step_view(lt, label: str) -> None:
                 key=P + "diagram",
                 theme=None,
             )
-        else:
+        else:  # the drawn cell is an LSTM's; a GRU or RNN shows every unit's values at t instead
+            st.caption(f"Every unit's {'gates' if lt.gates else 'hidden state'} at step t = {t}")
             st.plotly_chart(gates_at_t(lt, t), config=CHART_CONFIG, key=P + "gates")
     # one st.html for the header, readings, summary and the timeline marker: cheaper to update on
     # every step than markdown elements, whose parser costs more than the rest of the step
@@ -408,6 +409,8 @@ _clamp_state(P + "t", T - 1, P + "link_t")
 _clamp_state(P + "unit", H - 1, P + "link_unit")
 for w in warnings + s.pop(P + "warnings", []):
     st.warning(w)
+if seq.error and not use_trained:
+    st.warning(f"The new input was not used ({seq.error}); still showing the last valid one.")
 st.caption(f"**Input:** {label} · **Model:** {model_label}")
 if lt.arch == "rnn":
     st.info("A vanilla RNN has no gates: each step rewrites its whole hidden state, h = tanh(W x + W h + b).")

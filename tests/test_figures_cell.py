@@ -131,3 +131,11 @@ def test_gates_at_t_bars_are_the_gate_values():
     fig = as_json(cell.gates_at_t(lt, 8))
     for tr, name in zip(fig["data"], ("i", "f", "g", "o")):
         np.testing.assert_array_equal(np.asarray(tr["y"]), getattr(lt, name)[8, 0])
+
+
+def test_gates_at_t_of_a_gateless_rnn_shows_its_hidden_state():
+    from lstm_vault import RNN
+
+    lt = trace(3, arch=RNN)
+    (bars,) = as_json(cell.gates_at_t(lt, 2))["data"]
+    np.testing.assert_array_equal(np.asarray(bars["y"]), lt.h[2, 0])

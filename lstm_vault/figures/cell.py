@@ -534,7 +534,8 @@ def input_figure(x, t: int | None = None, height: int = 160, title: str | None =
 
 
 def gates_at_t(lt, t: int, batch: int = 0, height: int = 260) -> go.Figure:
-    """Each unit's gate values (and candidate) at step t as grouped bars: the whole layer at a glance."""
+    """Each unit's gate values (and candidate) at step t as grouped bars: the whole layer at a glance.
+    A vanilla RNN has no gates: its hidden state is shown instead."""
     H = lt.h.shape[-1]
     units = np.arange(H)
     data = [
@@ -546,7 +547,7 @@ def gates_at_t(lt, t: int, batch: int = 0, height: int = 260) -> go.Figure:
             "marker": {"color": COLORS[name]},
             "hovertemplate": f"unit %{{x}}: %{{y:.3f}}<extra>{name}</extra>",
         }
-        for name in lt.gates
+        for name in lt.gates or ("h",)
     ]
     layout = {
         "barmode": "group",
