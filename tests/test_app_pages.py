@@ -229,3 +229,20 @@ def test_a_broken_trained_model_does_not_break_the_page():
     assert not at.exception
     assert any("Cannot run the trained model" in e.value for e in at.error)
     assert "Forget gate" in readings(at)
+
+
+@pytest.mark.parametrize("name", ["adding_lstm", "copy_lstm"])
+def test_a_shipped_model_file_steps_through_on_its_task(name):
+    from lstm_vault import modelfile
+
+    path = ROOT / "assets" / "models" / f"{name}.npz"
+    if not path.exists():
+        pytest.skip(f"{path} is not shipped")
+    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at.session_state["lv_current_model"] = modelfile.load(path)
+    at.run()
+    at.radio(key="st_model_source").set_value("trained model").run()
+    at.slider(key="st_t").set_value(10).run()
+    assert not at.exception and not at.error
+    assert "t = 10" in readings(at) and "Forget gate" in readings(at)
+    assert any("held-out example" in c.value for c in at.caption)
