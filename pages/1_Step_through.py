@@ -326,8 +326,7 @@ st.caption(
 )
 
 with st.sidebar:
-    st.header("Input")
-    seq = sequence_input(P_SEQ)
+    input_box = st.container()  # filled below, once the model says whether it reads this input
     st.header("Model")
     saved, why_not = _trained()
     sources = ["hand-set LSTM"] + (["trained model"] if saved is not None else [])
@@ -340,6 +339,7 @@ with st.sidebar:
     else:
         st.caption("Train a model on the Train page and it appears here too.")
     use_trained = s[P + "model_source"] == "trained model"
+    feed = "the input sequence above"
     if not use_trained:
         for key in ("H", "seed"):
             label, default, low, high, step, _name = KNOBS[key]
@@ -349,15 +349,10 @@ with st.sidebar:
             label, default, low, high, step, _name = KNOBS[key]
             # number inputs, not sliders: every slider on the page re-renders on each timestep move
             st.number_input(label, low, high, step=step, key=P + key, persist_state="session")
-
-warnings = s.pop(P + "warnings", [])
-
-trace_key, label = None, seq.label
-if use_trained:
-    rnn = saved.rnn
-    meta = getattr(saved, "meta", None) or {}
-    layer = direction = 0
-    with st.sidebar:
+    else:
+        rnn = saved.rnn
+        meta = getattr(saved, "meta", None) or {}
+        layer = direction = 0
         if rnn.num_layers > 1:
             layer = st.number_input("Layer", 0, rnn.num_layers - 1, key=P + "layer")
         if rnn.bidirectional:
@@ -370,10 +365,25 @@ if use_trained:
             )
         inputs = ["task example"] + (["the input sequence above"] if rnn.input_size == 1 else [])
         feed = st.radio("Feed it", inputs, key=P + "feed") if len(inputs) > 1 else inputs[0]
-        example_seed = st.number_input("Example seed", 0, 2**31 - 1, key=P + "example_seed")
+        if feed == "task example":
+            example_seed = st.number_input("Example seed", 0, 2**31 - 1, key=P + "example_seed")
         st.caption(
             f"{rnn.arch.upper()}, H = {rnn.hidden_size}, trained on {meta.get('task', 'an unnamed task')}."
         )
+
+with input_box:
+    st.header("Input")
+    if use_trained and feed == "task example":
+        st.caption("The trained model reads a held-out example of its own task (set in Model below).")
+        with st.expander("Sequence for the hand-set LSTM"):
+            seq = sequence_input(P_SEQ)
+    else:
+        seq = sequence_input(P_SEQ)
+
+warnings = s.pop(P + "warnings", [])
+
+trace_key, label = None, seq.label
+if use_trained:
     try:
         if feed == "task example":
             x, label = _task_input(saved, int(example_seed))

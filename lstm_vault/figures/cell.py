@@ -411,6 +411,7 @@ def timeline(
                         "z": xin.T,
                         "x": xs,
                         "colorscale": "Greys",
+                        "reversescale": True,  # 0 white, 1 black: one-hot symbols and markers stand out
                         "showscale": False,
                         "xaxis": xa,
                         "yaxis": ya,
