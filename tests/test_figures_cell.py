@@ -91,7 +91,7 @@ def test_timeline_heatmaps_hold_the_trace_and_the_marker_sits_at_t():
     heatmaps = [tr for tr in fig["data"] if tr["type"] == "heatmap"]
     assert len(heatmaps) == 6  # f, i, g, c, o, h as time x unit heatmaps
     for tr, name in zip(heatmaps, cell.ROWS["lstm"]):
-        np.testing.assert_array_equal(np.asarray(tr["z"]), getattr(lt, name)[:, 0, :].T)
+        np.testing.assert_allclose(np.asarray(tr["z"]), getattr(lt, name)[:, 0, :].T, rtol=1e-6)
     np.testing.assert_array_equal(np.asarray(fig["data"][0]["y"]), lt.x[:, 0, 0])  # the input row
     (marker,) = fig["layout"]["shapes"]
     assert marker["x0"] == marker["x1"] == 17
@@ -114,7 +114,7 @@ def test_gru_timeline_shows_its_own_gates():
     lt = trace(10, arch=GRU)
     heatmaps = [tr for tr in as_json(cell.timeline(lt))["data"] if tr["type"] == "heatmap"]
     for tr, name in zip(heatmaps, ("r", "z", "n", "h")):
-        np.testing.assert_array_equal(np.asarray(tr["z"]), getattr(lt, name)[:, 0, :].T)
+        np.testing.assert_allclose(np.asarray(tr["z"]), getattr(lt, name)[:, 0, :].T, rtol=1e-6)
 
 
 def test_input_figure_marks_t():
