@@ -306,13 +306,14 @@ def step_view(lt, label: str) -> None:
     # every step than markdown elements, whose parser costs more than the rest of the step
     right.html(_readings_html(lt, t, unit, label) + _marker_css(t, T))
     st.query_params.update({"t": str(t), "unit": str(unit)})
+    s[P + "link_written"] = {**s.get(P + "link_written", {}), "t": str(t), "unit": str(unit)}
 
 
 # ---------------------------------------------------------------------------------------- the page
 
 s = st.session_state
-if not s.get(P + "link_read"):
-    s[P + "link_read"] = True
+arrived = st.query_params.to_dict()
+if arrived and arrived != s.get(P + "link_written"):  # a link from outside: shared, or the home page's
     s[P + "warnings"] = _read_link()
 for key, (_label, default, *_rest) in KNOBS.items():
     s.setdefault(P + key, default)
@@ -432,8 +433,9 @@ elif lt.arch == "gru":
 # the link: everything but t and unit here; the fragment keeps those two up to date
 link = {} if use_trained else {**query_params_of(seq), **{KNOBS[k][5]: f"{s[P + k]:g}" for k in KNOBS}}
 link |= {"t": str(s[P + "t"]), "unit": str(s[P + "unit"])}
-if st.query_params.to_dict() != link:
+if arrived != link:
     st.query_params.from_dict(link)
+s[P + "link_written"] = link
 
 playing = s.get(P + "playing", False)
 st.fragment(step_view, run_every=PLAY_SECONDS if playing else None)(lt, label)

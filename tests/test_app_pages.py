@@ -246,3 +246,14 @@ def test_a_shipped_model_file_steps_through_on_its_task(name):
     assert not at.exception and not at.error
     assert "t = 10" in readings(at) and "Forget gate" in readings(at)
     assert any("held-out example" in c.value for c in at.caption)
+
+
+def test_a_new_link_in_the_same_session_is_applied():
+    at = step_page(preset="sine", H=8)
+    at.number_input(key="st_H").set_value(5).run()
+    assert at.query_params["H"] == "5"
+    at.query_params.clear()
+    at.query_params.update({"preset": "impulse", "H": "4", "bf": "3"})  # e.g. the home page's link
+    at.run()
+    assert at.selectbox(key="st_x_preset").value == "impulse" and at.number_input(key="st_H").value == 4
+    assert at.number_input(key="st_bf").value == 3 and not at.exception
