@@ -251,7 +251,7 @@ def step_view(lt, label: str) -> None:
         st.rerun()
 
     c_prev, c_slider, c_next, c_play, c_unit = st.columns(
-        [0.55, 6, 0.55, 1.1, 1.3], vertical_alignment="bottom"
+        [0.6, 5.5, 0.6, 1.5, 1.3], vertical_alignment="bottom"
     )
     c_prev.button(
         "",
