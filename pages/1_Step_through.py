@@ -442,9 +442,9 @@ st.fragment(step_view, run_every=PLAY_SECONDS if playing else None)(lt, label)
 
 st.subheader("Every unit over all time steps")
 st.caption(
-    "Gates run from 0 (shut) to 1 (open); candidate, cell and hidden state are signed (red +, blue −). "
-    "The black line is step t."
-    + (" Lines: one per unit." if H <= 8 else " Each row of a heatmap is one unit.")
+    "Gates run from 0 (shut) to 1 (open); candidate, cell and hidden state are signed. "
+    "The black line is step t. "
+    + ("One line per unit." if H <= 8 else "Each heatmap row is one unit; red is positive, blue negative.")
 )
 with st.container(key=P + "timeline"):
     st.plotly_chart(timeline_figure(lt, trace_key), config=CHART_CONFIG, key=P + "timeline_chart")
