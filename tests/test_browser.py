@@ -48,12 +48,16 @@ def test_page_loads_without_errors(app_page, app_server, path):
     assert_clean(app_page, "after resizing for screenshots")
 
 
-@pytest.mark.parametrize("path", PAGES)
+# The pages whose first control is a slider that reruns the page (the home and Train pages have none:
+# Train's sliders sit in a form). A page listed here without a slider fails the test.
+SLIDER_PAGES = ["Step_through", "Vanishing_gradients"]
+
+
+@pytest.mark.parametrize("path", SLIDER_PAGES)
 def test_first_slider_steps_with_keyboard(app_page, app_server, path):
     open_app_page(app_page, app_server.url, path)
     thumbs = sliders(app_page)
-    if thumbs.count() == 0:
-        pytest.skip(f"/{path} has no slider")
+    assert thumbs.count() > 0, f"/{path} shows no slider"
     thumb = thumbs.first
     lo, hi = slider_limits(thumb)
     key = "ArrowLeft" if float(slider_value(thumb)) >= hi else "ArrowRight"
