@@ -18,8 +18,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .cells import LSTM_GATES as GATES  # torch's packing order of the LSTM gate rows: i, f, g, o
+
 ARCHS = ("lstm", "rnn", "gru")
-GATES = ("i", "f", "g", "o")  # torch's packing order of the LSTM gate rows: [0:H], [H:2H], [2H:3H], [3H:4H]
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
