@@ -21,6 +21,7 @@ from .cells import GATES
 
 
 def _freeze(obj) -> None:
+    """Make every array field of a frozen record read-only (records are cached and shared)."""
     for fld in fields(obj):
         value = getattr(obj, fld.name)
         if isinstance(value, np.ndarray):

@@ -37,12 +37,13 @@ Shapes: T steps (t = 0 .. T-1, loss at T-1), I input features, H hidden units.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import cells
 from .models import LSTM, RNN, Recurrent
+from .trace import _freeze
 
 #: limits of the page's sliders, checked here so that any caller gets the same message
 MAX_T = 5000
@@ -79,13 +80,6 @@ EQUATIONS = {
         r"\Big(\prod_{k=t+1}^{T-1} f_k\Big) \odot \frac{\partial L}{\partial c_{T-1}}"
     ),
 }
-
-
-def _freeze(obj) -> None:
-    for fld in fields(obj):
-        value = getattr(obj, fld.name)
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False
 
 
 def _log10(a) -> np.ndarray:
