@@ -29,11 +29,11 @@ from lstm_vault.cells import LSTM_GATES
 from lstm_vault.figures.cell import (
     TIMELINE_MARGIN,
     TIMELINE_X_DOMAIN,
-    cell_diagram,
     gates_at_t,
     marker_fraction,
     timeline,
 )
+from lstm_vault.figures.drawing import cell_img
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model
 
@@ -52,7 +52,12 @@ KNOBS = {
 PLAY_SECONDS = 0.3  # one animation frame while playing
 PLAY_FRAMES = 80  # a play-through takes at most this many frames
 CHART_CONFIG = {"displayModeBar": False}
-DRAWING_CONFIG = {"staticPlot": True}  # no hover or zoom machinery: the drawing is rebuilt on every step
+# the drawn cell beside the readings, stacked when the window is narrow
+STEP_CSS = (
+    "<style>.lv-step {display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 3fr); gap: 1.5rem;"
+    " align-items: start;} @media (max-width: 900px) {.lv-step {grid-template-columns: minmax(0, 1fr);}}"
+    "</style>"
+)
 # less empty space above the title, so a 1366x768 laptop sees the controls and the cell together
 COMPACT_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>"
 
@@ -288,23 +293,22 @@ def step_view(lt, label: str) -> None:
     )
     t, unit = min(int(s[P + "t"]), T - 1), int(s[P + "unit"])
 
-    left, right = st.columns([5, 3], gap="medium")
-    with left:
-        if lt.arch == "lstm":
-            values = explain.step_values(lt, t, unit)
-            x_text = None if lt.x.shape[-1] == 1 else explain.fmt_vector(lt.x[t, 0])
-            st.plotly_chart(
-                cell_diagram(values, unit, t, height=390, x_text=x_text),
-                config=DRAWING_CONFIG,
-                key=P + "diagram",
-                theme=None,
-            )
-        else:  # the drawn cell is an LSTM's; a GRU or RNN shows every unit's values at t instead
+    if lt.arch == "lstm":
+        # one st.html for the drawn cell (an SVG image), the readings and the timeline marker: an
+        # image is decoded and painted in a few ms, a plotly chart whose figure changed is rebuilt
+        # (~30 ms); inline SVG would be dropped by st.html's sanitiser
+        x_text = None if lt.x.shape[-1] == 1 else explain.fmt_vector(lt.x[t, 0])
+        drawn = cell_img(explain.step_values(lt, t, unit), unit, t, x_text=x_text)
+        st.html(
+            f"<div class='lv-step'><div class='lv-drawn'>{drawn}</div>"
+            f"<div class='lv-readings'>{_readings_html(lt, t, unit, label)}</div></div>" + _marker_css(t, T)
+        )
+    else:  # the drawn cell is an LSTM's; a GRU or RNN shows every unit's values at t instead
+        left, right = st.columns([5, 3], gap="medium")
+        with left:
             st.caption(f"Every unit's {'gates' if lt.gates else 'hidden state'} at step t = {t}")
             st.plotly_chart(gates_at_t(lt, t), config=CHART_CONFIG, key=P + "gates")
-    # one st.html for the header, readings, summary and the timeline marker: cheaper to update on
-    # every step than markdown elements, whose parser costs more than the rest of the step
-    right.html(_readings_html(lt, t, unit, label) + _marker_css(t, T))
+        right.html(_readings_html(lt, t, unit, label) + _marker_css(t, T))
     st.query_params.update({"t": str(t), "unit": str(unit)})
     s[P + "link_written"] = {**s.get(P + "link_written", {}), "t": str(t), "unit": str(unit)}
 
@@ -318,7 +322,7 @@ if arrived and arrived != s.get(P + "link_written"):  # a link from outside: sha
 for key, (_label, default, *_rest) in KNOBS.items():
     s.setdefault(P + key, default)
 
-st.html(COMPACT_CSS)
+st.html(COMPACT_CSS + STEP_CSS)
 st.title("Step through an LSTM")
 st.caption(
     "Pick an input and a model in the sidebar, then move through time: the drawn cell shows one unit's "

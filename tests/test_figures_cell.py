@@ -8,7 +8,7 @@ import pytest
 
 from lstm_vault import GRU, LSTM
 from lstm_vault.explain import fmt, step_values
-from lstm_vault.figures import cell
+from lstm_vault.figures import cell, drawing
 from lstm_vault.sequences import make_sequence
 
 
@@ -139,3 +139,67 @@ def test_gates_at_t_of_a_gateless_rnn_shows_its_hidden_state():
     lt = trace(3, arch=RNN)
     (bars,) = as_json(cell.gates_at_t(lt, 2))["data"]
     np.testing.assert_array_equal(np.asarray(bars["y"]), lt.h[2, 0])
+
+
+def svg_parts(markup: str):
+    """(texts, fill rects) of a cell_svg: the markup must be well-formed XML."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    root = ET.fromstring(markup)
+    texts = [el.text for el in root.iterfind(".//svg:text", ns)]
+    fills = [el for el in root.iterfind(".//svg:rect", ns) if el.get("class") == "lv-fill"]
+    return root, texts, fills
+
+
+def test_svg_cell_draws_the_same_numbers_as_the_plotly_diagram():
+    lt = trace(5)
+    t, unit = 17, 3
+    v = step_values(lt, t, unit)
+    root, texts, fills = svg_parts(drawing.cell_svg(v, unit, t))
+    fig = as_json(cell.cell_diagram(v, unit, t))
+    assert texts == next(tr for tr in fig["data"] if tr.get("mode") == "text")["text"]  # same drawing
+    title = root.find("{http://www.w3.org/2000/svg}title").text
+    assert title == f"The LSTM cell at step t = {t}, unit {unit}"
+    for gate in "figo":
+        assert f"{gate} = {fmt(getattr(lt, gate)[t, 0, unit])}" in texts
+    assert f"h\u209c = {fmt(lt.h[t, 0, unit])}" in texts and f"f·c = {fmt(v['kept'])}" in texts
+    # each gate box is filled to its value: the fill's height in canvas units over the box's
+    heights = [float(el.get("height")) / drawing.SVG_SCALE for el in fills]
+    gates = np.array(heights)[[0, 1, 3]] / drawing.GATE_H
+    np.testing.assert_allclose(gates, [v["f"], v["i"], v["o"]], atol=0.01)
+    assert heights[2] / (drawing.GATE_H / 2) == pytest.approx(abs(v["g"]), abs=0.01)
+
+
+def test_svg_cell_places_the_candidate_fill_by_its_sign_and_escapes_labels():
+    lt = trace(4)
+    v = step_values(lt, 3, 0)
+    for g in (0.8, -0.8):
+        _root, _texts, fills = svg_parts(drawing.cell_svg({**v, "g": g}, 0, 3))
+        mid_y = (drawing.Y_RANGE[1] - drawing.GATE_Y) * drawing.SVG_SCALE  # the box's middle, y down
+        top, bottom = float(fills[2].get("y")), float(fills[2].get("y")) + float(fills[2].get("height"))
+        assert (bottom == pytest.approx(mid_y, abs=0.1)) if g > 0 else (top == pytest.approx(mid_y, abs=0.1))
+    _root, texts, _fills = svg_parts(drawing.cell_svg(v, 0, 3, x_text="<1 & 2>"))
+    assert "x\u209c = <1 & 2>" in texts  # parsed back from &lt;1 &amp; 2&gt;
+
+
+def test_symbolic_svg_cell_has_no_numbers():
+    _root, texts, fills = svg_parts(drawing.cell_svg())
+    assert not fills and not any(ch in "0123456789" for ch in "".join(texts))
+    assert "cell state: the conveyor belt" in texts
+
+
+def test_cell_img_wraps_the_same_svg_and_reads_it_out_in_its_alt_text():
+    import base64
+    import html as html_lib
+    import re
+
+    lt = trace(3)
+    v = step_values(lt, 4, 2)
+    img = drawing.cell_img(v, 2, 4)
+    (data,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', img)
+    assert base64.b64decode(data).decode() == drawing.cell_svg(v, 2, 4)
+    (alt,) = re.findall(r'alt="([^"]*)"', img)
+    alt = html_lib.unescape(alt)
+    assert alt.startswith("The LSTM cell at step t = 4, unit 2: ")
+    assert f"o = {fmt(v['o'])}" in alt and f"h\u209c = {fmt(v['h'])}" in alt

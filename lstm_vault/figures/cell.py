@@ -1,7 +1,7 @@
 """Figures of one recurrent layer's forward pass: the drawn cell, the timeline of every gate, the input.
 
-- :func:`cell_diagram`: the LSTM cell drawn with shapes and annotations (the conveyor belt on top,
-  the gates below), either symbolic or carrying one unit's numbers at one step;
+- :func:`cell_diagram`: the LSTM cell (the conveyor belt on top, the gates below), either symbolic
+  or carrying one unit's numbers at one step: :mod:`.drawing`'s primitives as a plotly figure;
 - :func:`timeline`: forget, input, output gates, candidate, cell and hidden state over all steps
   (lines for a few units, heatmaps time x unit for many), with the input on top;
 - :func:`input_figure`: the input sequence with step t marked;
@@ -19,7 +19,8 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ..explain import fmt
+from . import drawing
+from .drawing import GATE_H, GATE_W  # noqa: F401  (re-exported: the drawing's geometry)
 from .style import COLORS, DIVERGING, FONT_SIZE, NAMES, SEQUENTIAL, base_layout
 
 #: lines up to this many units, heatmaps above
@@ -53,72 +54,25 @@ def _styled(fig: go.Figure, **kw) -> go.Figure:
     return fig
 
 
-def _sub(name: str) -> str:
-    """``h_prev`` -> "hₜ₋₁", ``c`` -> "cₜ": Unicode subscripts, which plotly.js draws as one text run
-    (``<sub>`` markup costs a tspan each on every redraw)."""
-    return {"h_prev": "h\u209c\u208b\u2081", "c_prev": "c\u209c\u208b\u2081"}.get(name, f"{name}\u209c")
-
-
 # ---------------------------------------------------------------------------------- cell diagram
 
-# Canvas coordinates of the drawing: x in [0, 16], y in [0, 9]; the belt runs along y = BELT.
-BELT, BUS, GATE_Y = 7.4, 1.3, 3.4
-GATE_X = {"f": 4.0, "i": 6.3, "g": 8.6, "o": 10.9}
-GATE_W, GATE_H = 2.0, 1.45
-MUL_F, MUL_IG, ADD = (4.0, BELT), (7.45, 5.5), (7.45, BELT)
-TANH_C, MUL_O = (12.8, 5.6), (12.8, GATE_Y)
-GATE_ROLE = {"f": "forget", "i": "input", "g": "candidate", "o": "output"}
+_POSITION = {"start": "middle right", "middle": "middle center", "end": "middle left"}  # plotly's words
 
 
-class _Strokes:
-    """Lines and arrowheads gathered into one path shape per colour and width: the diagram is
-    re-created on every step (Streamlit remounts a chart whose figure changed), so fewer SVG
-    elements means a faster step."""
-
-    def __init__(self):
-        self.paths: dict[tuple[str, float], list[str]] = {}
-
-    def line(self, x0, y0, x1, y1, color, width=3):
-        self.paths.setdefault((color, width), []).append(f"M{x0:.3f},{y0:.3f}L{x1:.3f},{y1:.3f}")
-
-    def arrow(self, x, y, ax, ay, color, width=3, length=0.38, half_width=0.2):
-        """A filled arrowhead with its tip at (x, y), pointing away from (ax, ay)."""
-        d = np.array([x - ax, y - ay], dtype=float)
-        d /= np.hypot(*d)
-        n = np.array([-d[1], d[0]])
-        base = np.array([x, y]) - length * d
-        p1, p2 = base + half_width * n, base - half_width * n
-        self.paths.setdefault((color, width), []).append(
-            f"M{x:.3f},{y:.3f}L{p1[0]:.3f},{p1[1]:.3f}L{p2[0]:.3f},{p2[1]:.3f}Z"
-        )
-
-    def shapes(self) -> list[dict]:
-        # a two-point subpath encloses no area, so one fill colours the arrowheads only
-        return [
-            {
-                "type": "path",
-                "path": "".join(parts),
-                "line": {"color": color, "width": width},
-                "fillcolor": color,
-                "layer": "below",
-            }
-            for (color, width), parts in self.paths.items()
-        ]
-
-
-def _op(center, color, r=0.42):
-    """A pointwise operation's circle (its symbol is a text item)."""
-    x, y = center
-    return {
-        "type": "circle",
-        "x0": x - r,
-        "y0": y - r,
-        "x1": x + r,
-        "y1": y + r,
-        "line": {"color": color, "width": 2.5},
-        "fillcolor": "white",
-        "layer": "below",
-    }
+def _plotly_shape(s: drawing.Shape) -> dict:
+    paint = {"line": {"color": s.stroke, "width": s.width}, "fillcolor": s.fill, "layer": "below"}
+    if s.kind == "rect":
+        x0, y0, x1, y1 = s.geometry
+        return {"type": "rect", "x0": x0, "y0": y0, "x1": x1, "y1": y1, **paint}
+    if s.kind == "circle":
+        x, y, r = s.geometry
+        return {"type": "circle", "x0": x - r, "y0": y - r, "x1": x + r, "y1": y + r, **paint}
+    # a two-point subpath encloses no area, so the one fill colours the arrowheads only
+    path = "".join(
+        "M" + "L".join(f"{x:.3f},{y:.3f}" for x, y in points) + ("Z" if closed else "")
+        for points, closed in s.geometry
+    )
+    return {"type": "path", "path": path, **paint}
 
 
 def cell_diagram(
@@ -128,200 +82,62 @@ def cell_diagram(
     height: int = 380,
     x_text: str | None = None,
 ) -> go.Figure:
-    """The LSTM cell, drawn. ``values`` (from :func:`lstm_vault.explain.step_values`) puts one unit's
-    numbers on it; None draws the symbolic version (the home page's). ``x_text`` replaces the shown
-    input value (for an input of several features, whose first alone ``values["x"]`` holds).
+    """The LSTM cell, drawn (:func:`lstm_vault.figures.drawing.lstm_cell`) as a plotly figure.
+    ``values`` (from :func:`lstm_vault.explain.step_values`) puts one unit's numbers on it; None
+    draws the symbolic version (the home page's). ``x_text`` replaces the shown input value (for an
+    input of several features, whose first alone ``values["x"]`` holds).
 
     Each gate box fills up to its value (a gate at 0.93 is 93 % full; the candidate fills from the
     middle, up for positive, down for negative). ``layout.meta`` holds the numbers shown.
-
-    Built for the slider: lines, boxes and arrowheads are shapes, and every label is one point of
-    a single text trace (no annotations, which plotly.js measures one by one on every redraw).
+    Lines, boxes and arrowheads are shapes, the fills one bar trace, and every label one point of a
+    single text trace (no annotations, which plotly.js measures one by one on every redraw).
     """
-    v = values
-    shapes = []  # the same for every step, so plotly.js leaves them alone when only numbers change
-    texts = []  # (x, y, text, colour, size, textposition)
-    fills = []  # gate levels: (x, bottom, height, colour), drawn as bars
-    grey, cc, hc = "#666666", COLORS["c"], COLORS["h"]
-
-    def text(x, y, label, color="#222222", size=FONT_SIZE, position="middle center"):
-        texts.append((x, y, label, color, size, position))
-
-    # the cell body, then every line: the conveyor belt c_{t-1} -> c_t along the top, the bus
-    # [h_{t-1}, x_t] along the bottom feeding the four gates, f -> x on the belt, i and g -> x -> +,
-    # o -> x with tanh(c) -> h_t
-    shapes.append(
-        {
-            "type": "rect",
-            "x0": 1.6,
-            "y0": 0.55,
-            "x1": 14.6,
-            "y1": 8.35,
-            "line": {"color": "#BBBBBB", "width": 1.5},
-            "fillcolor": "#F7F7F7",
-            "layer": "below",
-        }
-    )
-    k = _Strokes()
-    k.line(0.3, BELT, 15.6, BELT, cc, 5)
-    k.arrow(15.95, BELT, 15.0, BELT, cc, 5, 0.42, 0.24)
-    k.line(0.3, BUS, GATE_X["o"], BUS, grey)
-    for gx in GATE_X.values():
-        k.line(gx, BUS, gx, GATE_Y - GATE_H / 2, grey)
-    k.line(2.6, -0.25, 2.6, BUS - 0.3, COLORS["x"])
-    k.arrow(2.6, BUS - 0.05, 2.6, 0.2, COLORS["x"])
-    k.line(GATE_X["f"], GATE_Y + GATE_H / 2, MUL_F[0], MUL_F[1] - 0.6, COLORS["f"])
-    k.arrow(MUL_F[0], MUL_F[1] - 0.45, MUL_F[0], GATE_Y, COLORS["f"])
-    k.line(GATE_X["i"], GATE_Y + GATE_H / 2, GATE_X["i"], MUL_IG[1], COLORS["i"])
-    k.line(GATE_X["i"], MUL_IG[1], *MUL_IG, COLORS["i"])
-    k.line(GATE_X["g"], GATE_Y + GATE_H / 2, GATE_X["g"], MUL_IG[1], COLORS["g"])
-    k.line(GATE_X["g"], MUL_IG[1], *MUL_IG, COLORS["g"])
-    k.line(MUL_IG[0], MUL_IG[1], ADD[0], ADD[1] - 0.6, "#444444")
-    k.arrow(ADD[0], ADD[1] - 0.45, ADD[0], MUL_IG[1], "#444444")
-    k.line(TANH_C[0], BELT, *TANH_C, cc)
-    k.line(*TANH_C, *MUL_O, cc)
-    k.line(GATE_X["o"] + GATE_W / 2, GATE_Y, *MUL_O, COLORS["o"])
-    k.line(MUL_O[0], MUL_O[1], MUL_O[0], BUS, hc, 4)
-    k.line(MUL_O[0], BUS, 15.6, BUS, hc, 4)
-    k.arrow(15.95, BUS, 15.0, BUS, hc, 4, 0.42, 0.24)
-    shapes += k.shapes()
-
-    # the gates: a box that fills to the gate's value
-    for g, gx in GATE_X.items():
-        x0, x1, y0, y1 = gx - GATE_W / 2, gx + GATE_W / 2, GATE_Y - GATE_H / 2, GATE_Y + GATE_H / 2
-        shapes.append(
-            {
-                "type": "rect",
-                "x0": x0,
-                "y0": y0,
-                "x1": x1,
-                "y1": y1,
-                "fillcolor": "white",
-                "line": {"color": COLORS[g], "width": 2.5},
-                "layer": "below",
-            }
-        )
-        if v is not None:
-            val = float(np.clip(v[g], -1.0, 1.0))
-            lo, hi = (y0, y0 + val * GATE_H) if g != "g" else sorted((GATE_Y, GATE_Y + val * GATE_H / 2))
-            fills.append((gx, lo, hi - lo, COLORS[g]))
-        fn = "tanh" if g == "g" else "σ"
-        label = f"{g} = {fmt(v[g])}" if v is not None else f"{_sub(g)} = {fn}"
-        text(gx, GATE_Y - 0.25, label, "#111111" if v is not None else COLORS[g], FONT_SIZE - 1)
-        text(gx, GATE_Y + 0.33, GATE_ROLE[g], COLORS[g], FONT_SIZE - 2)
-
-    # pointwise operations, drawn over the lines
-    for center, sym, color in (
-        (MUL_F, "×", COLORS["f"]),
-        (MUL_IG, "×", COLORS["i"]),
-        (ADD, "+", "#444444"),
-        (MUL_O, "×", COLORS["o"]),
-    ):
-        shapes.append(_op(center, color))
-        text(*center, sym, color, FONT_SIZE + 3)
-    shapes.append(
-        {
-            "type": "rect",
-            "x0": TANH_C[0] - 0.6,
-            "y0": TANH_C[1] - 0.32,
-            "x1": TANH_C[0] + 0.6,
-            "y1": TANH_C[1] + 0.32,
-            "fillcolor": "white",
-            "line": {"color": cc, "width": 2.5},
-            "layer": "below",
-        }
-    )
-    text(*TANH_C, "tanh", cc)
-
-    # what flows in and out ("middle right" = text to the right of its point), and the products
-    def num(key):
-        return "" if v is None else f" = {fmt(v[key])}"
-
-    dark = (
-        {"c": "#9A6700", "h": "#1F6F99", "x": COLORS["x"]}
-        if v is not None
-        else {"c": cc, "h": hc, "x": COLORS["x"]}
-    )
-
-    text(0.3, BELT + 0.42, f"{_sub('c_prev')}{num('c_prev')}", dark["c"], position="middle right")
-    text(15.7, BELT + 0.42, f"{_sub('c')}{num('c')}", dark["c"], position="middle left")
-    text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], position="middle right")
-    text(15.7, BUS - 0.42, f"{_sub('h')}{num('h')}", dark["h"], position="middle left")
-    text(
-        2.85,
-        -0.05,
-        f"{_sub('x')}{num('x') if x_text is None else ' = ' + x_text}",
-        dark["x"],
-        position="middle right",
-    )
-    small = FONT_SIZE - 1
-    if v is None:
-        text(MUL_F[0] + 0.55, BELT - 0.45, "keep", COLORS["f"], small, "middle right")
-        text(MUL_IG[0] - 0.5, MUL_IG[1] + 0.45, "write", COLORS["i"], small, "middle left")
-        text(MUL_O[0] + 0.55, MUL_O[1] - 0.5, "show", COLORS["o"], small, "middle right")
-        text(8.2, BELT + 0.45, "cell state: the conveyor belt", cc, small, "middle right")
-        text(
-            3.0,
-            BUS - 0.42,
-            f"[{_sub('h_prev')}, {_sub('x')}] goes into every gate",
-            "#555555",
-            small,
-            "middle right",
-        )
-    else:
-        text(MUL_F[0] + 0.55, BELT - 0.45, f"f·c = {fmt(v['kept'])}", COLORS["f"], small, "middle right")
-        text(
-            MUL_IG[0] - 0.5, MUL_IG[1] + 0.45, f"i·g = {fmt(v['written'])}", COLORS["i"], small, "middle left"
-        )
-        text(TANH_C[0] + 0.7, TANH_C[1], f"= {fmt(v['tanh_c'])}", cc, small, "middle right")
-
-    xs, ys, labels, colors, sizes, positions = (list(col) for col in zip(*texts))
+    d = drawing.lstm_cell(values, x_text)
     data = []
-    if fills:
-        fx, fbase, fheight, fcolor = (list(col) for col in zip(*fills))
+    if d.fills:
         data.append(
             {
                 "type": "bar",
-                "x": fx,
-                "y": fheight,
-                "base": fbase,
-                "width": GATE_W - 0.12,
-                "opacity": 0.35,
-                "marker": {"color": fcolor, "line": {"width": 0}},
+                "x": [f.x for f in d.fills],
+                "y": [f.height for f in d.fills],
+                "base": [f.base for f in d.fills],
+                "width": drawing.FILL_W,
+                "opacity": drawing.FILL_OPACITY,
+                "marker": {"color": [f.color for f in d.fills], "line": {"width": 0}},
                 "hoverinfo": "skip",
                 "showlegend": False,
             }
         )
-    data += [
+    data.append(
         {
             "type": "scatter",
             "mode": "text",
-            "x": xs,
-            "y": ys,
-            "text": labels,
-            "textposition": positions,
-            "textfont": {"color": colors, "size": sizes},
+            "x": [tx.x for tx in d.texts],
+            "y": [tx.y for tx in d.texts],
+            "text": [tx.label for tx in d.texts],
+            "textposition": [_POSITION[tx.anchor] for tx in d.texts],
+            "textfont": {"color": [tx.color for tx in d.texts], "size": [tx.size for tx in d.texts]},
             "hoverinfo": "skip",
             "showlegend": False,
         }
-    ]
+    )
     layout = dict(
-        shapes=shapes,
+        shapes=[_plotly_shape(s) for s in d.shapes],
         height=height,
         showlegend=False,
         paper_bgcolor="white",
         plot_bgcolor="white",
         margin={"l": 5, "r": 5, "t": 5, "b": 5},
         font={"size": FONT_SIZE},
-        xaxis={"range": [0, 16], "visible": False, "fixedrange": True, "constrain": "domain"},
+        xaxis={"range": list(drawing.X_RANGE), "visible": False, "fixedrange": True, "constrain": "domain"},
         yaxis={
-            "range": [-0.4, 8.8],
+            "range": list(drawing.Y_RANGE),
             "visible": False,
             "fixedrange": True,
             "scaleanchor": "x",
             "constrain": "domain",
         },
-        meta={"values": dict(v) if v is not None else None, "unit": unit, "t": t},
+        meta={"values": d.values, "unit": unit, "t": t},
     )
     return _figure(data, layout)
 

@@ -1,0 +1,299 @@
+"""The LSTM cell, drawn once as a list of primitives, then rendered as plotly or as SVG.
+
+:func:`lstm_cell` lays the cell out on a canvas of x in [0, 16], y in [-0.4, 8.8] (y up): the
+conveyor belt c_{t-1} -> c_t along the top, the bus [h_{t-1}, x_t] along the bottom feeding the
+four gates, f -> x on the belt, i and g -> x -> +, o -> x with tanh(c) -> h_t. With a step's
+numbers (``values`` from :func:`lstm_vault.explain.step_values`) every label carries its value and
+each gate box fills to it: a gate at 0.93 is 93 % full; the candidate g fills from the middle,
+up when positive, down when negative.
+
+Two renderers draw the same :class:`Drawing`:
+
+- :func:`lstm_vault.figures.cell.cell_diagram`, a plotly figure (the home page, exports);
+- :func:`cell_svg`, an SVG string, and :func:`cell_img`, that SVG as an ``<img>`` (for HTML
+  sanitisers, like ``st.html``'s, that drop inline SVG): what the step-through page redraws on
+  every timestep, since a plotly chart whose figure changed is rebuilt by the browser (about
+  30 ms a step) while an image is only decoded and painted (a few ms).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..explain import fmt
+from .style import COLORS, FONT_SIZE
+
+# canvas geometry (y up); the belt runs along y = BELT, the bus along y = BUS
+X_RANGE, Y_RANGE = (0.0, 16.0), (-0.4, 8.8)
+BELT, BUS, GATE_Y = 7.4, 1.3, 3.4
+GATE_X = {"f": 4.0, "i": 6.3, "g": 8.6, "o": 10.9}
+GATE_W, GATE_H = 2.0, 1.45
+FILL_W, FILL_OPACITY = GATE_W - 0.12, 0.35  # a gate's level: a translucent bar inside its box
+MUL_F, MUL_IG, ADD = (4.0, BELT), (7.45, 5.5), (7.45, BELT)
+TANH_C, MUL_O = (12.8, 5.6), (12.8, GATE_Y)
+GATE_ROLE = {"f": "forget", "i": "input", "g": "candidate", "o": "output"}
+FONT_FAMILY = '"Open Sans", verdana, arial, sans-serif'  # plotly's default, so both renderers match
+#: SVG pixels per canvas unit at the drawing's natural size (font sizes are pixels at that size)
+SVG_SCALE = 36.0
+
+
+@dataclass(frozen=True)
+class Text:
+    """A label at (x, y); ``anchor`` says which of its ends sits there: start, middle or end."""
+
+    x: float
+    y: float
+    label: str
+    color: str = "#222222"
+    size: int = FONT_SIZE
+    anchor: str = "middle"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A rectangle ``(x0, y0, x1, y1)``, a circle ``(cx, cy, r)`` or a path: a list of subpaths,
+    each ``(points, closed)`` with points ``[(x, y), ...]``. A closed subpath is filled."""
+
+    kind: str  # "rect", "circle" or "path"
+    geometry: tuple
+    stroke: str
+    width: float
+    fill: str
+
+
+@dataclass(frozen=True)
+class Fill:
+    """A gate's level: a bar of width FILL_W centred on x, from ``base`` up by ``height`` (>= 0)."""
+
+    x: float
+    base: float
+    height: float
+    color: str
+
+
+@dataclass
+class Drawing:
+    """Primitives in paint order: shapes first (the skeleton, the same at every step), then the gate
+    fills, then the texts. ``values`` are the numbers shown (None for the symbolic drawing)."""
+
+    shapes: list[Shape] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
+    values: dict | None = None
+
+
+class _Strokes:
+    """Lines and arrowheads gathered into one path per colour and width: fewer elements to draw."""
+
+    def __init__(self):
+        self.paths: dict[tuple[str, float], list] = {}
+
+    def line(self, x0, y0, x1, y1, color, width=3):
+        self.paths.setdefault((color, width), []).append((((x0, y0), (x1, y1)), False))
+
+    def arrow(self, x, y, ax, ay, color, width=3, length=0.38, half_width=0.2):
+        """A filled arrowhead with its tip at (x, y), pointing away from (ax, ay)."""
+        d = np.array([x - ax, y - ay], dtype=float)
+        d /= np.hypot(*d)
+        n = np.array([-d[1], d[0]])
+        base = np.array([x, y]) - length * d
+        p1, p2 = base + half_width * n, base - half_width * n
+        points = ((x, y), (float(p1[0]), float(p1[1])), (float(p2[0]), float(p2[1])))
+        self.paths.setdefault((color, width), []).append((points, True))
+
+    def shapes(self) -> list[Shape]:
+        return [Shape("path", tuple(parts), c, w, c) for (c, w), parts in self.paths.items()]
+
+
+def _sub(name: str) -> str:
+    """``h_prev`` -> "hₜ₋₁", ``c`` -> "cₜ": Unicode subscripts, one text run in any renderer."""
+    return {"h_prev": "h\u209c\u208b\u2081", "c_prev": "c\u209c\u208b\u2081"}.get(name, f"{name}\u209c")
+
+
+def lstm_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
+    """The LSTM cell as primitives; ``values`` puts one unit's numbers of one step on it (keys as in
+    :func:`lstm_vault.explain.step_values`: x, h_prev, c_prev, f, i, g, o, c, h, kept, written,
+    tanh_c). ``x_text`` replaces the shown input value (an input of several features)."""
+    v = values
+    d = Drawing(values=dict(v) if v is not None else None)
+    grey, cc, hc = "#666666", COLORS["c"], COLORS["h"]
+
+    def text(x, y, label, color="#222222", size=FONT_SIZE, anchor="middle"):
+        d.texts.append(Text(x, y, label, color, size, anchor))
+
+    d.shapes.append(Shape("rect", (1.6, 0.55, 14.6, 8.35), "#BBBBBB", 1.5, "#F7F7F7"))  # the cell body
+    k = _Strokes()
+    k.line(0.3, BELT, 15.6, BELT, cc, 5)
+    k.arrow(15.95, BELT, 15.0, BELT, cc, 5, 0.42, 0.24)
+    k.line(0.3, BUS, GATE_X["o"], BUS, grey)
+    for gx in GATE_X.values():
+        k.line(gx, BUS, gx, GATE_Y - GATE_H / 2, grey)
+    k.line(2.6, -0.25, 2.6, BUS - 0.3, COLORS["x"])
+    k.arrow(2.6, BUS - 0.05, 2.6, 0.2, COLORS["x"])
+    k.line(GATE_X["f"], GATE_Y + GATE_H / 2, MUL_F[0], MUL_F[1] - 0.6, COLORS["f"])
+    k.arrow(MUL_F[0], MUL_F[1] - 0.45, MUL_F[0], GATE_Y, COLORS["f"])
+    for g in "ig":
+        k.line(GATE_X[g], GATE_Y + GATE_H / 2, GATE_X[g], MUL_IG[1], COLORS[g])
+        k.line(GATE_X[g], MUL_IG[1], *MUL_IG, COLORS[g])
+    k.line(MUL_IG[0], MUL_IG[1], ADD[0], ADD[1] - 0.6, "#444444")
+    k.arrow(ADD[0], ADD[1] - 0.45, ADD[0], MUL_IG[1], "#444444")
+    k.line(TANH_C[0], BELT, *TANH_C, cc)
+    k.line(*TANH_C, *MUL_O, cc)
+    k.line(GATE_X["o"] + GATE_W / 2, GATE_Y, *MUL_O, COLORS["o"])
+    k.line(MUL_O[0], MUL_O[1], MUL_O[0], BUS, hc, 4)
+    k.line(MUL_O[0], BUS, 15.6, BUS, hc, 4)
+    k.arrow(15.95, BUS, 15.0, BUS, hc, 4, 0.42, 0.24)
+    d.shapes += k.shapes()
+
+    # the gates: a box that fills to the gate's value
+    for g, gx in GATE_X.items():
+        x0, x1, y0, y1 = gx - GATE_W / 2, gx + GATE_W / 2, GATE_Y - GATE_H / 2, GATE_Y + GATE_H / 2
+        d.shapes.append(Shape("rect", (x0, y0, x1, y1), COLORS[g], 2.5, "white"))
+        if v is not None:
+            val = float(np.clip(v[g], -1.0, 1.0))
+            lo, hi = (y0, y0 + val * GATE_H) if g != "g" else sorted((GATE_Y, GATE_Y + val * GATE_H / 2))
+            d.fills.append(Fill(gx, lo, hi - lo, COLORS[g]))
+        fn = "tanh" if g == "g" else "σ"
+        label = f"{g} = {fmt(v[g])}" if v is not None else f"{_sub(g)} = {fn}"
+        text(gx, GATE_Y - 0.25, label, "#111111" if v is not None else COLORS[g], FONT_SIZE - 1)
+        text(gx, GATE_Y + 0.33, GATE_ROLE[g], COLORS[g], FONT_SIZE - 2)
+
+    # pointwise operations, drawn over the lines
+    for (x, y), sym, color in (
+        (MUL_F, "×", COLORS["f"]),
+        (MUL_IG, "×", COLORS["i"]),
+        (ADD, "+", "#444444"),
+        (MUL_O, "×", COLORS["o"]),
+    ):
+        d.shapes.append(Shape("circle", (x, y, 0.42), color, 2.5, "white"))
+        text(x, y, sym, color, FONT_SIZE + 3)
+    tx, ty = TANH_C
+    d.shapes.append(Shape("rect", (tx - 0.6, ty - 0.32, tx + 0.6, ty + 0.32), cc, 2.5, "white"))
+    text(tx, ty, "tanh", cc)
+
+    # what flows in and out, and the products
+    def num(key):
+        return "" if v is None else f" = {fmt(v[key])}"
+
+    dark = {"c": cc, "h": hc, "x": COLORS["x"]}
+    if v is not None:  # darker shades: a number must be readable, not only its colour
+        dark |= {"c": "#9A6700", "h": "#1F6F99"}
+    text(0.3, BELT + 0.42, f"{_sub('c_prev')}{num('c_prev')}", dark["c"], anchor="start")
+    text(15.7, BELT + 0.42, f"{_sub('c')}{num('c')}", dark["c"], anchor="end")
+    text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
+    text(15.7, BUS - 0.42, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    x_label = num("x") if x_text is None else " = " + x_text
+    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
+    small = FONT_SIZE - 1
+    if v is None:
+        text(MUL_F[0] + 0.55, BELT - 0.45, "keep", COLORS["f"], small, "start")
+        text(MUL_IG[0] - 0.5, MUL_IG[1] + 0.45, "write", COLORS["i"], small, "end")
+        text(MUL_O[0] + 0.55, MUL_O[1] - 0.5, "show", COLORS["o"], small, "start")
+        text(8.2, BELT + 0.45, "cell state: the conveyor belt", cc, small, "start")
+        bus = f"[{_sub('h_prev')}, {_sub('x')}] goes into every gate"
+        text(3.0, BUS - 0.42, bus, "#555555", small, "start")
+    else:
+        text(MUL_F[0] + 0.55, BELT - 0.45, f"f·c = {fmt(v['kept'])}", COLORS["f"], small, "start")
+        text(MUL_IG[0] - 0.5, MUL_IG[1] + 0.45, f"i·g = {fmt(v['written'])}", COLORS["i"], small, "end")
+        text(TANH_C[0] + 0.7, TANH_C[1], f"= {fmt(v['tanh_c'])}", cc, small, "start")
+    return d
+
+
+# ---------------------------------------------------------------------------------------------- SVG
+
+
+def _px(x: float, y: float) -> tuple[float, float]:
+    """Canvas (y up) -> SVG user units (y down)."""
+    return (x - X_RANGE[0]) * SVG_SCALE, (Y_RANGE[1] - y) * SVG_SCALE
+
+
+def _svg_shape(s: Shape) -> str:
+    paint = f'stroke="{s.stroke}" stroke-width="{s.width:g}" fill="{s.fill}"'
+    if s.kind == "rect":
+        x0, y0, x1, y1 = s.geometry
+        (ax, ay), (bx, by) = _px(x0, y1), _px(x1, y0)
+        return f'<rect x="{ax:.1f}" y="{ay:.1f}" width="{bx - ax:.1f}" height="{by - ay:.1f}" {paint}/>'
+    if s.kind == "circle":
+        cx, cy, r = s.geometry
+        px, py = _px(cx, cy)
+        return f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{r * SVG_SCALE:.1f}" {paint}/>'
+    parts = []
+    for points, closed in s.geometry:
+        xy = [_px(*p) for p in points]
+        parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in xy) + ("Z" if closed else ""))
+    return f'<path d="{"".join(parts)}" {paint} stroke-linejoin="round"/>'
+
+
+def _svg_fill(f: Fill) -> str:
+    (x0, y0), (x1, y1) = _px(f.x - FILL_W / 2, f.base + f.height), _px(f.x + FILL_W / 2, f.base)
+    return (
+        f'<rect class="lv-fill" x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" '
+        f'fill="{f.color}" fill-opacity="{FILL_OPACITY}" stroke="none"/>'
+    )
+
+
+def _svg_text(t: Text) -> str:
+    x, y = _px(t.x, t.y)
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" fill="{t.color}" font-size="{t.size}" text-anchor="{t.anchor}" '
+        f'dominant-baseline="central">{html.escape(t.label, quote=False)}</text>'
+    )
+
+
+def to_svg(drawing: Drawing, title: str = "The LSTM cell", max_height: int = 390) -> str:
+    """The drawing as one ``<svg>`` element that scales to its container's width (at most
+    ``max_height`` px tall); ``title`` is its accessible name."""
+    w, h = (X_RANGE[1] - X_RANGE[0]) * SVG_SCALE, (Y_RANGE[1] - Y_RANGE[0]) * SVG_SCALE
+    body = "".join(
+        [_svg_shape(s) for s in drawing.shapes]
+        + [_svg_fill(f) for f in drawing.fills]
+        + [_svg_text(t) for t in drawing.texts]
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
+        f'class="lv-cell" style="width: 100%; height: auto; max-height: {max_height}px; display: block" '
+        f"font-family='{FONT_FAMILY}'><title>{html.escape(title, quote=False)}</title>{body}</svg>"
+    )
+
+
+def cell_svg(
+    values: dict | None = None,
+    unit: int | None = None,
+    t: int | None = None,
+    x_text: str | None = None,
+    max_height: int = 390,
+) -> str:
+    """The LSTM cell as SVG markup, with one unit's numbers at step t when ``values`` is given
+    (see :func:`lstm_cell`); the same drawing as :func:`lstm_vault.figures.cell.cell_diagram`."""
+    title = "The LSTM cell" if values is None else f"The LSTM cell at step t = {t}, unit {unit}"
+    return to_svg(lstm_cell(values, x_text), title, max_height)
+
+
+def svg_img(svg: str, alt: str, max_width: float | None = None) -> str:
+    """SVG markup as an ``<img>`` with a base64 data URI, as wide as its container (at most
+    ``max_width`` px), its height following the drawing's aspect ratio."""
+    data = base64.b64encode(svg.encode()).decode("ascii")
+    cap = "" if max_width is None else f" max-width: {max_width:.0f}px;"
+    return (
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}" '
+        f'style="width: 100%;{cap} height: auto; display: block">'
+    )
+
+
+def cell_img(
+    values: dict | None = None,
+    unit: int | None = None,
+    t: int | None = None,
+    x_text: str | None = None,
+    max_height: int = 390,
+) -> str:
+    """:func:`cell_svg` as an ``<img>`` whose alt text reads out every label of the drawing."""
+    d = lstm_cell(values, x_text)
+    title = "The LSTM cell" if values is None else f"The LSTM cell at step t = {t}, unit {unit}"
+    alt = f"{title}: " + "; ".join(t.label for t in d.texts)
+    aspect = (X_RANGE[1] - X_RANGE[0]) / (Y_RANGE[1] - Y_RANGE[0])
+    return svg_img(to_svg(d, title, max_height), alt, max_width=max_height * aspect)
