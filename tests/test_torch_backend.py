@@ -21,11 +21,16 @@ from lstm_vault.torch_backend import (
     to_tensors,
 )
 
+# Every test that runs a model runs on each device torch sees: on a GPU machine the CUDA path is tested too.
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
 
 def test_pick_device():
     assert pick_device("cpu").type == "cpu"
     assert pick_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
-    if not torch.cuda.is_available():
+    if torch.cuda.is_available():
+        assert pick_device("cuda").type == "cuda"
+    else:
         with pytest.raises(ValueError, match="no CUDA"):
             pick_device("cuda")
     with pytest.raises(ValueError, match="unknown device"):
@@ -47,12 +52,14 @@ def test_import_lstm_vault_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("layers,bi", [(1, False), (2, True)])
-def test_shapes(arch, layers, bi):
-    model = SequenceModel(arch, 3, 5, 2, num_layers=layers, bidirectional=bi)
+def test_shapes(arch, layers, bi, device):
+    model = SequenceModel(arch, 3, 5, 2, num_layers=layers, bidirectional=bi).to(device)
     assert model.head.in_features == (2 if bi else 1) * 5
-    assert model(torch.zeros(7, 4, 3)).shape == (7, 4, 2)
+    y_hat = model(torch.zeros(7, 4, 3, device=device))
+    assert y_hat.shape == (7, 4, 2) and y_hat.device.type == device
 
 
 def test_seeded_init_leaves_global_rng_alone():
@@ -88,10 +95,11 @@ def test_forget_bias_by_name():
     assert torch.all(total[H : 2 * H] == 1.0)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("layers,bi", [(1, False), (2, True)])
-def test_reference_matches_torch(arch, layers, bi):
-    model = SequenceModel(arch, 3, 5, 2, num_layers=layers, bidirectional=bi, seed=2).double()
+def test_reference_matches_torch(arch, layers, bi, device):
+    model = SequenceModel(arch, 3, 5, 2, num_layers=layers, bidirectional=bi, seed=2).double().to(device)
     rnn, weight, bias = to_reference(model)
     assert (
         isinstance(rnn, models.ARCHS[arch])
@@ -101,40 +109,71 @@ def test_reference_matches_torch(arch, layers, bi):
     x = np.random.default_rng(0).normal(size=(9, 4, 3))
     output, _, _ = rnn.forward(x)
     y_ref = output @ weight.T + bias
-    y_torch = model(torch.from_numpy(x)).detach().numpy()
+    y_torch = model(torch.from_numpy(x).to(device)).detach().cpu().numpy()
     np.testing.assert_allclose(y_ref, y_torch, atol=1e-10, rtol=0)
 
 
+@pytest.fixture
+def ieee_float32():
+    """TF32 off for cuDNN and cuBLAS during the test, restored after; they only act on CUDA.
+
+    TF32 rounds the operands of matrix products to 10 mantissa bits (about 1e-3 relative): with it on, a
+    float32 result is not float32 precision. torch's default has it on for cuDNN (``cudnn.allow_tf32``).
+    """
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    yield
+    torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+@pytest.mark.usefixtures("ieee_float32")
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("arch", ARCHS)
-def test_round_trip_is_lossless(arch):
-    model = SequenceModel(arch, 2, 4, 3, num_layers=2, bidirectional=True, seed=5)  # float32
+def test_float32_matches_reference(arch, device):
+    """The float32 model on the device agrees with the float64 reference to float32 precision (IEEE)."""
+    model = SequenceModel(arch, 3, 32, 2, num_layers=2, bidirectional=True, seed=3).to(device)
+    rnn, weight, bias = to_reference(model)  # float64 copies of the float32 weights
+    x = np.random.default_rng(1).normal(size=(30, 4, 3)).astype(np.float32)
+    y_ref = rnn.forward(x)[0] @ weight.T + bias
+    with torch.no_grad():
+        y_torch = model(torch.from_numpy(x).to(device)).double().cpu().numpy()
+    np.testing.assert_allclose(y_torch, y_ref, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("arch", ARCHS)
+def test_round_trip_is_lossless(arch, device):
+    model = SequenceModel(arch, 2, 4, 3, num_layers=2, bidirectional=True, seed=5).to(device)  # float32
     rnn, weight, bias = to_reference(model)
-    back = from_reference(rnn, weight, bias)
+    back = from_reference(rnn, weight, bias).to(device)
     assert back.arch == arch and back.head.weight.dtype == torch.float64
     for (name, p), q in zip(model.state_dict().items(), back.state_dict().values()):
-        assert torch.equal(p.double(), q), name
+        assert p.device.type == q.device.type == device and torch.equal(p.double(), q), name
     with pytest.raises(ValueError, match="read-out shapes"):
         from_reference(rnn, weight[:, :-1], bias)
 
 
-def test_task_loss_last_and_masked_all():
+@pytest.mark.parametrize("device", DEVICES)
+def test_task_loss_last_and_masked_all(device):
     rng = np.random.default_rng(0)
     T, B, O = 5, 3, 4
-    y_hat = torch.from_numpy(rng.normal(size=(T, B, O)))
+    y_hat = torch.from_numpy(rng.normal(size=(T, B, O))).to(device)
     mse_last = SimpleNamespace(loss="mse", target="last")
     y = rng.normal(size=(B, O))
     batch = SimpleNamespace(x=np.zeros((T, B, 1)), y=y, mask=None)
-    assert float(task_loss(mse_last, y_hat, batch)) == pytest.approx(np.mean((y_hat.numpy()[-1] - y) ** 2))
+    assert float(task_loss(mse_last, y_hat, batch)) == pytest.approx(
+        np.mean((y_hat.cpu().numpy()[-1] - y) ** 2)
+    )
 
     ce_all = SimpleNamespace(loss="ce", target="all")
     labels = rng.integers(0, O, size=(T, B))
     mask = rng.random((T, B)) < 0.5
     mask[0, 0] = True
     batch = SimpleNamespace(x=np.zeros((T, B, 1)), y=labels, mask=mask)
-    logits = y_hat.numpy()
+    logits = y_hat.cpu().numpy()
     logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     nll = -np.take_along_axis(logp, labels[..., None], -1)[..., 0]
     assert float(task_loss(ce_all, y_hat, batch)) == pytest.approx(nll[mask].mean())
-    tb = to_tensors(batch, "cpu", torch.float64)
-    assert tb.mask.dtype == torch.bool and tb.y.dtype == torch.int64
+    tb = to_tensors(batch, device, torch.float64)
+    assert tb.mask.dtype == torch.bool and tb.y.dtype == torch.int64 and tb.x.device.type == device
     assert float(task_loss(ce_all, y_hat, tb)) == pytest.approx(nll[mask].mean())

@@ -14,36 +14,52 @@ from lstm_vault.training import HistoryRow, Progress, TrainConfig, TrainingWorke
 TINY = TrainConfig(
     task_options={"length": 10}, hidden_size=4, batch_size=8, steps=6, eval_every=3, val_size=16, device="cpu"
 )
+# Runs go on each device torch sees: on a GPU machine the CUDA path is tested too.
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def tiny(device: str = "cpu", **changes) -> TrainConfig:
+    return TrainConfig(**{**TINY.to_dict(), "device": device, **changes})
 
 
 def without_seconds(history):
     return [row[:4] for row in history]
 
 
-def test_tiny_run_has_history_and_summary():
+@pytest.mark.parametrize("device", DEVICES)
+def test_tiny_run_has_history_and_summary(device):
     seen = []
-    result = train(TINY, callback=seen.append)
+    result = train(tiny(device), callback=seen.append)
     assert result.status == "done" and result.message == "trained 6 steps"
     assert [row.step for row in result.history] == [3, 6]
     assert all(isinstance(row, HistoryRow) and all(map(math.isfinite, row)) for row in result.history)
     assert [p.row for p in seen] == list(result.history) and isinstance(seen[0], Progress)
     assert seen[-1].eta_seconds == 0 and seen[0].steps_per_second > 0
     summary = result.summary()
-    assert summary["steps"] == 6 and summary["device"] == "cpu"
+    assert summary["steps"] == 6 and summary["device"] == device
+    assert all(p.device.type == device for p in result.model.parameters())
     assert summary["baseline_loss"] == pytest.approx(1 / 6)
 
 
-def test_last_step_is_always_validated():
-    result = train(TrainConfig(**{**TINY.to_dict(), "steps": 7}))
+@pytest.mark.parametrize("device", DEVICES)
+def test_last_step_is_always_validated(device):
+    result = train(tiny(device, steps=7))
     assert [row.step for row in result.history] == [3, 6, 7]
 
 
-def test_reproducible_by_seed():
-    a, b = train(TINY), train(TINY)
-    assert without_seconds(a.history) == without_seconds(b.history)
-    for p, q in zip(a.model.parameters(), b.model.parameters()):
-        assert torch.equal(p, q)
-    c = train(TrainConfig(**{**TINY.to_dict(), "seed": 1}))
+@pytest.mark.parametrize("device", DEVICES)
+def test_reproducible_by_seed(device):
+    """Bit for bit on the CPU; on CUDA to float32 rounding (cuDNN does not promise the last bits)."""
+    a, b = train(tiny(device)), train(tiny(device))
+    if device == "cpu":
+        assert without_seconds(a.history) == without_seconds(b.history)
+        for p, q in zip(a.model.parameters(), b.model.parameters()):
+            assert torch.equal(p, q)
+    else:
+        np.testing.assert_allclose(without_seconds(a.history), without_seconds(b.history), rtol=1e-4)
+        for p, q in zip(a.model.parameters(), b.model.parameters()):
+            torch.testing.assert_close(p, q, atol=1e-5, rtol=1e-5)
+    c = train(tiny(device, seed=1))
     assert without_seconds(c.history) != without_seconds(a.history)
 
 
@@ -64,10 +80,9 @@ class PoisonedAdding:
         return batch
 
 
-def test_nan_loss_stops_with_status_diverged():
-    result = train(
-        TrainConfig(**{**TINY.to_dict(), "steps": 20, "eval_every": 5}), task=PoisonedAdding(bad=8)
-    )
+@pytest.mark.parametrize("device", DEVICES)
+def test_nan_loss_stops_with_status_diverged(device):
+    result = train(tiny(device, steps=20, eval_every=5), task=PoisonedAdding(bad=8))
     assert result.status == "diverged"
     assert result.message.startswith("loss became nan at step 8; lower the learning rate (now 0.01)")
     assert "clip norm (now 1)" in result.message and "weights of step 5" in result.message
@@ -75,10 +90,11 @@ def test_nan_loss_stops_with_status_diverged():
     assert all(torch.isfinite(p).all() for p in result.model.parameters())  # last finite check restored
 
 
-def test_stop_and_time_limit():
-    result = train(TrainConfig(**{**TINY.to_dict(), "steps": 1000}), should_stop=lambda: True)
+@pytest.mark.parametrize("device", DEVICES)
+def test_stop_and_time_limit(device):
+    result = train(tiny(device, steps=1000), should_stop=lambda: True)
     assert result.status == "stopped" and result.message == "stopped by request at step 0 of 1000"
-    result = train(TrainConfig(**{**TINY.to_dict(), "steps": 100_000, "max_seconds": 0.3}))
+    result = train(tiny(device, steps=100_000, max_seconds=0.3))
     assert result.status == "time-limit" and "time limit of 0.3 s" in result.message
     assert 0 < result.steps_done < 100_000 and result.history[-1].step == result.steps_done
 
@@ -97,22 +113,24 @@ def test_bad_config_is_named(change, message):
         TrainConfig(**{**TINY.to_dict(), **change}).check()
 
 
-def test_saved_result_loads_with_the_same_outputs(tmp_path):
-    result = train(TINY)
+@pytest.mark.parametrize("device", DEVICES)
+def test_saved_result_loads_with_the_same_outputs(tmp_path, device):
+    result = train(tiny(device))
     result.save(tmp_path / "m.npz")
     saved = modelfile.load(tmp_path / "m.npz")
     assert saved.meta["task"] == "adding" and saved.meta["task_options"] == {"length": 10}
     assert saved.meta["training"]["steps"] == 6 and len(saved.meta["training"]["history"]) == 2
     x = get_task("adding", length=10).validation(4).x
     y_saved, _ = saved.predict(x)
-    y_model = result.model.double()(torch.from_numpy(x.astype(np.float64))).detach().numpy()
+    y_model = result.model.double()(torch.from_numpy(x.astype(np.float64)).to(device)).detach().cpu().numpy()
     np.testing.assert_allclose(y_saved, y_model, atol=1e-10, rtol=0)
 
 
-def test_worker_interleaves_reports_and_stops():
+@pytest.mark.parametrize("device", DEVICES)
+def test_worker_interleaves_reports_and_stops(device):
     configs = [
-        TrainConfig(**{**TINY.to_dict(), "steps": 100_000, "eval_every": 2}),
-        TrainConfig(**{**TINY.to_dict(), "arch": "rnn", "steps": 100_000, "eval_every": 2}),
+        tiny(device, steps=100_000, eval_every=2),
+        tiny(device, arch="rnn", steps=100_000, eval_every=2),
     ]
     worker = TrainingWorker(configs, labels=["LSTM", "RNN"]).start()
     deadline = time.monotonic() + 10
