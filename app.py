@@ -1,19 +1,18 @@
-"""Home: what an LSTM is, its equations, the drawn cell, and a guide to the pages.
+"""The app: its pages (``st.navigation``) and the home page, what an LSTM is, its equations, the
+drawn cell, and a guide to the other pages.
 
 Paints fast: no torch here (``import lstm_vault`` never imports it), and the only figure is the
-symbolic cell drawing, built once per server process.
+symbolic cell, an SVG image built once per server process.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from lstm_vault import explain
+from lstm_vault.figures.drawing import cell_img
 
-ROOT = Path(__file__).resolve().parent
-PAGES = (  # file, label, icon, what it is for, link parameters
+PAGES = (  # file, label, icon on the home page's card, what it is for, link parameters, URL path
     (
         "pages/1_Step_through.py",
         "Step through",
@@ -22,6 +21,7 @@ PAGES = (  # file, label, icon, what it is for, link parameters
         "step, plain sentences say what every gate did, and a timeline shows all units at once. Set the gate "
         "biases by hand and watch cause and effect.",
         {"preset": "impulse", "H": "4", "bf": "3"},
+        "Step_through",
     ),
     (
         "pages/2_Vanishing_gradients.py",
@@ -29,6 +29,7 @@ PAGES = (  # file, label, icon, what it is for, link parameters
         ":material/trending_down:",
         "Follow the gradient backwards through time and see why a plain RNN forgets what an LSTM remembers.",
         None,
+        "Vanishing_gradients",
     ),
     (
         "pages/3_Train.py",
@@ -37,98 +38,110 @@ PAGES = (  # file, label, icon, what it is for, link parameters
         "Train an LSTM, a GRU and a plain RNN side by side on a memory task, then open the trained model in "
         "the other pages.",
         None,
+        "Train",
     ),
 )
 
-st.set_page_config(page_title="lstm_vault: inside an LSTM", page_icon="🔐", layout="wide")
-
 
 @st.cache_resource(show_spinner=False)
-def symbolic_cell():
-    from lstm_vault.figures.cell import cell_diagram  # plotly loads after the text has been sent
+def symbolic_cell() -> str:
+    """The drawn cell without numbers, as an SVG image: it scales with the column, text included."""
+    return cell_img(max_height=420)
 
-    return cell_diagram(height=400)
 
+def home() -> None:
+    """The home page: what an LSTM is, the equations, the drawn cell, a guide to the other pages."""
+    st.set_page_config(page_title="lstm_vault: inside an LSTM", page_icon="🔐", layout="wide")
+    st.title("lstm_vault: inside an LSTM, one step at a time")
 
-st.title("lstm_vault: inside an LSTM, one step at a time")
-
-left, right = st.columns([5, 6], gap="large")
-with left:
-    st.markdown(
-        """
-An **LSTM** (long short-term memory) is a recurrent neural network: it reads a sequence one
-step at a time, a word, a sample, a day, and carries what it has seen so far in two vectors.
-
-- The **cell state** *c* is the long-term memory. It runs through the steps like a **conveyor
-  belt**: at each step part of it is erased and something new is added, and nothing else
-  touches it. Because of that, information (and, in training, the gradient) can ride along for
-  hundreds of steps.
-- The **hidden state** *h* is what the cell shows at each step: its output, and what the next
-  step's gates look at.
-
-Three **gates** decide what happens to the belt. Each is a number between 0 (shut) and 1 (open)
-per memory unit, computed from the current input *xₜ* and the previous hidden state *hₜ₋₁*
-stacked together:
-
-- the **forget gate** *f* chooses how much of the old memory to keep;
-- the **input gate** *i* chooses how much of the **candidate** *g*, the new content proposed at
-  this step (between −1 and 1), to write;
-- the **output gate** *o* chooses how much of the memory to show as *h*.
-"""
-    )
-with right:
-    st.plotly_chart(symbolic_cell(), config={"staticPlot": True}, theme=None)
-    st.caption(
-        "One LSTM cell. The orange belt along the top is the cell state: multiplied by f (keep), then "
-        "added to i × g (write). Below, [hₜ₋₁, xₜ] feeds all four gates; on the right, o × tanh(c) "
-        "gives the new hidden state."
-    )
-
-st.header("The equations")
-eq_left, eq_right = st.columns([5, 6], gap="large")
-with eq_left:
-    st.latex(explain.latex_block("lstm"))
-    st.latex(explain.CONCAT_NOTE)
-    st.latex(explain.SQUASH_NOTE)
-with eq_right:
-    st.markdown(
-        "\n".join(f"- **{eq.name}** ${eq.symbol}_t$: {eq.meaning}." for eq in explain.EQUATIONS["lstm"])
-        + "\n\n⊙ multiplies unit by unit. Each gate has its own weights W and bias b (torch keeps two "
-        "biases, b_ih and b_hh, whose sum is b), learned in training by backpropagation through time. "
-        "The weights act on the stacked vector [hₜ₋₁, xₜ], not on a product of the two. "
-        "The input, forget and output gates are also called the *learn*, *forget* and *use* gates in "
-        "some texts."
-    )
-
-with st.expander("Why not a plain RNN? And what is a GRU?"):
-    rnn_col, gru_col = st.columns(2, gap="large")
-    with rnn_col:
+    left, right = st.columns([5, 6], gap="large")
+    with left:
         st.markdown(
-            "A **plain (Elman) RNN** has no gates and no belt: each step rewrites the whole state. Going "
-            "backwards in training, the gradient is multiplied by the same weights at every step, so over "
-            "many steps it shrinks to nothing (or blows up): the **vanishing gradient**. The LSTM's "
-            "memory is updated by addition, c = f ⊙ c + i ⊙ g, so the gradient along the belt is scaled "
-            "only by f, which the network can hold near 1."
-        )
-        st.latex(explain.latex_block("rnn"))
-    with gru_col:
-        st.markdown(
-            "A **GRU** is a lighter cousin: two gates, **reset** r and **update** z, and no separate cell "
-            "state; h is its memory. It often trains as well as an LSTM with fewer weights."
-        )
-        st.latex(explain.latex_block("gru"))
-    st.markdown(
-        "Cells are **stacked** (the hidden states of one layer are the inputs of the next) and run "
-        "**bidirectionally** (a second cell reads the sequence backwards) for harder tasks. LSTMs are "
-        "used for language, speech and handwriting recognition, time-series forecasting, anomaly "
-        "detection, recommendation and video."
-    )
+            """
+    An **LSTM** (long short-term memory) is a recurrent neural network: it reads a sequence one
+    step at a time, a word, a sample, a day, and carries what it has seen so far in two vectors.
 
-st.header("The pages")
-for column, (path, label, icon, text, params) in zip(st.columns(len(PAGES), gap="large"), PAGES):
-    with column, st.container(border=True, height="stretch"):
-        if (ROOT / path).exists():
+    - The **cell state** *c* is the long-term memory. It runs through the steps like a **conveyor
+      belt**: at each step part of it is erased and something new is added, and nothing else
+      touches it. Because of that, information (and, in training, the gradient) can ride along for
+      hundreds of steps.
+    - The **hidden state** *h* is what the cell shows at each step: its output, and what the next
+      step's gates look at.
+
+    Three **gates** decide what happens to the belt. Each is a number between 0 (shut) and 1 (open)
+    per memory unit, computed from the current input *xₜ* and the previous hidden state *hₜ₋₁*
+    stacked together:
+
+    - the **forget gate** *f* chooses how much of the old memory to keep;
+    - the **input gate** *i* chooses how much of the **candidate** *g*, the new content proposed at
+      this step (between −1 and 1), to write;
+    - the **output gate** *o* chooses how much of the memory to show as *h*.
+    """
+        )
+    with right:
+        st.html(symbolic_cell())
+        st.caption(
+            "One LSTM cell. The orange belt along the top is the cell state: multiplied by f (keep), then "
+            "added to i × g (write). Below, [hₜ₋₁, xₜ] feeds all four gates; on the right, o × tanh(c) "
+            "gives the new hidden state."
+        )
+
+    st.header("The equations")
+    eq_left, eq_right = st.columns([5, 6], gap="large")
+    with eq_left:
+        st.latex(explain.latex_block("lstm"))
+        st.latex(explain.CONCAT_NOTE)
+        st.latex(explain.SQUASH_NOTE)
+    with eq_right:
+        st.markdown(
+            "\n".join(f"- **{eq.name}** ${eq.symbol}_t$: {eq.meaning}." for eq in explain.EQUATIONS["lstm"])
+            + "\n\n⊙ multiplies unit by unit. Each gate has its own weights W and bias b (torch keeps two "
+            "biases, b_ih and b_hh, whose sum is b), learned in training by backpropagation through time. "
+            "The weights act on the stacked vector [hₜ₋₁, xₜ], not on a product of the two. "
+            "The input, forget and output gates are also called the *learn*, *forget* and *use* gates in "
+            "some texts."
+        )
+
+    with st.expander("Why not a plain RNN? And what is a GRU?"):
+        rnn_col, gru_col = st.columns(2, gap="large")
+        with rnn_col:
+            st.markdown(
+                "A **plain (Elman) RNN** has no gates and no belt: each step rewrites the whole state. "
+                "Going backwards in training, the gradient is multiplied by the same weights at every "
+                "step, so over many steps it shrinks to nothing (or blows up): the **vanishing "
+                "gradient**. The LSTM's memory is updated by addition, c = f ⊙ c + i ⊙ g, so the gradient "
+                "along the belt is scaled only by f, which the network can hold near 1."
+            )
+            st.latex(explain.latex_block("rnn"))
+        with gru_col:
+            st.markdown(
+                "A **GRU** is a lighter cousin: two gates, **reset** r and **update** z, and no separate "
+                "cell state; h is its memory. It often trains as well as an LSTM with fewer weights."
+            )
+            st.latex(explain.latex_block("gru"))
+        st.markdown(
+            "Cells are **stacked** (the hidden states of one layer are the inputs of the next) and run "
+            "**bidirectionally** (a second cell reads the sequence backwards) for harder tasks. LSTMs are "
+            "used for language, speech and handwriting recognition, time-series forecasting, anomaly "
+            "detection, recommendation and video."
+        )
+
+    st.header("The pages")
+    for column, (path, label, icon, text, params, _url) in zip(st.columns(len(PAGES), gap="large"), PAGES):
+        with column, st.container(border=True, height="stretch"):
             st.page_link(path, label=f"**{label}**", icon=icon, query_params=params)
-        else:
-            st.markdown(f"**{label}** (coming soon)")
-        st.caption(text)
+            st.caption(text)
+
+
+# The app's pages, in the sidebar's order; st.navigation names them (v1 auto-discovery would label
+# this file "app"). No icons here: a page's icon becomes the tab's favicon, and a :material/: one
+# is fetched from Google's servers, which an offline classroom cannot reach (each page sets an
+# emoji favicon itself). Each page file also runs on its own (AppTest, `streamlit run pages/...`).
+navigation = st.navigation(
+    [
+        st.Page(home, title="Home", default=True),
+        *(st.Page(path, title=label, url_path=url) for path, label, *_rest, url in PAGES),
+    ]
+)
+st.set_page_config(layout="wide")
+navigation.run()

@@ -49,7 +49,7 @@ CONTROLS = {
 }
 LEN_KEY, WIDGET_T_KEY, TRAINED_KEY, URL_READ = P + "len", P + "T", P + "trained", P + "url_read"
 
-st.set_page_config(page_title="Vanishing gradients · lstm_vault", layout="wide")
+st.set_page_config(page_title="Vanishing gradients · lstm_vault", page_icon="📉", layout="wide")
 
 
 # ------------------------------------------------------------------------------------------ link state

@@ -633,7 +633,7 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
     return submitted, archs, values
 
 
-st.set_page_config(page_title="Train · lstm_vault", layout="wide")
+st.set_page_config(page_title="Train · lstm_vault", page_icon="🏋️", layout="wide")
 st.title("Train: LSTM vs RNN vs GRU")
 st.markdown(
     "Pick a task and up to three architectures, press **Train**: they learn side by side on the same "

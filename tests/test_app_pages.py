@@ -62,6 +62,15 @@ def test_home_runs_and_shows_the_equations_from_explain():
     assert "conveyor belt" in " ".join(" ".join(m.value.split()) for m in at.markdown)
 
 
+def test_home_draws_the_symbolic_cell():
+    at = AppTest.from_file(HOME, default_timeout=TIMEOUT).run()
+    (drawn,) = [h.proto.body for h in at.get("html") if "data:image/svg+xml" in h.proto.body]
+    (data,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', drawn)
+    svg = base64.b64decode(data).decode()
+    assert "<title>The LSTM cell</title>" in svg and ">cell state: the conveyor belt</text>" in svg
+    assert 'alt="The LSTM cell: ' in drawn
+
+
 def test_home_imports_no_torch():
     code = (
         "import sys; from streamlit.testing.v1 import AppTest;"

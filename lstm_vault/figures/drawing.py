@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..explain import fmt
-from .style import COLORS, FONT_SIZE
+from .palette import COLORS, FONT_SIZE
 
 # canvas geometry (y up); the belt runs along y = BELT, the bus along y = BUS
 X_RANGE, Y_RANGE = (0.0, 16.0), (-0.4, 8.8)
