@@ -29,7 +29,6 @@ from lstm_vault.cells import LSTM_GATES
 from lstm_vault.figures.cell import (
     TIMELINE_MARGIN,
     TIMELINE_X_DOMAIN,
-    gates_at_t,
     marker_fraction,
     timeline,
 )
@@ -293,22 +292,15 @@ def step_view(lt, label: str) -> None:
     )
     t, unit = min(int(s[P + "t"]), T - 1), int(s[P + "unit"])
 
-    if lt.arch == "lstm":
-        # one st.html for the drawn cell (an SVG image), the readings and the timeline marker: an
-        # image is decoded and painted in a few ms, a plotly chart whose figure changed is rebuilt
-        # (~30 ms); inline SVG would be dropped by st.html's sanitiser
-        x_text = None if lt.x.shape[-1] == 1 else explain.fmt_vector(lt.x[t, 0])
-        drawn = cell_img(explain.step_values(lt, t, unit), unit, t, x_text=x_text)
-        st.html(
-            f"<div class='lv-step'><div class='lv-drawn'>{drawn}</div>"
-            f"<div class='lv-readings'>{_readings_html(lt, t, unit, label)}</div></div>" + _marker_css(t, T)
-        )
-    else:  # the drawn cell is an LSTM's; a GRU or RNN shows every unit's values at t instead
-        left, right = st.columns([5, 3], gap="medium")
-        with left:
-            st.caption(f"Every unit's {'gates' if lt.gates else 'hidden state'} at step t = {t}")
-            st.plotly_chart(gates_at_t(lt, t), config=CHART_CONFIG, key=P + "gates")
-        right.html(_readings_html(lt, t, unit, label) + _marker_css(t, T))
+    # one st.html for the drawn cell (an SVG image), the readings and the timeline marker: an image
+    # is decoded and painted in a few ms, a plotly chart whose figure changed is rebuilt (~30 ms);
+    # inline SVG would be dropped by st.html's sanitiser
+    x_text = None if lt.x.shape[-1] == 1 else explain.fmt_vector(lt.x[t, 0])
+    drawn = cell_img(explain.step_values(lt, t, unit), unit, t, x_text=x_text, arch=lt.arch)
+    st.html(
+        f"<div class='lv-step'><div class='lv-drawn'>{drawn}</div>"
+        f"<div class='lv-readings'>{_readings_html(lt, t, unit, label)}</div></div>" + _marker_css(t, T)
+    )
     st.query_params.update({"t": str(t), "unit": str(unit)})
     s[P + "link_written"] = {**s.get(P + "link_written", {}), "t": str(t), "unit": str(unit)}
 

@@ -38,6 +38,21 @@ def readings(at) -> str:
     return texts[0]
 
 
+def drawn_cell(html_body: str) -> str:
+    """The SVG markup of the drawn cell inside the step's html element (an <img> with a data URI)."""
+    (data,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html_body)
+    return base64.b64decode(data).decode()
+
+
+def task_example_trace(saved_model, example_seed: int = 0):
+    """The layer trace the page shows for a trained model fed its task's held-out example."""
+    from lstm_vault.tasks import get_task
+
+    task = get_task(saved_model.meta["task"], **saved_model.meta.get("task_options", {}))
+    x = np.asarray(task.validation(1, example_seed).x, dtype=np.float64)[:, :1]
+    return saved_model.rnn.forward(x)[2].layers[0][0]
+
+
 def expected_lstm_trace(x, H=8, seed=0, bf=1.0, bi=0.0, bo=0.0, scale=1.0):
     """The page's contract for the knobs: bias_ih slice = knob, bias_hh slice = 0, weights times scale."""
     model = LSTM(1, H, seed=seed)
@@ -103,9 +118,7 @@ def test_moving_the_slider_changes_the_numbers_shown():
     v = explain.step_values(lt, 57, 0)
     assert f"<b>Forget gate</b> {v['f']:.2f}" in after and f"h = <b>{explain.fmt(v['h'])}</b>" in after
     assert at.query_params["t"] == "57"
-    # the drawn cell (an SVG image in the same html element) carries step 57's numbers
-    (data,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', after)
-    svg = base64.b64decode(data).decode()
+    svg = drawn_cell(after)  # the drawn cell (an SVG image in the same html element): step 57's numbers
     assert "<title>The LSTM cell at step t = 57, unit 0</title>" in svg
     for key in ("f", "i", "g", "o"):
         assert f">{key} = {explain.fmt(v[key])}</text>" in svg
@@ -231,6 +244,13 @@ def test_a_trained_model_in_the_session_can_be_stepped_through(arch):
     text = readings(at)
     assert "t = 5" in text
     assert {"lstm": "Forget gate", "gru": "Update gate", "rnn": "No gates"}[arch.arch] in text
+    svg = drawn_cell(text)  # the architecture's own cell, drawn with unit 0's numbers at step 5
+    title = {"lstm": "The LSTM cell", "gru": "The GRU cell", "rnn": "The vanilla RNN cell"}[arch.arch]
+    assert f"<title>{title} at step t = 5, unit 0</title>" in svg
+    v = explain.step_values(task_example_trace(at.session_state["lv_current_model"]), 5, 0)
+    assert f">h\u209c = {explain.fmt(v['h'])}</text>" in svg
+    for key in {"lstm": "figo", "gru": "rzn", "rnn": ""}[arch.arch]:
+        assert f">{key} = {explain.fmt(v[key])}</text>" in svg
     at.radio(key="st_feed").set_value("the input sequence above").run()
     assert not at.exception and "Sine wave" in " ".join(c.value for c in at.caption)
 
@@ -250,8 +270,7 @@ def test_a_shipped_model_file_steps_through_on_its_task(name):
     from lstm_vault import modelfile
 
     path = ROOT / "assets" / "models" / f"{name}.npz"
-    if not path.exists():
-        pytest.skip(f"{path} is not shipped")
+    assert path.exists(), f"{path} is not shipped"
     at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
     at.session_state["lv_current_model"] = modelfile.load(path)
     at.run()

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from lstm_vault import GRU, LSTM
+from lstm_vault import GRU, LSTM, RNN
 from lstm_vault.explain import fmt, step_values
 from lstm_vault.figures import cell, drawing
 from lstm_vault.sequences import make_sequence
@@ -42,6 +42,8 @@ def all_figures():
     return [
         cell.cell_diagram(),
         cell.cell_diagram(v, 1, 5),
+        cell.cell_diagram(step_values(trace(3, arch=GRU), 2, 1), 1, 2, arch="gru"),
+        cell.cell_diagram(arch="rnn"),
         cell.timeline(lt, t=3),
         cell.timeline(lt4),
         cell.timeline(trace(3, arch=GRU)),
@@ -203,3 +205,24 @@ def test_cell_img_wraps_the_same_svg_and_reads_it_out_in_its_alt_text():
     alt = html_lib.unescape(alt)
     assert alt.startswith("The LSTM cell at step t = 4, unit 2: ")
     assert f"o = {fmt(v['o'])}" in alt and f"h\u209c = {fmt(v['h'])}" in alt
+
+
+@pytest.mark.parametrize("arch", [GRU, RNN])
+def test_gru_and_rnn_cells_are_drawn_with_their_own_numbers(arch):
+    lt = trace(3, arch=arch)
+    t, unit = 9, 2
+    v = step_values(lt, t, unit)
+    root, texts, fills = svg_parts(drawing.cell_svg(v, unit, t, arch=arch.arch))
+    title = root.find("{http://www.w3.org/2000/svg}title").text
+    assert title == f"{drawing.TITLES[arch.arch]} at step t = {t}, unit {unit}"
+    assert f"hₜ = {fmt(lt.h[t, 0, unit])}" in texts and f"hₜ₋₁ = {fmt(lt.h[t - 1, 0, unit])}" in texts
+    if arch is GRU:
+        for gate in "rzn":
+            assert f"{gate} = {fmt(getattr(lt, gate)[t, 0, unit])}" in texts
+        assert f"z·h = {fmt(v['kept'])}" in texts and f"(1−z)·n = {fmt(v['written'])}" in texts
+        heights = np.array([float(el.get("height")) for el in fills]) / drawing.SVG_SCALE  # z, r, n boxes
+        np.testing.assert_allclose(heights[:2] / drawing.GATE_H, [v["z"], v["r"]], atol=0.01)
+        assert heights[2] / (drawing.GATE_H / 2) == pytest.approx(abs(v["n"]), abs=0.01)
+    else:  # no gates: the pre-activation a and tanh(a) = h, nothing filled
+        assert f"a = {fmt(lt.a[t, 0, unit])}" in texts and not fills
+        assert np.tanh(v["a"]) == pytest.approx(v["h"])

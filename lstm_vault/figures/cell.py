@@ -81,8 +81,10 @@ def cell_diagram(
     t: int | None = None,
     height: int = 380,
     x_text: str | None = None,
+    arch: str = "lstm",
 ) -> go.Figure:
-    """The LSTM cell, drawn (:func:`lstm_vault.figures.drawing.lstm_cell`) as a plotly figure.
+    """The cell of ``arch`` (lstm, gru or rnn), drawn (:data:`lstm_vault.figures.drawing.CELLS`) as
+    a plotly figure.
     ``values`` (from :func:`lstm_vault.explain.step_values`) puts one unit's numbers on it; None
     draws the symbolic version (the home page's). ``x_text`` replaces the shown input value (for an
     input of several features, whose first alone ``values["x"]`` holds).
@@ -92,7 +94,7 @@ def cell_diagram(
     Lines, boxes and arrowheads are shapes, the fills one bar trace, and every label one point of a
     single text trace (no annotations, which plotly.js measures one by one on every redraw).
     """
-    d = drawing.lstm_cell(values, x_text)
+    d = drawing.CELLS[arch](values, x_text)
     data = []
     if d.fills:
         data.append(

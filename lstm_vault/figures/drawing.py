@@ -114,16 +114,35 @@ def _sub(name: str) -> str:
     return {"h_prev": "h\u209c\u208b\u2081", "c_prev": "c\u209c\u208b\u2081"}.get(name, f"{name}\u209c")
 
 
+def _texter(d: Drawing):
+    def text(x, y, label, color="#222222", size=FONT_SIZE, anchor="middle"):
+        d.texts.append(Text(x, y, label, color, size, anchor))
+
+    return text
+
+
+def _gate_box(d: Drawing, text, name: str, gx: float, role: str, fn: str, v: dict | None, signed: bool):
+    """A gate's box at (gx, GATE_Y) with its role and value, filled to the value (from the middle,
+    up or down, when ``signed``)."""
+    x0, x1, y0, y1 = gx - GATE_W / 2, gx + GATE_W / 2, GATE_Y - GATE_H / 2, GATE_Y + GATE_H / 2
+    d.shapes.append(Shape("rect", (x0, y0, x1, y1), COLORS[name], 2.5, "white"))
+    if v is not None:
+        val = float(np.clip(v[name], -1.0, 1.0))
+        lo, hi = sorted((GATE_Y, GATE_Y + val * GATE_H / 2)) if signed else (y0, y0 + val * GATE_H)
+        d.fills.append(Fill(gx, lo, hi - lo, COLORS[name]))
+    label = f"{name} = {fmt(v[name])}" if v is not None else f"{_sub(name)} = {fn}"
+    text(gx, GATE_Y - 0.25, label, "#111111" if v is not None else COLORS[name], FONT_SIZE - 1)
+    text(gx, GATE_Y + 0.33, role, COLORS[name], FONT_SIZE - 2)
+
+
 def lstm_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
     """The LSTM cell as primitives; ``values`` puts one unit's numbers of one step on it (keys as in
     :func:`lstm_vault.explain.step_values`: x, h_prev, c_prev, f, i, g, o, c, h, kept, written,
     tanh_c). ``x_text`` replaces the shown input value (an input of several features)."""
     v = values
     d = Drawing(values=dict(v) if v is not None else None)
+    text = _texter(d)
     grey, cc, hc = "#666666", COLORS["c"], COLORS["h"]
-
-    def text(x, y, label, color="#222222", size=FONT_SIZE, anchor="middle"):
-        d.texts.append(Text(x, y, label, color, size, anchor))
 
     d.shapes.append(Shape("rect", (1.6, 0.55, 14.6, 8.35), "#BBBBBB", 1.5, "#F7F7F7"))  # the cell body
     k = _Strokes()
@@ -149,18 +168,8 @@ def lstm_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
     k.arrow(15.95, BUS, 15.0, BUS, hc, 4, 0.42, 0.24)
     d.shapes += k.shapes()
 
-    # the gates: a box that fills to the gate's value
-    for g, gx in GATE_X.items():
-        x0, x1, y0, y1 = gx - GATE_W / 2, gx + GATE_W / 2, GATE_Y - GATE_H / 2, GATE_Y + GATE_H / 2
-        d.shapes.append(Shape("rect", (x0, y0, x1, y1), COLORS[g], 2.5, "white"))
-        if v is not None:
-            val = float(np.clip(v[g], -1.0, 1.0))
-            lo, hi = (y0, y0 + val * GATE_H) if g != "g" else sorted((GATE_Y, GATE_Y + val * GATE_H / 2))
-            d.fills.append(Fill(gx, lo, hi - lo, COLORS[g]))
-        fn = "tanh" if g == "g" else "σ"
-        label = f"{g} = {fmt(v[g])}" if v is not None else f"{_sub(g)} = {fn}"
-        text(gx, GATE_Y - 0.25, label, "#111111" if v is not None else COLORS[g], FONT_SIZE - 1)
-        text(gx, GATE_Y + 0.33, GATE_ROLE[g], COLORS[g], FONT_SIZE - 2)
+    for g, gx in GATE_X.items():  # the gates: a box that fills to the gate's value
+        _gate_box(d, text, g, gx, GATE_ROLE[g], "tanh" if g == "g" else "σ", v, signed=g == "g")
 
     # pointwise operations, drawn over the lines
     for (x, y), sym, color in (
@@ -201,6 +210,128 @@ def lstm_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
         text(MUL_IG[0] - 0.5, MUL_IG[1] + 0.45, f"i·g = {fmt(v['written'])}", COLORS["i"], small, "end")
         text(TANH_C[0] + 0.7, TANH_C[1], f"= {fmt(v['tanh_c'])}", cc, small, "start")
     return d
+
+
+GRU_X = {"z": 4.0, "r": 6.8, "n": 10.4}
+GRU_ROLE = {"z": "update", "r": "reset", "n": "candidate"}
+MUL_Z, ONE_MINUS, MUL_N, ADD_H = (4.0, BELT), (6.1, 5.6), (10.4, 5.6), (10.4, BELT)
+
+
+def gru_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
+    """The GRU cell (torch's equations) as primitives: the hidden state runs along the top, where
+    h_t = z ⊙ h_{t-1} + (1 − z) ⊙ n; the reset gate r scales h_{t-1}'s share of the candidate n.
+    ``values`` keys as in :func:`lstm_vault.explain.step_values`: x, h_prev, r, z, n, h, kept,
+    written."""
+    v = values
+    d = Drawing(values=dict(v) if v is not None else None)
+    text = _texter(d)
+    grey, hc = "#666666", COLORS["h"]
+    d.shapes.append(Shape("rect", (1.6, 0.55, 14.6, 8.35), "#BBBBBB", 1.5, "#F7F7F7"))
+    k = _Strokes()
+    k.line(0.3, BELT, 15.6, BELT, hc, 5)  # the hidden state, the GRU's only memory
+    k.arrow(15.95, BELT, 15.0, BELT, hc, 5, 0.42, 0.24)
+    k.line(0.9, BELT, 0.9, BUS, hc)  # h_{t-1} also feeds the gates
+    k.line(0.9, BUS, GRU_X["n"], BUS, grey)
+    for gx in GRU_X.values():
+        k.line(gx, BUS, gx, GATE_Y - GATE_H / 2, grey)
+    k.line(2.6, -0.25, 2.6, BUS - 0.3, COLORS["x"])
+    k.arrow(2.6, BUS - 0.05, 2.6, 0.2, COLORS["x"])
+    top = GATE_Y + GATE_H / 2
+    k.line(GRU_X["z"], top, MUL_Z[0], MUL_Z[1] - 0.6, COLORS["z"])
+    k.arrow(MUL_Z[0], MUL_Z[1] - 0.45, MUL_Z[0], GATE_Y, COLORS["z"])
+    k.line(GRU_X["z"], ONE_MINUS[1], ONE_MINUS[0] - 0.5, ONE_MINUS[1], COLORS["z"])
+    k.line(ONE_MINUS[0] + 0.5, ONE_MINUS[1], *MUL_N, COLORS["z"])
+    k.line(GRU_X["n"], top, *MUL_N, COLORS["n"])
+    k.line(MUL_N[0], MUL_N[1], ADD_H[0], ADD_H[1] - 0.6, "#444444")
+    k.arrow(ADD_H[0], ADD_H[1] - 0.45, ADD_H[0], MUL_N[1], "#444444")
+    k.line(GRU_X["r"] + GATE_W / 2, GATE_Y, GRU_X["n"] - GATE_W / 2 - 0.1, GATE_Y, COLORS["r"])
+    k.arrow(GRU_X["n"] - GATE_W / 2, GATE_Y, GRU_X["r"], GATE_Y, COLORS["r"])
+    d.shapes += k.shapes()
+
+    for g, gx in GRU_X.items():
+        _gate_box(d, text, g, gx, GRU_ROLE[g], "tanh" if g == "n" else "σ", v, signed=g == "n")
+    for (x, y), sym, color in ((MUL_Z, "×", COLORS["z"]), (MUL_N, "×", COLORS["n"]), (ADD_H, "+", "#444444")):
+        d.shapes.append(Shape("circle", (x, y, 0.42), color, 2.5, "white"))
+        text(x, y, sym, color, FONT_SIZE + 3)
+    ox, oy = ONE_MINUS
+    d.shapes.append(Shape("rect", (ox - 0.5, oy - 0.32, ox + 0.5, oy + 0.32), COLORS["z"], 2.5, "white"))
+    text(ox, oy, "1 −", COLORS["z"])
+
+    def num(key):
+        return "" if v is None else f" = {fmt(v[key])}"
+
+    dark = {"h": "#1F6F99" if v is not None else hc, "x": COLORS["x"]}
+    text(0.3, BELT + 0.42, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
+    text(15.7, BELT + 0.42, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    x_label = num("x") if x_text is None else " = " + x_text
+    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
+    small = FONT_SIZE - 1
+    rx = (GRU_X["r"] + GRU_X["n"]) / 2
+    text(rx, GATE_Y - 0.45, "r ⊙ h", COLORS["r"], small)
+    if v is None:
+        text(MUL_Z[0] + 0.55, BELT - 0.45, "keep", COLORS["z"], small, "start")
+        text(MUL_N[0] + 0.55, MUL_N[1], "write", COLORS["n"], small, "start")
+        text(11.0, BELT + 0.45, "hidden state: the memory", hc, small, "end")
+        bus = f"[{_sub('h_prev')}, {_sub('x')}] goes into every gate"
+        text(3.0, BUS - 0.42, bus, "#555555", small, "start")
+    else:
+        text(MUL_Z[0] + 0.55, BELT - 0.45, f"z·h = {fmt(v['kept'])}", COLORS["z"], small, "start")
+        text(MUL_N[0] + 0.55, MUL_N[1], f"(1−z)·n = {fmt(v['written'])}", COLORS["n"], small, "start")
+    return d
+
+
+RNN_BOX_W, TANH_H = 4.6, (8.0, 5.6)
+
+
+def rnn_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
+    """The vanilla (Elman) RNN cell as primitives: no gates, no belt; h_t = tanh(a) with
+    a = W_ih x_t + W_hh h_{t-1} + b rewrites the whole state at every step. ``values`` keys:
+    x, h_prev, a, h."""
+    v = values
+    d = Drawing(values=dict(v) if v is not None else None)
+    text = _texter(d)
+    grey, hc, ac = "#666666", COLORS["h"], COLORS["rnn"]
+    d.shapes.append(Shape("rect", (1.6, 0.55, 14.6, 8.35), "#BBBBBB", 1.5, "#F7F7F7"))
+    k = _Strokes()
+    k.line(0.3, BUS, TANH_H[0], BUS, grey)
+    k.line(TANH_H[0], BUS, TANH_H[0], GATE_Y - GATE_H / 2, grey)
+    k.line(2.6, -0.25, 2.6, BUS - 0.3, COLORS["x"])
+    k.arrow(2.6, BUS - 0.05, 2.6, 0.2, COLORS["x"])
+    k.line(TANH_H[0], GATE_Y + GATE_H / 2, *TANH_H, ac)
+    k.line(*TANH_H, TANH_H[0], BELT, hc, 4)
+    k.line(TANH_H[0], BELT, 15.6, BELT, hc, 4)
+    k.arrow(15.95, BELT, 15.0, BELT, hc, 4, 0.42, 0.24)
+    d.shapes += k.shapes()
+    x0, x1 = TANH_H[0] - RNN_BOX_W / 2, TANH_H[0] + RNN_BOX_W / 2
+    d.shapes.append(Shape("rect", (x0, GATE_Y - GATE_H / 2, x1, GATE_Y + GATE_H / 2), ac, 2.5, "white"))
+    tx, ty = TANH_H
+    d.shapes.append(Shape("rect", (tx - 0.6, ty - 0.32, tx + 0.6, ty + 0.32), hc, 2.5, "white"))
+    text(tx, ty, "tanh", hc)
+
+    def num(key):
+        return "" if v is None else f" = {fmt(v[key])}"
+
+    a_label = "a = W x + W h + b" if v is None else f"a = {fmt(v['a'])}"
+    text(TANH_H[0], GATE_Y - 0.25, a_label, "#111111" if v is not None else ac, FONT_SIZE - 1)
+    text(TANH_H[0], GATE_Y + 0.33, "pre-activation", ac, FONT_SIZE - 2)
+    dark = {"h": "#1F6F99" if v is not None else hc, "x": COLORS["x"]}
+    text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
+    text(15.7, BELT + 0.42, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    x_label = num("x") if x_text is None else " = " + x_text
+    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
+    small = FONT_SIZE - 1
+    text(2.0, BELT - 0.1, "no gates, no belt: every step", "#555555", small, "start")
+    text(2.0, BELT - 0.65, "rewrites the whole state", "#555555", small, "start")
+    return d
+
+
+#: the drawing of each architecture's cell
+CELLS = {"lstm": lstm_cell, "gru": gru_cell, "rnn": rnn_cell}
+TITLES = {"lstm": "The LSTM cell", "gru": "The GRU cell", "rnn": "The vanilla RNN cell"}
+
+
+def _title(arch: str, values, unit, t) -> str:
+    return TITLES[arch] if values is None else f"{TITLES[arch]} at step t = {t}, unit {unit}"
 
 
 # ---------------------------------------------------------------------------------------------- SVG
@@ -266,11 +397,12 @@ def cell_svg(
     t: int | None = None,
     x_text: str | None = None,
     max_height: int = 390,
+    arch: str = "lstm",
 ) -> str:
-    """The LSTM cell as SVG markup, with one unit's numbers at step t when ``values`` is given
-    (see :func:`lstm_cell`); the same drawing as :func:`lstm_vault.figures.cell.cell_diagram`."""
-    title = "The LSTM cell" if values is None else f"The LSTM cell at step t = {t}, unit {unit}"
-    return to_svg(lstm_cell(values, x_text), title, max_height)
+    """The cell of ``arch`` (lstm, gru, rnn) as SVG markup, with one unit's numbers at step t when
+    ``values`` is given (see :data:`CELLS`); the same drawing as
+    :func:`lstm_vault.figures.cell.cell_diagram`."""
+    return to_svg(CELLS[arch](values, x_text), _title(arch, values, unit, t), max_height)
 
 
 def svg_img(svg: str, alt: str, max_width: float | None = None) -> str:
@@ -290,10 +422,11 @@ def cell_img(
     t: int | None = None,
     x_text: str | None = None,
     max_height: int = 390,
+    arch: str = "lstm",
 ) -> str:
     """:func:`cell_svg` as an ``<img>`` whose alt text reads out every label of the drawing."""
-    d = lstm_cell(values, x_text)
-    title = "The LSTM cell" if values is None else f"The LSTM cell at step t = {t}, unit {unit}"
+    d = CELLS[arch](values, x_text)
+    title = _title(arch, values, unit, t)
     alt = f"{title}: " + "; ".join(t.label for t in d.texts)
     aspect = (X_RANGE[1] - X_RANGE[0]) / (Y_RANGE[1] - Y_RANGE[0])
     return svg_img(to_svg(d, title, max_height), alt, max_width=max_height * aspect)
