@@ -296,7 +296,7 @@ def step_view(lt, label: str) -> None:
     # is decoded and painted in a few ms, a plotly chart whose figure changed is rebuilt (~30 ms);
     # inline SVG would be dropped by st.html's sanitiser
     x_text = None if lt.x.shape[-1] == 1 else explain.fmt_vector(lt.x[t, 0])
-    drawn = cell_img(explain.step_values(lt, t, unit), unit, t, x_text=x_text, arch=lt.arch)
+    drawn = cell_img(explain.step_values(lt, t, unit), unit, t, x_text, max_height=420, arch=lt.arch)
     st.html(
         f"<div class='lv-step'><div class='lv-drawn'>{drawn}</div>"
         f"<div class='lv-readings'>{_readings_html(lt, t, unit, label)}</div></div>" + _marker_css(t, T)
