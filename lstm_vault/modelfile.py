@@ -257,11 +257,35 @@ def _check_structure(meta: dict) -> dict:
     return {k: meta[k] for k in ("input_size", "hidden_size", "num_layers", "bidirectional")}
 
 
+TRAINING_NUMBERS = ("steps", "train_loss", "val_loss", "baseline_loss", "seconds")  # number or null
+
+
+def _check_extras(meta: dict) -> None:
+    """The types of the optional keys that pages read and format, so a loaded model never breaks a page:
+    ``task`` a name; ``task_options``, ``encoding``, ``training`` objects; ``training``'s losses, steps and
+    seconds numbers or null; ``training.history`` a list."""
+    task = meta.get("task")
+    if task is not None and not isinstance(task, str):
+        raise ModelFileError(f"model file metadata task={task!r} must be a task name (a string)")
+    for key in ("task_options", "encoding", "training"):
+        if key in meta and not isinstance(meta[key], dict):
+            raise ModelFileError(
+                f"model file metadata {key} must be a JSON object, got {type(meta[key]).__name__}"
+            )
+    training = meta.get("training", {})
+    for key in TRAINING_NUMBERS:
+        value = training.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ModelFileError(f"model file metadata training.{key}={value!r} must be a number or null")
+    if not isinstance(training.get("history", []), list):
+        raise ModelFileError("model file metadata training.history must be a list of rows")
+
+
 def load(file) -> SavedModel:
     """Read a model file (path, bytes, or binary file-like) into the NumPy reference; ModelFileError if bad.
 
-    Checks, in order: size, zip, metadata (version, arch, size caps), keys, then each array's header
-    (no pickle, float dtype, shape) before its data, and finiteness.
+    Checks, in order: size, zip, metadata (version, arch, size caps, the types of the optional keys),
+    keys, then each array's header (no pickle, float dtype, shape) before its data, and finiteness.
     """
     data = _read_bytes(file)
     if not data.startswith(b"PK"):
@@ -289,6 +313,7 @@ def _load_zip(zf: zipfile.ZipFile) -> SavedModel:
         raise ModelFileError(f"model file metadata is too large (over {MAX_META_BYTES} bytes)")
     meta = _parse_meta(_read_member(zf, infos["meta"], "meta"))
     config = _check_structure(meta)
+    _check_extras(meta)
     arch = meta["arch"]
     rnn = models.ARCHS[arch](**config)  # float64; its param_shapes() is what the metadata implies
     D, O = 2 if config["bidirectional"] else 1, meta["output_size"]

@@ -678,6 +678,8 @@ def get_task(name: str, **options) -> Task:
 
 MAX_NUMBERS = 100_000  # numbers accepted from a text box or a CSV column
 MAX_BYTES = 5_000_000  # size of an uploaded file
+MAX_COLUMNS = 10_000  # columns of an uploaded CSV (a 5 MB row of numbers has ~2 million)
+_DELIMITERS = ",;\t|"
 
 _SEPARATORS = re.compile(r"[,;\s]+")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -692,15 +694,23 @@ def _normalise(text: str) -> str:
     return text.replace("\u200b", "").replace("\ufeff", "")
 
 
-def _number(cell: str, where: str, decimal_comma: bool = False) -> float:
-    """One cell as a finite float, or a ValueError saying which cell and why."""
+def _token(cell: str, decimal_comma: bool) -> str:
     token = cell.strip()
     if decimal_comma and re.fullmatch(r"[+-]?\d+,\d+", token):
         token = token.replace(",", ".")
+    return token
+
+
+def _is_non_finite(token: str) -> bool:
+    return token.lower().lstrip("+-") in {"nan", "inf", "infinity"}
+
+
+def _number(cell: str, where: str, decimal_comma: bool = False) -> float:
+    """One cell as a finite float, or a ValueError saying which cell and why."""
+    token = _token(cell, decimal_comma)
     shown = token if len(token) <= 20 else token[:20] + "..."
     if not _NUMBER.fullmatch(token):
-        lowered = token.lower().lstrip("+-")
-        if lowered in {"nan", "inf", "infinity"}:
+        if _is_non_finite(token):
             raise ValueError(f"{where}{shown!r} is not a finite number")
         raise ValueError(f"{where}{shown!r} is not a number")
     value = float(token)
@@ -744,14 +754,29 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")  # spreadsheet exports in a legacy code page
 
 
+def _ragged_delimiter(lines: list[str]) -> str:
+    """The delimiter of rows of unequal length (which the sniffer gives up on), or "" for none.
+
+    It must be in the first line (the header) and in at least half of the lines, so a header
+    without one (``temp`` above ``1,5``: decimal commas) stays a single column.
+    """
+    if not lines:
+        return ""
+    counts = {d: sum(d in line for line in lines) for d in _DELIMITERS if d in lines[0]}
+    best = max(counts, key=counts.get, default="")
+    return best if best and 2 * counts[best] >= len(lines) else ""
+
+
 def _rows(text: str, max_rows: int) -> tuple[list[list[str]], str]:
     """Non-empty rows (at most max_rows + 1, to detect too many) and the delimiter."""
     lines = text.splitlines()
     head = "\n".join(lines[:50])
+    if len(head) > 65_536:  # the sniffer takes ~1 s per MB: whole lines of the first 64 KB are enough
+        head = head[:65_536].rpartition("\n")[0]
     try:
-        delimiter = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ""  # one column, or columns separated by runs of spaces
+        delimiter = csv.Sniffer().sniff(head, delimiters=_DELIMITERS).delimiter
+    except csv.Error:  # one column, columns separated by runs of spaces, or rows of unequal length
+        delimiter = _ragged_delimiter([line for line in lines[:50] if line.strip()])
     rows = []
     if delimiter:
         for row in csv.reader(lines, delimiter=delimiter):
@@ -773,33 +798,43 @@ def parse_csv_column(
     max_rows: int = MAX_NUMBERS,
     column: str | int | None = None,
     max_bytes: int = MAX_BYTES,
+    max_columns: int = MAX_COLUMNS,
 ) -> tuple[np.ndarray, str]:
     """One numeric column of an uploaded CSV -> ((N,) float64 values, column name).
 
     Comma, semicolon, tab, bar or whitespace separated; a header row is optional. With
     ``column`` (a header name or 0-based index) that column is read; otherwise the rightmost
     column whose every cell is a number, since dates and indexes usually come first.
-    Raises ValueError with a one-line message saying what is wrong and what is expected.
+    Raises ValueError with a one-line message saying what is wrong and what is expected: an
+    empty file, a NUL byte, over ``max_bytes`` bytes, ``max_rows`` rows or ``max_columns``
+    columns, a cell that is not a finite number.
     """
     expected = "expected a CSV with a header row and a column of numbers"
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(f"expected bytes, got {type(data).__name__}")
     if len(data) > max_bytes:
-        raise ValueError(f"the file is {len(data) / 1e6:.1f} MB: at most {max_bytes / 1e6:g} MB is allowed")
+        size = math.ceil(len(data) / 1e5) / 10  # rounded up, so a file just over the cap never reads "5.0"
+        raise ValueError(f"the file is {size:g} MB: at most {max_bytes / 1e6:g} MB is allowed")
     text = _normalise(_decode(bytes(data)))
     rows, delimiter = _rows(text, max_rows)
     if not rows:
         raise ValueError(f"the file is empty: {expected}")
 
     def is_number(cell: str) -> bool:
-        try:
-            _number(cell, "", decimal_comma=delimiter != ",")
-        except ValueError:
-            return False
-        return True
+        """A number, finite or not: a header is never "nan", and a column of NaNs is reported, not skipped."""
+        token = _token(cell, decimal_comma=delimiter != ",")
+        return bool(_NUMBER.fullmatch(token)) or _is_non_finite(token)
 
-    has_header = not all(is_number(cell) for cell in rows[0])
     width = max(len(row) for row in rows)
+    if width > max_columns:
+        raise ValueError(
+            f"the file has {width:,} columns: at most {max_columns:,} are allowed; "
+            "put the sequence in one column, one number per row"
+        )
+    has_header = not all(is_number(cell) for cell in rows[0])
+    if has_header and not delimiter and len(rows[0]) > 1 and all(len(row) == 1 for row in rows[1:]):
+        rows[0] = [" ".join(rows[0])]  # one column whose name has spaces, e.g. "Temperature (C)"
+        width = 1
     names = [f"column {j + 1}" for j in range(width)]
     if has_header:
         names[: len(rows[0])] = [cell or names[j] for j, cell in enumerate(rows[0])]
@@ -810,22 +845,24 @@ def parse_csv_column(
         raise ValueError(f"the file has more than {max_rows:,} data rows: at most {max_rows:,} are allowed")
     first_row = 2 if has_header else 1  # line numbers as a spreadsheet shows them
 
+    listed = ", ".join(names[:20]) + (f", ... ({width:,} in all)" if width > 20 else "")
+
     def cells(j: int) -> list[str]:
         return [row[j] if j < len(row) else "" for row in rows]
 
     if column is None:
-        # mostly numbers: a stray bad cell is reported below rather than skipping the column
-        numeric = [
-            j
-            for j in range(width)
-            if 2 * sum(is_number(c) for c in cells(j)) >= max(1, sum(map(bool, cells(j))))
-        ]
-        if not numeric:
-            raise ValueError(f"no column holds numbers (columns: {', '.join(names)}): {expected}")
-        j = numeric[-1]
+        # the rightmost column of mostly numbers: a stray bad cell is reported below rather than
+        # skipping the column; scanned from the right, so a wide file's other columns are not read
+        def numeric(j: int) -> bool:
+            column_cells = cells(j)
+            return 2 * sum(map(is_number, column_cells)) >= max(1, sum(map(bool, column_cells)))
+
+        j = next((j for j in reversed(range(width)) if numeric(j)), None)
+        if j is None:
+            raise ValueError(f"no column holds numbers (columns: {listed}): {expected}")
     elif isinstance(column, str):
         if column not in names:
-            raise ValueError(f"no column {column!r}; columns: {', '.join(names)}")
+            raise ValueError(f"no column {column!r}; columns: {listed}")
         j = names.index(column)
     elif isinstance(column, (int, np.integer)) and 0 <= column < width:
         j = int(column)

@@ -90,7 +90,8 @@ def _read(p: str) -> SequenceChoice:
     column = (s[k["column"]] or "").strip()
     chosen: str | int | None = None
     if column:
-        chosen = int(column) - 1 if column.isdigit() else column  # people count columns from 1
+        # people count columns from 1; isdecimal, not isdigit: int() refuses "²", a digit but not a decimal
+        chosen = int(column) - 1 if column.isdecimal() else column
         if chosen == -1:
             raise ValueError("columns are numbered from 1")
     x, name = parse_csv_column(upload.getvalue(), max_rows=MAX_LENGTH, column=chosen)
