@@ -123,9 +123,15 @@ def latex_block(arch: str = "lstm") -> str:
 # ------------------------------------------------------------------------------------- readings
 
 
+#: from this size on, fmt writes numbers in scientific notation (a CSV may hold 1e300)
+FMT_SCIENTIFIC = 1e5
+
+
 def fmt(value: float, digits: int = 2) -> str:
-    """A number for the UI: fixed decimals, a real minus sign, never "-0.00"."""
-    text = f"{value:.{digits}f}"
+    """A number for the UI: fixed decimals, a real minus sign, never "-0.00"; scientific notation
+    from ``FMT_SCIENTIFIC`` on ("1.23e+08"), so a huge value stays short."""
+    big = math.isfinite(value) and abs(value) >= FMT_SCIENTIFIC
+    text = f"{value:.{digits}e}" if big else f"{value:.{digits}f}"
     if float(text) == 0.0:
         text = text.lstrip("-")
     return text.replace("-", "\u2212")

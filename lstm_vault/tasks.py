@@ -804,7 +804,8 @@ def parse_csv_column(
 
     Comma, semicolon, tab, bar or whitespace separated; a header row is optional. With
     ``column`` (a header name or 0-based index) that column is read; otherwise the rightmost
-    column whose every cell is a number, since dates and indexes usually come first.
+    column whose every cell is a number, since dates and indexes usually come first. A file of
+    one line of numbers and no header ("1,2,3,4,5") is read along that row.
     Raises ValueError with a one-line message saying what is wrong and what is expected: an
     empty file, a NUL byte, over ``max_bytes`` bytes, ``max_rows`` rows or ``max_columns``
     columns, a cell that is not a finite number.
@@ -844,6 +845,12 @@ def parse_csv_column(
     if len(rows) > max_rows:
         raise ValueError(f"the file has more than {max_rows:,} data rows: at most {max_rows:,} are allowed")
     first_row = 2 if has_header else 1  # line numbers as a spreadsheet shows them
+
+    if column is None and not has_header and len(rows) == 1 and width > 1:
+        # a single line of numbers, "1,2,3,4,5": the sequence runs along the row
+        where = "row 1: "
+        values = [_number(cell, where, decimal_comma=delimiter != ",") for cell in rows[0] if cell]
+        return np.array(values, dtype=np.float64), "row 1"
 
     listed = ", ".join(names[:20]) + (f", ... ({width:,} in all)" if width > 20 else "")
 

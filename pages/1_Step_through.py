@@ -48,6 +48,7 @@ KNOBS = {
     "bo": ("Output-gate bias b_o", 0.0, -8.0, 8.0, 0.25, "bo"),
     "scale": ("Weight scale", 1.0, 0.0, 10.0, 0.25, "scale"),
 }
+TRACE_BUDGET = 2_000_000  # T x H of a trained model's trace: ~12 arrays of it, ~200 MB in float64
 PLAY_SECONDS = 0.3  # one animation frame while playing
 PLAY_FRAMES = 80  # a play-through takes at most this many frames
 CHART_CONFIG = {"displayModeBar": False}
@@ -89,7 +90,14 @@ def hand_trace(x: np.ndarray, H: int, seed: int, bf: float, bi: float, bo: float
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def model_trace(fingerprint: str, _rnn, x: np.ndarray, layer: int, direction: int):
-    """The layer trace of a trained model on x (T, 1, I); ``fingerprint`` stands for its weights."""
+    """The layer trace of a trained model on x (T, 1, I); ``fingerprint`` stands for its weights.
+    ValueError when the trace would be too big (a model from elsewhere can be huge)."""
+    size = x.shape[0] * _rnn.hidden_size * _rnn.num_layers * (2 if _rnn.bidirectional else 1)
+    if size > TRACE_BUDGET:
+        raise ValueError(
+            f"{x.shape[0]:,} steps through its {_rnn.hidden_size:,} hidden units are too big to trace here "
+            f"(T x H x layers x directions = {size:,}; at most {TRACE_BUDGET:,})"
+        )
     return _rnn.forward(x)[2].layers[layer][direction]
 
 

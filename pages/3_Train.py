@@ -59,8 +59,11 @@ MAX_RUNNING = max(
     1, (os.cpu_count() or 2) // 4
 )  # concurrent runs per process; torch uses half the cores each
 PREDICT_SIZE = 256  # held-out examples in the predictions figure, at most
+MIN_PREDICT = 8  # and at least, or no predictions
 PREDICT_BUDGET = 4_000_000  # T * B * H of the NumPy forward pass behind it (its trace keeps ~10 such arrays)
 CURVE_HEIGHT = 460  # px
+# a model trained on this page always fits the predictions' budget (uploaded ones may not: see _outputs)
+assert MIN_PREDICT * MAX_LENGTH * LIMITS["hidden_size"][1] <= PREDICT_BUDGET
 MODELS_DIR = ROOT / "assets" / "models"
 
 # session-state keys, all prefixed "lv_train_"
@@ -234,10 +237,16 @@ def describe(saved) -> str:
 def _outputs(task, saved_models: dict) -> tuple:
     """Held-out batch and each model's outputs (T, B, O), from the NumPy reference the other pages use.
 
-    The batch shrinks for long sequences and wide models so that the traced forward pass stays small.
+    The batch shrinks for long sequences and wide models so that the traced forward pass stays small;
+    ValueError when even a few examples would not fit (a model from elsewhere can be huge).
     """
     hidden = max(saved.rnn.hidden_size * saved.rnn.num_layers for saved in saved_models.values())
-    size = int(np.clip(PREDICT_BUDGET // (task.length * hidden), 8, PREDICT_SIZE))
+    if MIN_PREDICT * task.length * hidden > PREDICT_BUDGET:
+        raise ValueError(
+            f"sequences of {task.length:,} steps through {hidden:,} hidden units are too big to trace here "
+            f"(T x H = {task.length * hidden:,}; at most {PREDICT_BUDGET // MIN_PREDICT:,})"
+        )
+    size = int(np.clip(PREDICT_BUDGET // (task.length * hidden), MIN_PREDICT, PREDICT_SIZE))
     batch = task.validation(size, seed=0)
     outputs = {label: (saved.arch, saved.predict(batch.x)[0]) for label, saved in saved_models.items()}
     return batch, outputs
@@ -283,7 +292,10 @@ def _loaded(source: str, saved) -> Loaded:
             f"No predictions: the model reads {saved.rnn.input_size} inputs but "
             f"task {task.name!r} gives {task.input_size}.",
         )
-    batch, outputs = _outputs(task, {source: saved})
+    try:
+        batch, outputs = _outputs(task, {source: saved})
+    except ValueError as error:
+        return Loaded(source, saved, None, f"No predictions: {error}.")
     return Loaded(source, saved, predictions(task, batch, outputs), "")
 
 

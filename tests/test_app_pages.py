@@ -290,3 +290,14 @@ def test_a_new_link_in_the_same_session_is_applied():
     at.run()
     assert at.selectbox(key="st_x_preset").value == "impulse" and at.number_input(key="st_H").value == 4
     assert at.number_input(key="st_bf").value == 3 and not at.exception
+
+
+def test_a_trained_model_too_big_to_trace_gets_a_message_not_a_hang():
+    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at.session_state["lv_current_model"] = saved(LSTM(1, 1100, seed=0), "sine", length=2000)  # T x H = 2.2M
+    at.run()
+    at.radio(key="st_model_source").set_value("trained model").run()
+    assert not at.exception
+    (error,) = [e.value for e in at.error]
+    assert "too big to trace here" in error and "2,200,000" in error and "Showing the hand-set LSTM" in error
+    assert "Forget gate" in readings(at)  # the hand-set LSTM instead

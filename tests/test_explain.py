@@ -107,3 +107,11 @@ def test_out_of_range_step_or_unit(t, unit):
     lt = LSTM(1, 2).forward(np.zeros((3, 1, 1)))[2].layers[0][0]
     with pytest.raises(ValueError, match="must be in"):
         step_values(lt, t, unit)
+
+
+def test_fmt_keeps_huge_numbers_short_and_uses_a_real_minus():
+    from lstm_vault.explain import fmt
+
+    assert fmt(1e300) == "1.00e+300" and fmt(-123456.7) == "\u22121.23e+05"
+    assert fmt(99999.994) == "99999.99" and fmt(-0.001) == "0.00" and fmt(-2.5) == "\u22122.50"
+    assert fmt(float("-inf")) == "\u2212inf"

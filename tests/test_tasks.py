@@ -324,3 +324,17 @@ def test_a_validation_batch_larger_than_the_tail_covers_every_window_evenly():
     _, counts = np.unique(batch.x[0, :, 0], return_counts=True)
     assert len(counts) == task.n_validation == 10
     assert set(counts) <= {2, 3}
+
+
+def test_a_single_line_of_numbers_is_read_along_the_row():
+    from lstm_vault.tasks import parse_csv_column
+
+    x, name = parse_csv_column(b"1,2,3.5,-4,5\n")
+    np.testing.assert_array_equal(x, [1, 2, 3.5, -4, 5])
+    assert name == "row 1"
+    x, _ = parse_csv_column(b"0.5 0.25 0.125")
+    np.testing.assert_array_equal(x, [0.5, 0.25, 0.125])
+    with pytest.raises(ValueError, match="not a finite number"):
+        parse_csv_column(b"1,nan,3\n")
+    x, name = parse_csv_column(b"a,b\n1,2\n")  # one data row under a header: still a column
+    assert name == "b" and x.tolist() == [2.0]

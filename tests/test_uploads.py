@@ -485,3 +485,13 @@ def test_the_pickle_trap_is_not_sprung_by_the_loader():
         assert SPRUNG == []
     assert pickle.loads(pickle.dumps(Trap())) is None and SPRUNG == ["unpickled"]  # the trap works
     SPRUNG.clear()
+
+
+def test_a_model_file_too_big_to_predict_with_loads_with_a_note():
+    """A model from elsewhere can be huge: its predictions are refused up front, not traced for minutes."""
+    data = model_bytes("lstm", I=1, H=600, task="sine", task_options={"length": 1000})  # 8 x 1000 x 600 > 4M
+    at = upload_model(train_page(), "wide.npz", data)
+    assert not at.exception and not at.error
+    assert current(at).rnn.hidden_size == 600
+    (note,) = [i.value for i in at.info]
+    assert note.startswith("No predictions: sequences of 1,000 steps through 600 hidden units are too big")

@@ -78,7 +78,7 @@ def _read(p: str) -> SequenceChoice:
         name, T, seed = s[k["preset"]], int(s[k["T"]]), int(s[k["xseed"]])
         x = make_sequence(name, T, seed)
         return SequenceChoice(x, f"{PRESETS[name].title}, T = {T}", "preset", name, seed)
-    from lstm_vault.tasks import parse_csv_column, parse_numbers  # tasks is only needed for user data
+    from lstm_vault.tasks import parse_numbers  # tasks is only needed for user data
 
     if source == "typed":
         text = s[k["text"]] or ""
@@ -94,8 +94,23 @@ def _read(p: str) -> SequenceChoice:
         chosen = int(column) - 1 if column.isdecimal() else column
         if chosen == -1:
             raise ValueError("columns are numbered from 1")
-    x, name = parse_csv_column(upload.getvalue(), max_rows=MAX_LENGTH, column=chosen)
+    x, name, error = _parse_csv(upload.getvalue(), chosen)
+    if error:
+        raise ValueError(error)
     return SequenceChoice(x, f"{upload.name}, column {name!r}, T = {len(x)}", "csv")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _parse_csv(data: bytes, column: str | int | None) -> tuple[np.ndarray | None, str, str]:
+    """(values, column name, "") or (None, "", the error): parsed once per file and column, the error
+    too, since every rerun of the page reads the input again and a crafted 5 MB file takes seconds."""
+    from lstm_vault.tasks import parse_csv_column
+
+    try:
+        x, name = parse_csv_column(data, max_rows=MAX_LENGTH, column=column)
+    except ValueError as error:
+        return None, "", str(error)
+    return x, name, ""
 
 
 def sequence_input(
