@@ -118,10 +118,7 @@ def timeline_figure(_lt, key: str):
 
 def _trained():
     """(model, why-not): the session's trained model when this page can show it."""
-    try:
-        saved = current_model()
-    except Exception:  # the session module is another page's contract; never let it break this one
-        return None, None
+    saved = current_model()
     if saved is None:
         return None, None
     rnn = getattr(saved, "rnn", None)
@@ -398,7 +395,7 @@ if use_trained:
         lt = model_trace(fp, rnn, x, layer, direction)
         trace_key = f"{fp}:{hashlib.sha1(x.tobytes()).hexdigest()}:{layer}:{direction}"
         model_label = f"trained {rnn.arch.upper()} (H = {rnn.hidden_size})"
-    except Exception as err:  # a model or task from elsewhere must not break the page
+    except (ValueError, TypeError, KeyError, OSError) as err:  # its task, shapes or size: say so, carry on
         st.error(f"Cannot run the trained model: {err}. Showing the hand-set LSTM instead.")
         use_trained = False
 if not use_trained:

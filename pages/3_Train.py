@@ -6,7 +6,7 @@ once a second while it runs and redraws the curves and the progress, then reruns
 result and stops polling. Leaving the page leaves the run going; coming back shows it.
 
 One process serves every browser tab, and a tab is a session of its own. So that one tab cannot starve the
-others, a process-wide ``RunSlots`` (``st.cache_resource``) admits ``MAX_RUNNING`` training runs at a time;
+others, a process-wide ``RunSlots`` (``pages/common/run_slots.py``) admits ``MAX_RUNNING`` training runs at a time;
 a tab that asks for one more is told who holds the CPU and for about how long. A run whose tab has gone
 (closed or reloaded) gives its slot up to the next tab that asks, and every run has a time budget.
 """
@@ -17,7 +17,6 @@ import io
 import math
 import os
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass, fields
@@ -36,6 +35,7 @@ from lstm_vault.figures.training import loss_curves, predictions
 from lstm_vault.tasks import TASKS, TEXTS, get_task, task_names
 from lstm_vault.torch_backend import set_threads
 from lstm_vault.training import TrainConfig, TrainingWorker
+from pages.common.run_slots import Holder, duration, run_slots, time_left
 from pages.common.session import current_model, set_current_model
 
 # ------------------------------------------------------------------------------------------------
@@ -71,76 +71,6 @@ JOB, RUNS, LOADED, TOKEN = "lv_train_job", "lv_train_runs", "lv_train_loaded", "
 UPLOAD, UPLOAD_ERROR, SHIP_ERROR = "lv_train_upload", "lv_train_upload_error", "lv_train_ship_error"
 
 set_threads()  # once per process, first caller wins: leaves cores for the app's reruns
-
-
-# ------------------------------------------------------------------------------------------------
-# process-wide run slots (one per browser session at most)
-
-
-@dataclass
-class Holder:
-    token: str  # per browser session, kept in its st.session_state
-    session_id: str  # Streamlit's session id, to ask whether that tab is still connected
-    worker: TrainingWorker
-    title: str  # what it trains, for the message another tab sees
-
-
-def _session_alive(session_id: str) -> bool:
-    try:
-        from streamlit.runtime import Runtime
-
-        return bool(Runtime.instance().is_active_session(session_id))
-    except (
-        Exception
-    ):  # no runtime (bare mode) or a changed private API: assume alive; the time budget still ends it
-        return True
-
-
-class RunSlots:
-    """At most ``limit`` training workers at a time across every session of this server process."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._holders: dict[str, Holder] = {}
-
-    def _prune(self) -> None:
-        for token, holder in list(self._holders.items()):
-            if holder.worker.done:
-                del self._holders[token]
-            elif not _session_alive(holder.session_id):  # its tab is gone: nobody will look at the result
-                holder.worker.stop(timeout=0)
-                del self._holders[token]
-
-    def claim(self, holder: Holder) -> str | None:
-        """Take a slot for ``holder``; None on success, else a message saying who holds the CPU."""
-        with self._lock:
-            self._prune()
-            others = [h for t, h in self._holders.items() if t != holder.token]
-            if len(others) >= self.limit:
-                return _busy_message(others)
-            self._holders[holder.token] = holder
-            return None
-
-    def release(self, token: str) -> None:
-        with self._lock:
-            self._holders.pop(token, None)
-
-
-@st.cache_resource
-def run_slots() -> RunSlots:
-    return RunSlots(MAX_RUNNING)
-
-
-def _busy_message(others: list[Holder]) -> str:
-    left = sum(_time_left(h.worker.snapshot()) for h in others)
-    when = f"in about {_duration(left)}" if math.isfinite(left) else "when it finishes"
-    what = "; ".join(h.title for h in others)
-    return (
-        f"Another browser tab or user is training right now ({what}). This server trains "
-        f"{MAX_RUNNING} run{'s' if MAX_RUNNING > 1 else ''} at a time so that the app stays responsive; "
-        f"press Train again {when}. Meanwhile you can load the shipped model or upload one below."
-    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -195,24 +125,6 @@ def _token() -> str:
     if TOKEN not in st.session_state:
         st.session_state[TOKEN] = uuid.uuid4().hex
     return st.session_state[TOKEN]
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    return f"{seconds // 60} min" + (f" {seconds % 60:02d} s" if seconds % 60 else "")
-
-
-def _time_left(snapshots) -> float:
-    """Seconds until every run is done: the runs share one thread, so their times add up."""
-    left = 0.0
-    for s in snapshots:
-        if s.status in ("pending", "running"):
-            if s.steps_per_second <= 0:
-                return math.inf
-            left += (s.steps - s.step) / s.steps_per_second
-    return left
 
 
 def describe(saved) -> str:
@@ -310,7 +222,7 @@ def handle_upload(name: str, data: bytes) -> str | None:
         loaded = _loaded(f"uploaded {name}", saved)
     except modelfile.ModelFileError as error:
         return f"{name}: {error}"
-    except Exception as error:  # an untrusted file must never crash the page; say what happened instead
+    except (ValueError, TypeError, KeyError, OSError, MemoryError) as error:  # its task or predictions
         return f"{name}: could not load this file ({type(error).__name__}: {error})"
     st.session_state[LOADED] = loaded
     set_current_model(saved)
@@ -382,7 +294,7 @@ def start(task, options: dict, archs: list[str], values: dict) -> str | None:
     title = f"{', '.join(a.upper() for a in archs)} on {task.title}, {steps} steps"
     ctx = get_script_run_ctx()
     holder = Holder(_token(), ctx.session_id if ctx else "", worker, title)
-    refused = run_slots().claim(holder)
+    refused = run_slots(MAX_RUNNING).claim(holder)
     if refused:
         return refused
     worker.start()
@@ -402,7 +314,7 @@ def finish(job: Job) -> None:
                 result.save(buffer)  # the model file, exactly what Download gives and Upload reads
                 run.data = buffer.getvalue()
                 run.saved = saved_models[snap.label] = modelfile.load(run.data)
-            except Exception as error:  # shown as this run's error; the page and the other runs carry on
+            except (modelfile.ModelFileError, ValueError, OSError) as error:  # shown as this run's error
                 run.status, run.message = "error", f"could not convert the trained model: {error}"
         runs.append(run)
     figure, samples, examples = None, {}, 0
@@ -415,7 +327,7 @@ def finish(job: Job) -> None:
         set_current_model(best.saved)
     st.session_state[RUNS] = Finished(job.task, job.steps, runs, figure, samples, examples)
     del st.session_state[JOB]
-    run_slots().release(_token())
+    run_slots(MAX_RUNNING).release(_token())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -552,9 +464,9 @@ def live_view() -> None:
     snaps = job.worker.snapshot()
     done, total = sum(s.step for s in snaps), sum(s.steps for s in snaps)
     elapsed = time.monotonic() - job.started
-    left = _time_left(snaps)
+    left = time_left(snaps)
     rate = f"{done / elapsed:.0f} steps/s" if elapsed > 0 and done else "starting"
-    eta = f"about {_duration(left)} left" if math.isfinite(left) else "estimating the time left"
+    eta = f"about {duration(left)} left" if math.isfinite(left) else "estimating the time left"
     bar.progress(done / total if total else 0.0, text=f"{done:,} of {total:,} steps · {rate} · {eta}")
     parts = []
     for s in snaps:
@@ -639,7 +551,7 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
             key="lv_train_submit",
         )  # fmt: skip
         st.caption(
-            f"Each model stops after {_duration(RUN_SECONDS)} of compute at most. Training runs in the "
+            f"Each model stops after {duration(RUN_SECONDS)} of compute at most. Training runs in the "
             "background: you can visit other pages and come back."
         )
     return submitted, archs, values

@@ -1,0 +1,48 @@
+"""pages.common.run_slots: the process-wide limit on training runs, and the message a refused tab sees."""
+
+import math
+from types import SimpleNamespace
+
+from pages.common.run_slots import Holder, RunSlots, duration, time_left
+
+
+class FakeWorker:
+    def __init__(self, snapshots=(), done=False):
+        self.snapshots, self.done, self.stopped = list(snapshots), done, False
+
+    def snapshot(self):
+        return self.snapshots
+
+    def stop(self, timeout=None):
+        self.stopped = True
+
+
+def snap(status="running", step=0, steps=100, rate=10.0):
+    return SimpleNamespace(status=status, step=step, steps=steps, steps_per_second=rate)
+
+
+def test_duration_and_time_left():
+    assert [duration(s) for s in (0, 59.4, 60, 75, 3600)] == ["0 s", "59 s", "1 min", "1 min 15 s", "60 min"]
+    assert time_left([snap(step=50, rate=10.0), snap(step=0, steps=20, rate=2.0), snap("done")]) == 15.0
+    assert math.isinf(time_left([snap(rate=0.0)]))
+
+
+def test_a_full_server_refuses_with_who_and_how_long_then_frees_the_slot():
+    slots = RunSlots(1)
+    busy = Holder("tab-a", "", FakeWorker([snap(step=40, steps=100, rate=2.0)]), "adding: LSTM")
+    assert slots.claim(busy) is None
+    refused = slots.claim(Holder("tab-b", "", FakeWorker(), "copy: GRU"))
+    assert "(adding: LSTM)" in refused and "1 run at a time" in refused and "in about 30 s" in refused
+    assert slots.claim(Holder("tab-a", "", FakeWorker(), "again")) is None  # a tab may replace its own run
+    slots.release("tab-a")
+    assert slots.claim(Holder("tab-b", "", FakeWorker(), "copy: GRU")) is None
+
+
+def test_finished_runs_give_their_slot_up():
+    slots = RunSlots(2)
+    done = FakeWorker(done=True)
+    assert slots.claim(Holder("a", "", done, "one")) is None
+    assert slots.claim(Holder("b", "", FakeWorker(), "two")) is None
+    assert slots.claim(Holder("c", "", FakeWorker([snap(rate=0.0)]), "three")) is None  # "a" was done
+    refused = slots.claim(Holder("d", "", FakeWorker(), "four"))
+    assert "2 runs at a time" in refused and "when it finishes" in refused
