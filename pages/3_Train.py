@@ -6,9 +6,9 @@ once a second while it runs and redraws the curves and the progress, then reruns
 result and stops polling. Leaving the page leaves the run going; coming back shows it.
 
 One process serves every browser tab, and a tab is a session of its own. So that one tab cannot starve the
-others, a process-wide ``RunSlots`` (``pages/common/run_slots.py``) admits ``MAX_RUNNING`` training runs at a time;
-a tab that asks for one more is told who holds the CPU and for about how long. A run whose tab has gone
-(closed or reloaded) gives its slot up to the next tab that asks, and every run has a time budget.
+others, a process-wide ``RunSlots`` (``pages/common/run_slots.py``) admits ``MAX_RUNNING`` training runs at
+a time; a tab that asks for one more is told who holds the CPU and for about how long. Every run has a time
+budget.
 """
 
 from __future__ import annotations
