@@ -78,7 +78,7 @@ def _read(p: str) -> SequenceChoice:
         name, T, seed = s[k["preset"]], int(s[k["T"]]), int(s[k["xseed"]])
         x = make_sequence(name, T, seed)
         return SequenceChoice(x, f"{PRESETS[name].title}, T = {T}", "preset", name, seed)
-    from lstm_vault.tasks import parse_numbers  # tasks is only needed for user data
+    from lstm_vault.userdata import parse_numbers
 
     if source == "typed":
         text = s[k["text"]] or ""
@@ -104,7 +104,7 @@ def _read(p: str) -> SequenceChoice:
 def _parse_csv(data: bytes, column: str | int | None) -> tuple[np.ndarray | None, str, str]:
     """(values, column name, "") or (None, "", the error): parsed once per file and column, the error
     too, since every rerun of the page reads the input again and a crafted 5 MB file takes seconds."""
-    from lstm_vault.tasks import parse_csv_column
+    from lstm_vault.userdata import parse_csv_column
 
     try:
         x, name = parse_csv_column(data, max_rows=MAX_LENGTH, column=column)
@@ -209,7 +209,7 @@ def apply_query_params(params: Mapping[str, str], key_prefix: str) -> list[str]:
     """
     k, s, warnings = _keys(key_prefix), st.session_state, []
     if "x" in params:
-        from lstm_vault.tasks import parse_numbers
+        from lstm_vault.userdata import parse_numbers
 
         try:
             parse_numbers(params["x"], max_count=MAX_LENGTH)
