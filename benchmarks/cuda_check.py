@@ -260,20 +260,6 @@ def training(torch, device, modes, quick: bool) -> None:
 # 3. speed
 
 
-class Replay:
-    """A task that hands out pre-generated training batches in order, so both loops see the same data."""
-
-    def __init__(self, task, batches):
-        self.task, self.batches, self.i = task, batches, 0
-
-    def __getattr__(self, name):
-        return getattr(self.task, name)
-
-    def batch(self, batch_size, rng):
-        self.i += 1
-        return self.batches[self.i - 1]
-
-
 def sync(torch, device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -312,6 +298,8 @@ def train_loop(torch, device, config, task, batches) -> float:
 
     sync(torch, device)
     start = time.perf_counter()
+    from bench_training import Replay  # this folder is on sys.path when a script here runs
+
     result = train(config, callback=lambda p: None, task=Replay(task, batches))
     sync(torch, device)
     assert result.status == "done", result.message
