@@ -97,9 +97,7 @@ def home() -> None:
             "\n".join(f"- **{eq.name}** ${eq.symbol}_t$: {eq.meaning}." for eq in explain.EQUATIONS["lstm"])
             + "\n\n⊙ multiplies unit by unit. Each gate has its own weights W and bias b (torch keeps two "
             "biases, b_ih and b_hh, whose sum is b), learned in training by backpropagation through time. "
-            "The weights act on the stacked vector [hₜ₋₁, xₜ], not on a product of the two. "
-            "The input, forget and output gates are also called the *learn*, *forget* and *use* gates in "
-            "some texts."
+            "The weights act on the stacked vector [hₜ₋₁, xₜ], not on a product of the two."
         )
 
     with st.expander("Why not a plain RNN? And what is a GRU?"):
@@ -124,6 +122,22 @@ def home() -> None:
             "**bidirectionally** (a second cell reads the sequence backwards) for harder tasks. LSTMs are "
             "used for language, speech and handwriting recognition, time-series forecasting, anomaly "
             "detection, recommendation and video."
+        )
+
+    with st.expander("Where LSTMs come from, and the other names for the same parts"):
+        st.markdown(
+            "Networks with memory came before the LSTM: time-delay networks (TDNN, 1989) looked at a fixed "
+            "window of past inputs, and Elman's recurrent network (1990) fed its own hidden state back in. "
+            "Both struggled to use anything more than about ten steps back, because the training signal "
+            "fades geometrically on its way back through time. Hochreiter and Schmidhuber's LSTM (1997) "
+            "added the cell state, whose additive update lets that signal pass; the forget gate came in "
+            "2000 (Gers, Schmidhuber and Cummins).\n\n"
+            "Some courses tell the same story with other words. The cell state *c* is the **long-term "
+            "memory** and the hidden state *h* the **short-term memory**. The **learn gate** is the input "
+            "gate *i* with the candidate *g* (what new to learn), the **forget gate** is *f*, the "
+            "**remember gate** is the update cₜ = f ⊙ cₜ₋₁ + i ⊙ g (what is kept plus what is learned), "
+            "and the **use gate** is the output gate *o* with tanh(cₜ), which gives the new short-term "
+            "memory hₜ and the prediction."
         )
 
     st.header("The pages")

@@ -74,7 +74,10 @@ def test_home_runs_and_shows_the_equations_from_explain():
     shown = [latex.value for latex in at.latex]
     for arch in ("lstm", "gru", "rnn"):
         assert any(explain.latex_block(arch) in value for value in shown), arch
-    assert "conveyor belt" in " ".join(" ".join(m.value.split()) for m in at.markdown)
+    prose = " ".join(" ".join(m.value.split()) for m in at.markdown)
+    assert "conveyor belt" in prose
+    for name in ("learn gate", "forget gate", "remember gate", "use gate", "long-term memory"):
+        assert f"**{name}**" in prose, name
 
 
 def test_home_draws_the_symbolic_cell():
