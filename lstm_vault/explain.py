@@ -103,6 +103,35 @@ EQUATIONS: dict[str, tuple[Equation, ...]] = {
     ),
 }
 
+#: the gradient's way back through time (the vanishing-gradient page), in the code's symbols;
+#: t counts 0 .. T-1 and the loss sits at T-1
+GRADIENT_EQUATIONS = {
+    "loss": (
+        r"L = u \cdot h_{T-1},\quad \|u\| = 1"
+        r"\quad\Rightarrow\quad \Big\|\frac{\partial L}{\partial h_{T-1}}\Big\| = 1"
+    ),
+    "rnn_step": (
+        r"\frac{\partial L}{\partial h_{t-1}} = W_{hh}^{\top}\,"
+        r"\operatorname{diag}\!\big(\tanh'(a_t)\big)\,\frac{\partial L}{\partial h_t}"
+    ),
+    "rnn_product": (
+        r"\frac{\partial L}{\partial h_t} = \prod_{k=t+1}^{T-1} \Big[W_{hh}^{\top}\,"
+        r"\operatorname{diag}\!\big(\tanh'(a_k)\big)\Big]\;\frac{\partial L}{\partial h_{T-1}}"
+    ),
+    "rnn_estimate": (
+        r"\Big\|\frac{\partial L}{\partial h_t}\Big\|"
+        r"\;\approx\; \big(\rho(W_{hh})\cdot\overline{\tanh'}\big)^{\,T-1-t}"
+    ),
+    "lstm_step": (
+        r"\begin{aligned}\frac{\partial L}{\partial c_{t-1}} &= f_t \odot \frac{\partial L}{\partial c_t}\\"
+        r"&\quad + o_{t-1} \odot \tanh'(c_{t-1}) \odot \frac{\partial L}{\partial h_{t-1}}\end{aligned}"
+    ),
+    "lstm_product": (
+        r"\frac{\partial L}{\partial c_t} \;\approx\; "
+        r"\Big(\prod_{k=t+1}^{T-1} f_k\Big) \odot \frac{\partial L}{\partial c_{T-1}}"
+    ),
+}
+
 #: the trick that makes it one matrix product: the weights act on the stacked vector [h_{t-1}, x_t]
 CONCAT_NOTE = r"W_{if}\,x_t + W_{hf}\,h_{t-1} = W_f \begin{bmatrix} h_{t-1} \\ x_t \end{bmatrix}"
 #: the two squashing functions

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import cells
+from .explain import GRADIENT_EQUATIONS
 from .models import LSTM, RNN, Recurrent
 from .trace import _freeze
 
@@ -53,33 +54,8 @@ DISPLAY_FLOOR = -300
 DISPLAY_CEIL = 300
 
 
-#: the page's equations (st.latex), in the code's symbols; t counts 0 .. T-1 and the loss sits at T-1
-EQUATIONS = {
-    "loss": (
-        r"L = u \cdot h_{T-1},\quad \|u\| = 1"
-        r"\quad\Rightarrow\quad \Big\|\frac{\partial L}{\partial h_{T-1}}\Big\| = 1"
-    ),
-    "rnn_step": (
-        r"\frac{\partial L}{\partial h_{t-1}} = W_{hh}^{\top}\,"
-        r"\operatorname{diag}\!\big(\tanh'(a_t)\big)\,\frac{\partial L}{\partial h_t}"
-    ),
-    "rnn_product": (
-        r"\frac{\partial L}{\partial h_t} = \prod_{k=t+1}^{T-1} \Big[W_{hh}^{\top}\,"
-        r"\operatorname{diag}\!\big(\tanh'(a_k)\big)\Big]\;\frac{\partial L}{\partial h_{T-1}}"
-    ),
-    "rnn_estimate": (
-        r"\Big\|\frac{\partial L}{\partial h_t}\Big\|"
-        r"\;\approx\; \big(\rho(W_{hh})\cdot\overline{\tanh'}\big)^{\,T-1-t}"
-    ),
-    "lstm_step": (
-        r"\begin{aligned}\frac{\partial L}{\partial c_{t-1}} &= f_t \odot \frac{\partial L}{\partial c_t}\\"
-        r"&\quad + o_{t-1} \odot \tanh'(c_{t-1}) \odot \frac{\partial L}{\partial h_{t-1}}\end{aligned}"
-    ),
-    "lstm_product": (
-        r"\frac{\partial L}{\partial c_t} \;\approx\; "
-        r"\Big(\prod_{k=t+1}^{T-1} f_k\Big) \odot \frac{\partial L}{\partial c_{T-1}}"
-    ),
-}
+#: the page's equations, kept with the others in explain.py
+EQUATIONS = GRADIENT_EQUATIONS
 
 
 def _log10(a) -> np.ndarray:
