@@ -64,3 +64,13 @@ def test_first_slider_steps_with_keyboard(app_page, app_server, path):
     before, after = step_slider(app_page, thumb, key)
     assert after != before, f"{key} on the first slider of /{path} left it at {before} (range {lo}..{hi})"
     assert_clean(app_page, f"after {key} on the first slider")
+
+
+def test_sidebar_names_every_page(app_page, app_server):
+    """st.navigation labels the pages; v1 auto-discovery would have called the home page "app"."""
+    open_app_page(app_page, app_server.url, "")
+    links = app_page.locator('[data-testid="stSidebarNavLink"]')
+    names = [" ".join(links.nth(i).inner_text().split()) for i in range(links.count())]
+    assert names == ["Home", "Step through", "Vanishing gradients", "Train"], names
+    assert len(names) == 1 + len(discover_pages())  # no page file is left out of the navigation
+    assert_clean(app_page, "on the home page")
