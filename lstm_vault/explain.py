@@ -185,6 +185,28 @@ def fmt_vector(values, digits: int = 2, max_items: int = 4) -> str:
     return "[" + ", ".join(fmt(float(v), digits) for v in values) + "]"
 
 
+_VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}  # ␣ ↵ ⇥ ␍
+
+
+def describe_input(x_t, encoding: dict | None = None, digits: int = 2) -> str:
+    """One step's input for the UI: the character or symbol a one-hot input stands for, read from
+    the task's ``encoding`` (``Task.encoding()``, as model files store it: ``{"type": "chars",
+    "vocab": ...}`` or ``{"type": "symbols", "channels": [...]}``), else its numbers
+    (:func:`fmt_vector`). Whitespace is shown as ␣ ↵ ⇥, so a space is visible."""
+    v = np.ravel(np.asarray(x_t, dtype=np.float64))
+    encoding = encoding if isinstance(encoding, dict) else {}
+    kind = encoding.get("type")
+    if kind in ("chars", "symbols") and v.size > 1 and np.count_nonzero(v) == 1 and v.max() == 1.0:
+        k = int(v.argmax())
+        names = encoding.get("vocab") if kind == "chars" else encoding.get("channels")
+        if isinstance(names, (str, list)) and k < len(names) and isinstance(names[k], str):
+            if kind == "chars":
+                char = names[k]
+                return f"'{_VISIBLE.get(char, char if char.isprintable() else repr(char)[1:-1])}'"
+            return names[k]
+    return fmt_vector(v, digits)
+
+
 def half_life(f: float) -> float:
     """Steps until a forget gate held at ``f`` leaves half of the memory: ln(1/2) / ln(f) (inf when f = 1)."""
     if f >= 1.0:

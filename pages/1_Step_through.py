@@ -234,8 +234,8 @@ def _bold(markdown: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(markdown, quote=False))
 
 
-def _readings_html(lt, t: int, unit: int, label: str) -> str:
-    x_t = explain.fmt_vector(lt.x[t, 0], 3)
+def _readings_html(lt, t: int, unit: int, label: str, encoding: dict | None) -> str:
+    x_t = html.escape(explain.describe_input(lt.x[t, 0], encoding, 3), quote=False)
     items = "".join(f"<li>{_bold(line)}</li>" for line in explain.readings(lt, t, unit))
     return (
         f"<h4 style='margin: 0 0 0.4rem 0; font-size: 1.25rem'>t = {t} · unit {unit} · x\u209c = {x_t}</h4>"
@@ -245,8 +245,9 @@ def _readings_html(lt, t: int, unit: int, label: str) -> str:
     )
 
 
-def step_view(lt, label: str) -> None:
-    """Everything that depends on t: the controls, the drawn cell, the readings, the marker."""
+def step_view(lt, label: str, encoding: dict | None = None) -> None:
+    """Everything that depends on t: the controls, the drawn cell, the readings, the marker.
+    ``encoding`` (a task's) names one-hot inputs: the character or symbol read at step t."""
     s = st.session_state
     T, H = lt.h.shape[0], lt.h.shape[-1]
     playing = s.get(P + "playing", False)
@@ -300,11 +301,12 @@ def step_view(lt, label: str) -> None:
     # one st.html for the drawn cell (an SVG image), the readings and the timeline marker: an image
     # is decoded and painted in a few ms, a plotly chart whose figure changed is rebuilt (~30 ms);
     # inline SVG would be dropped by st.html's sanitiser
-    x_text = None if lt.x.shape[-1] == 1 else explain.fmt_vector(lt.x[t, 0])
+    x_text = None if lt.x.shape[-1] == 1 else explain.describe_input(lt.x[t, 0], encoding)
     drawn = cell_img(explain.step_values(lt, t, unit), unit, t, x_text, max_height=420, arch=lt.arch)
+    readings = _readings_html(lt, t, unit, label, encoding)
     st.html(
         f"<div class='lv-step'><div class='lv-drawn'>{drawn}</div>"
-        f"<div class='lv-readings'>{_readings_html(lt, t, unit, label)}</div></div>" + _marker_css(t, T)
+        f"<div class='lv-readings'>{readings}</div></div>" + _marker_css(t, T)
     )
     st.query_params.update({"t": str(t), "unit": str(unit)})
     s[P + "link_written"] = {**s.get(P + "link_written", {}), "t": str(t), "unit": str(unit)}
@@ -384,11 +386,13 @@ with input_box:
 
 warnings = s.pop(P + "warnings", [])
 
-trace_key, label = None, seq.label
+trace_key, label, encoding = None, seq.label, None
 if use_trained:
     try:
         if feed == "task example":
             x, label = _task_input(saved, int(example_seed))
+            if layer == 0:  # a deeper layer reads the hidden states below it, not the task's input
+                encoding = (getattr(saved, "meta", None) or {}).get("encoding")
         else:
             x = seq.values.reshape(-1, 1, 1)
         fp = _fingerprint(rnn)
@@ -439,7 +443,7 @@ if arrived != link:
 s[P + "link_written"] = link
 
 playing = s.get(P + "playing", False)
-st.fragment(step_view, run_every=PLAY_SECONDS if playing else None)(lt, label)
+st.fragment(step_view, run_every=PLAY_SECONDS if playing else None)(lt, label, encoding)
 
 st.subheader("Every unit over all time steps")
 st.caption(

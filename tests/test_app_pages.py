@@ -1,6 +1,7 @@
 """Home and Step through in AppTest: no exception; the slider moves numbers; bad input errors; links work."""
 
 import base64
+import html
 import re
 import subprocess
 import sys
@@ -282,6 +283,33 @@ def test_a_shipped_model_file_steps_through_on_its_task(name):
     assert not at.exception and not at.error
     assert "t = 10" in readings(at) and "Forget gate" in readings(at)
     assert any("held-out example" in c.value for c in at.caption)
+    saved_model = at.session_state["lv_current_model"]
+    x_10 = task_example_trace(saved_model).x[10, 0]
+    shown = explain.describe_input(x_10, saved_model.meta["encoding"], 3)
+    assert f"x\u209c = {shown}</h4>" in readings(at)
+    if name == "copy_lstm":  # one-hot symbols are named, not shown as a vector
+        assert shown in saved_model.meta["encoding"]["channels"]
+
+
+def test_a_text_model_reads_out_the_character_at_each_step():
+    from lstm_vault import modelfile
+    from lstm_vault.tasks import get_task
+
+    task = get_task("text", length=30)
+    rnn = LSTM(task.input_size, 4, seed=0)
+    meta = {"task": "text", "task_options": task.options(), "encoding": task.encoding()}
+    data = modelfile.to_bytes(rnn, np.zeros((task.output_size, 4)), np.zeros(task.output_size), meta)
+    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at.session_state["lv_current_model"] = modelfile.load(data)
+    at.run()
+    at.radio(key="st_model_source").set_value("trained model").run()
+    example = task.validation(1, 0).x[:, 0]  # (T, vocab) one-hot
+    for t in (3, 17):
+        at.slider(key="st_t").set_value(t).run()
+        char = task.vocab[int(example[t].argmax())]
+        shown = {" ": "\u2423", "\n": "\u21b5"}.get(char, char)
+        assert f"x\u209c = '{html.escape(shown, quote=False)}'</h4>" in readings(at)
+        assert f"x\u209c = '{shown}'" in drawn_cell(readings(at)).replace("&amp;", "&").replace("&lt;", "<")
 
 
 def test_a_new_link_in_the_same_session_is_applied():

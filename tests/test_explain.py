@@ -115,3 +115,17 @@ def test_fmt_keeps_huge_numbers_short_and_uses_a_real_minus():
     assert fmt(1e300) == "1.00e+300" and fmt(-123456.7) == "\u22121.23e+05"
     assert fmt(99999.994) == "99999.99" and fmt(-0.001) == "0.00" and fmt(-2.5) == "\u22122.50"
     assert fmt(float("-inf")) == "\u2212inf"
+
+
+def test_describe_input_names_one_hot_characters_and_symbols():
+    from lstm_vault.explain import describe_input
+
+    one_hot = np.eye(5)
+    chars = {"type": "chars", "vocab": "ab \n<"}
+    assert [describe_input(v, chars) for v in one_hot] == ["'a'", "'b'", "'\u2423'", "'\u21b5'", "'<'"]
+    symbols = {"type": "symbols", "channels": ["symbol 0", "symbol 1", "symbol 2", "blank", "cue"]}
+    assert describe_input(one_hot[4], symbols) == "cue"
+    assert describe_input([0.25, 0.5], {"type": "real"}) == "[0.25, 0.50]"  # numbers stay numbers
+    assert describe_input(0.5 * one_hot[1], chars) == "[5 values]"  # not one-hot: no character
+    assert describe_input(one_hot[4], {"type": "chars", "vocab": "ab"}) == "[5 values]"  # a short vocab
+    assert describe_input(one_hot[0], {"type": "chars", "vocab": 42}) == "[5 values]"  # a broken file
