@@ -269,7 +269,7 @@ def test_a_broken_trained_model_does_not_break_the_page():
     assert "Forget gate" in readings(at)
 
 
-@pytest.mark.parametrize("name", ["adding_lstm", "copy_lstm"])
+@pytest.mark.parametrize("name", ["adding_lstm", "copy_lstm", "text_lstm"])
 def test_a_shipped_model_file_steps_through_on_its_task(name):
     from lstm_vault import modelfile
 
@@ -289,6 +289,8 @@ def test_a_shipped_model_file_steps_through_on_its_task(name):
     assert f"x\u209c = {shown}</h4>" in readings(at)
     if name == "copy_lstm":  # one-hot symbols are named, not shown as a vector
         assert shown in saved_model.meta["encoding"]["channels"]
+    if name == "text_lstm":  # and characters are shown as characters
+        assert shown.startswith("'") and shown.endswith("'") and len(shown) == 3
 
 
 def test_a_text_model_reads_out_the_character_at_each_step():

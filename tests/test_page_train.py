@@ -65,8 +65,21 @@ def test_page_renders_task_form_and_shipped_models(page):
     assert page.multiselect(key="lv_train_archs").value == ["lstm", "rnn"]
     assert page.number_input(key="lv_train_steps").value == 3000  # the training module's default
     assert page.number_input(key="lv_train_lr").value == pytest.approx(0.01)
-    assert {"adding_lstm.npz", "copy_lstm.npz"} <= set(page.selectbox(key="lv_train_ship").options)
+    assert {"adding_lstm.npz", "copy_lstm.npz", "text_lstm.npz"} <= set(
+        page.selectbox(key="lv_train_ship").options
+    )
     assert not page.error
+
+
+@pytest.mark.parametrize("name", ["adding_lstm.npz", "copy_lstm.npz", "text_lstm.npz"])
+def test_every_shipped_model_loads_with_its_predictions(page, name):
+    page.selectbox(key="lv_train_ship").set_value(name).run()
+    page.button(key="lv_train_use_shipped").click().run()
+    assert not page.exception and not page.error
+    (success,) = [m.value for m in page.success]
+    assert success.startswith(f"Loaded shipped {name}")
+    assert page.session_state["lv_current_model"].meta["task"] == name.split("_")[0]
+    assert len(page.get("plotly_chart")) == 2 and not page.info  # the (empty) loss plot and the predictions
 
 
 def test_tiny_run_trains_finishes_and_becomes_the_session_model(page):
