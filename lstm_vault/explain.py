@@ -207,6 +207,33 @@ def describe_input(x_t, encoding: dict | None = None, digits: int = 2) -> str:
     return fmt_vector(v, digits)
 
 
+def fmt_gate(value: float) -> str:
+    """A gate value in [0, 1]: two decimals, more near 0 or 1, where the difference matters most
+    (0.999 keeps a memory for ~700 steps, 0.99 for ~70: both would read "1.00")."""
+    if 0.0 < value < 0.01 or 0.99 < value < 1.0:
+        text = f"{value:.4f}"
+        if text in ("1.0000", "0.0000"):  # closer than 5e-5: say how close
+            return f"{value:.2e}" if value < 0.5 else f"1 − {1 - value:.1e}"
+        return text
+    return f"{value:.2f}"
+
+
+def fmt_half_life(steps: float) -> str:
+    """A half-life in steps for a sentence: "at every step", "in 2.3 steps", "in about 140 steps",
+    "in about 3,400 steps", or "practically never (over 100,000 steps)"; rounded to what it is worth."""
+    if math.isinf(steps):
+        return "never"
+    if steps < 1.0:
+        return "within one step"
+    if steps < 10:
+        return f"in {steps:.1f} steps"
+    if steps < 1000:
+        return f"in about {steps:.0f} steps"
+    if steps < 100_000:
+        return f"in about {round(steps, -2):,.0f} steps"
+    return "practically never (over 100,000 steps)"
+
+
 def half_life(f: float) -> float:
     """Steps until a forget gate held at ``f`` leaves half of the memory: ln(1/2) / ln(f) (inf when f = 1)."""
     if f >= 1.0:
@@ -256,23 +283,23 @@ def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
     v = step_values(lt, t, unit, batch)
     u = f"unit {unit}"
     if lt.arch == "lstm":
-        life = half_life(v["f"])
-        life_text = "never fades" if math.isinf(life) else f"would halve in {life:.1f} steps"
+        life = fmt_half_life(half_life(v["f"]))
+        life_text = "would never fade" if life == "never" else f"would halve {life}"
         return [
-            f"**Forget gate** {v['f']:.2f}: kept {pct(v['f'])} of {u}'s memory "
+            f"**Forget gate** {fmt_gate(v['f'])}: kept {pct(v['f'])} of {u}'s memory "
             f"(c went from {fmt(v['c_prev'])} to {fmt(v['kept'])}); held there, a memory {life_text}.",
-            f"**Input gate** {v['i']:.2f}: wrote {pct(v['i'])} of the candidate {fmt(v['g'])} "
+            f"**Input gate** {fmt_gate(v['i'])}: wrote {pct(v['i'])} of the candidate {fmt(v['g'])} "
             f"into {u}, adding {fmt(v['written'])}.",
             f"**Cell state**: {fmt(v['kept'])} + ({fmt(v['written'])}) = **{fmt(v['c'])}**, "
             f"the memory carried to step {t + 1}.",
-            f"**Output gate** {v['o']:.2f}: showed {pct(v['o'])} of tanh(c) = {fmt(v['tanh_c'])}, "
+            f"**Output gate** {fmt_gate(v['o'])}: showed {pct(v['o'])} of tanh(c) = {fmt(v['tanh_c'])}, "
             f"so the hidden state is h = **{fmt(v['h'])}**.",
         ]
     if lt.arch == "gru":
         return [
-            f"**Reset gate** {v['r']:.2f}: the candidate saw {pct(v['r'])} of the old state's contribution "
-            f"and came out as n = {fmt(v['n'])}.",
-            f"**Update gate** {v['z']:.2f}: kept {pct(v['z'])} of the old h = {fmt(v['h_prev'])} "
+            f"**Reset gate** {fmt_gate(v['r'])}: the candidate saw {pct(v['r'])} of the old state's "
+            f"contribution and came out as n = {fmt(v['n'])}.",
+            f"**Update gate** {fmt_gate(v['z'])}: kept {pct(v['z'])} of the old h = {fmt(v['h_prev'])} "
             f"({fmt(v['kept'])}) and took {pct(1 - v['z'])} of the candidate ({fmt(v['written'])}).",
             f"**Hidden state**: {fmt(v['kept'])} + ({fmt(v['written'])}) = **{fmt(v['h'])}**. "
             "A GRU has no separate cell state: h is its memory.",
@@ -285,22 +312,27 @@ def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
     ]
 
 
+def _steps(n: int) -> str:
+    return "the one step" if n == 1 else f"all {n} steps"
+
+
 def summary(lt, unit: int = 0, batch: int = 0) -> str:
     """One sentence about ``unit`` over the whole sequence (markdown)."""
     _check(lt, 0, unit, batch)
     if lt.arch == "lstm":
         f = np.asarray(lt.f[:, batch, unit])
-        life = half_life(float(f.mean()))
-        life_text = "never fades" if math.isinf(life) else f"halves in about {life:.1f} steps"
+        life = fmt_half_life(half_life(float(f.mean())))
+        life_text = "never fades" if life == "never" else f"halves {life}"
         return (
-            f"Over all {len(f)} steps unit {unit}'s forget gate averaged {f.mean():.2f} "
-            f"(from {f.min():.2f} to {f.max():.2f}): at that rate a memory {life_text}."
+            f"Over {_steps(len(f))} unit {unit}'s forget gate averaged {fmt_gate(float(f.mean()))} "
+            f"(from {fmt_gate(float(f.min()))} to {fmt_gate(float(f.max()))}): at that rate a memory "
+            f"{life_text}."
         )
     if lt.arch == "gru":
         z = np.asarray(lt.z[:, batch, unit])
         return (
-            f"Over all {len(z)} steps unit {unit}'s update gate averaged {z.mean():.2f} "
-            f"(from {z.min():.2f} to {z.max():.2f})."
+            f"Over {_steps(len(z))} unit {unit}'s update gate averaged {fmt_gate(float(z.mean()))} "
+            f"(from {fmt_gate(float(z.min()))} to {fmt_gate(float(z.max()))})."
         )
     h = np.asarray(lt.h[:, batch, unit])
-    return f"Over all {len(h)} steps unit {unit}'s hidden state ranged from {fmt(h.min())} to {fmt(h.max())}."
+    return f"Over {_steps(len(h))} unit {unit}'s hidden state ranged from {fmt(h.min())} to {fmt(h.max())}."

@@ -158,7 +158,7 @@ def test_forget_bias_knob_opens_the_forget_gate():
     at.slider(key="st_t").set_value(20).run()
     lt = expected_lstm_trace(make_sequence("impulse", 60), H=4, bf=6.0)
     assert lt.f[20, 0, 0] > 0.99
-    assert f"<b>Forget gate</b> {lt.f[20, 0, 0]:.2f}: kept &gt;99%" in readings(at)  # html-escaped
+    assert f"<b>Forget gate</b> {lt.f[20, 0, 0]:.4f}: kept &gt;99%" in readings(at)  # html-escaped
 
 
 def test_link_parameters_set_the_widgets():

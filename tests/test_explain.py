@@ -93,7 +93,29 @@ def test_gru_and_rnn_readings():
 
 def test_summary_reports_the_mean_forget_gate():
     lt = constant_gates_lstm(f=0.5).forward(np.zeros((4, 1, 1)))[2].layers[0][0]
-    assert "averaged 0.50" in summary(lt, 0) and "halves in about 1.0 steps" in summary(lt, 0)
+    assert "averaged 0.50" in summary(lt, 0) and "halves in 1.0 steps" in summary(lt, 0)
+    assert summary(lt, 0).startswith("Over all 4 steps")
+    one = constant_gates_lstm(f=0.5).forward(np.zeros((1, 1, 1)))[2].layers[0][0]
+    assert summary(one, 0).startswith("Over the one step")
+
+
+def test_gates_near_0_or_1_get_the_decimals_that_matter_and_half_lives_are_rounded():
+    from lstm_vault.explain import fmt_gate, fmt_half_life
+
+    assert [fmt_gate(v) for v in (0.5, 0.934, 0.99, 0.9987, 0.0042)] == [
+        "0.50",
+        "0.93",
+        "0.99",
+        "0.9987",
+        "0.0042",
+    ]
+    assert (
+        fmt_gate(1 - 2e-6) == "1 \u2212 2.0e-06" and fmt_gate(3e-7) == "3.00e-07" and fmt_gate(1.0) == "1.00"
+    )
+    assert fmt_half_life(half_life(0.9)) == "in 6.6 steps" and fmt_half_life(0.4) == "within one step"
+    assert fmt_half_life(half_life(0.999)) == "in about 693 steps"
+    assert fmt_half_life(3360.6) == "in about 3,400 steps" and fmt_half_life(math.inf) == "never"
+    assert fmt_half_life(2.08e15) == "practically never (over 100,000 steps)"
 
 
 def test_number_words():
