@@ -46,9 +46,22 @@ KNOBS = {
     "bf": ("Forget-gate bias b_f", 1.0, -8.0, 8.0, 0.25, "bf"),
     "bi": ("Input-gate bias b_i", 0.0, -8.0, 8.0, 0.25, "bi"),
     "bo": ("Output-gate bias b_o", 0.0, -8.0, 8.0, 0.25, "bo"),
+    "bg": ("Candidate bias b_g", 0.0, -8.0, 8.0, 0.25, "bg"),
     "scale": ("Weight scale", 1.0, 0.0, 10.0, 0.25, "scale"),
 }
 TRACE_BUDGET = 2_000_000  # T x H of a trained model's trace: ~12 arrays of it, ~200 MB in float64
+KNOB_HELP = {
+    "H": "Memory units in the cell: the length of the vectors c and h.",
+    "seed": "Seeds torch's random initial weights: another seed, another cell.",
+    "bf": "Added inside the forget gate's sigmoid. Large and positive: f near 1, the memory is kept; "
+    "negative: it is wiped at every step.",
+    "bi": "Added inside the input gate's sigmoid: how readily new content is written into the memory.",
+    "bo": "Added inside the output gate's sigmoid: how much of the memory shows in h.",
+    "bg": "Added inside the candidate's tanh: a nonzero value writes into the memory at every step, "
+    "whatever the input, so the memory drifts.",
+    "scale": "Multiplies every weight (not the biases). 0: the gates see only their biases; large: they "
+    "snap to 0 or 1.",
+}
 PLAY_SECONDS = 0.3  # one animation frame while playing
 PLAY_FRAMES = 80  # a play-through takes at most this many frames
 CHART_CONFIG = {"displayModeBar": False}
@@ -67,14 +80,16 @@ st.set_page_config(page_title="Step through · lstm_vault", page_icon="🔍", la
 # ------------------------------------------------------------------------------------- the model
 
 
-def hand_set_lstm(H: int, seed: int, bf: float, bi: float, bo: float, scale: float) -> LSTM:
+def hand_set_lstm(H: int, seed: int, bf: float, bi: float, bo: float, scale: float, bg: float = 0.0) -> LSTM:
     """A one-unit-input LSTM with torch's initialisation, then the knobs: each gate's bias slice of
-    ``bias_ih`` set to its knob and of ``bias_hh`` to 0 (so b_ih + b_hh = knob), weights times ``scale``."""
+    ``bias_ih`` set to its knob and of ``bias_hh`` to 0 (so b_ih + b_hh = knob), weights times ``scale``.
+    The candidate's bias is a knob too (0 by default): left random, it writes into the cell at every
+    step whatever the input, and the memory drifts."""
     model = LSTM(1, H, seed=seed)
     p = {k: v.copy() for k, v in model.params.items()}
     p["weight_ih_l0"] *= scale
     p["weight_hh_l0"] *= scale
-    for gate, bias in (("f", bf), ("i", bi), ("o", bo)):
+    for gate, bias in (("f", bf), ("i", bi), ("o", bo), ("g", bg)):
         k = LSTM_GATES.index(gate)
         p["bias_ih_l0"][k * H : (k + 1) * H] = bias
         p["bias_hh_l0"][k * H : (k + 1) * H] = 0.0
@@ -82,9 +97,9 @@ def hand_set_lstm(H: int, seed: int, bf: float, bi: float, bo: float, scale: flo
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def hand_trace(x: np.ndarray, H: int, seed: int, bf: float, bi: float, bo: float, scale: float):
+def hand_trace(x: np.ndarray, H: int, seed: int, bf: float, bi: float, bo: float, scale: float, bg: float):
     """The layer trace of the hand-set LSTM on x (T,), batch of one."""
-    model = hand_set_lstm(H, seed, bf, bi, bo, scale)
+    model = hand_set_lstm(H, seed, bf, bi, bo, scale, bg)
     return model.forward(x.reshape(-1, 1, 1))[2].layers[0][0]
 
 
@@ -347,12 +362,16 @@ with st.sidebar:
     if not use_trained:
         for key in ("H", "seed"):
             label, default, low, high, step, _name = KNOBS[key]
-            st.number_input(label, low, high, step=step, key=P + key, persist_state="session")
+            st.number_input(
+                label, low, high, step=step, key=P + key, help=KNOB_HELP[key], persist_state="session"
+            )
         st.caption("Biases and weight scale: set them and watch the gates move.")
-        for key in ("bf", "bi", "bo", "scale"):
+        for key in ("bf", "bi", "bo", "bg", "scale"):
             label, default, low, high, step, _name = KNOBS[key]
             # number inputs, not sliders: every slider on the page re-renders on each timestep move
-            st.number_input(label, low, high, step=step, key=P + key, persist_state="session")
+            st.number_input(
+                label, low, high, step=step, key=P + key, help=KNOB_HELP[key], persist_state="session"
+            )
     else:
         rnn = saved.rnn
         meta = getattr(saved, "meta", None) or {}
@@ -412,11 +431,12 @@ if not use_trained:
         float(knobs["bi"]),
         float(knobs["bo"]),
         float(knobs["scale"]),
+        float(knobs["bg"]),
     )
     trace_key = hashlib.sha1(seq.values.tobytes() + repr(sorted(knobs.items())).encode()).hexdigest()
     model_label = (
         f"hand-set LSTM, H = {knobs['H']}, b_f = {knobs['bf']:g}, b_i = {knobs['bi']:g}, "
-        f"b_o = {knobs['bo']:g}, weights ×{knobs['scale']:g}"
+        f"b_o = {knobs['bo']:g}, b_g = {knobs['bg']:g}, weights ×{knobs['scale']:g}"
     )
     label = seq.label
 

@@ -54,13 +54,13 @@ def task_example_trace(saved_model, example_seed: int = 0):
     return saved_model.rnn.forward(x)[2].layers[0][0]
 
 
-def expected_lstm_trace(x, H=8, seed=0, bf=1.0, bi=0.0, bo=0.0, scale=1.0):
+def expected_lstm_trace(x, H=8, seed=0, bf=1.0, bi=0.0, bo=0.0, scale=1.0, bg=0.0):
     """The page's contract for the knobs: bias_ih slice = knob, bias_hh slice = 0, weights times scale."""
     model = LSTM(1, H, seed=seed)
     p = {k: v.copy() for k, v in model.params.items()}
     p["weight_ih_l0"] *= scale
     p["weight_hh_l0"] *= scale
-    for gate, b in (("f", bf), ("i", bi), ("o", bo)):
+    for gate, b in (("f", bf), ("i", bi), ("o", bo), ("g", bg)):
         k = LSTM_GATES.index(gate)
         p["bias_ih_l0"][k * H : (k + 1) * H], p["bias_hh_l0"][k * H : (k + 1) * H] = b, 0.0
     return model.load_params(p).forward(np.asarray(x).reshape(-1, 1, 1))[2].layers[0][0]
@@ -334,3 +334,19 @@ def test_a_trained_model_too_big_to_trace_gets_a_message_not_a_hang():
     (error,) = [e.value for e in at.error]
     assert "too big to trace here" in error and "2,200,000" in error and "Showing the hand-set LSTM" in error
     assert "Forget gate" in readings(at)  # the hand-set LSTM instead
+
+
+def test_candidate_bias_knob_makes_the_memory_drift_without_input():
+    x = make_sequence("impulse", 60)
+    spike = int(np.argmax(np.abs(x)))
+    assert spike > 2 and not x[:spike].any()
+    at = step_page(preset="impulse", H=4)  # b_g = 0 by default: before the spike nothing is written
+    at.slider(key="st_t").set_value(spike - 1).run()
+    assert f"c\u209c = {explain.fmt(0.0)}</text>" in drawn_cell(readings(at))
+    assert expected_lstm_trace(x, H=4).c[:spike].max() == 0.0
+    at = step_page(preset="impulse", H=4, bg=1)  # the link sets the knob; now every step writes
+    assert at.number_input(key="st_bg").value == 1.0
+    at.slider(key="st_t").set_value(spike - 1).run()
+    lt = expected_lstm_trace(x, H=4, bg=1.0)
+    assert abs(lt.c[spike - 1, 0, 0]) > 0.1
+    assert f"c\u209c = {explain.fmt(lt.c[spike - 1, 0, 0])}</text>" in drawn_cell(readings(at))
