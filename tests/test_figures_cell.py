@@ -226,3 +226,9 @@ def test_gru_and_rnn_cells_are_drawn_with_their_own_numbers(arch):
     else:  # no gates: the pre-activation a and tanh(a) = h, nothing filled
         assert f"a = {fmt(lt.a[t, 0, unit])}" in texts and not fills
         assert np.tanh(v["a"]) == pytest.approx(v["h"])
+
+
+def test_no_unit_line_is_drawn_in_the_step_markers_black():
+    fig = as_json(cell.timeline(trace(8)))
+    colors = {tr["line"]["color"].lower() for tr in fig["data"] if tr.get("name", "").startswith("unit")}
+    assert len(colors) == 8 and not colors & {"#000000", "#111111", "black"}

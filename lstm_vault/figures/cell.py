@@ -25,8 +25,8 @@ from .style import COLORS, DIVERGING, FONT_SIZE, NAMES, SEQUENTIAL, base_layout
 
 #: lines up to this many units, heatmaps above
 MAX_LINE_UNITS = 8
-#: one colour per unit in line mode (Okabe-Ito order, then greys)
-UNIT_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
+#: one colour per unit in line mode (Okabe-Ito, with wine in place of its black: black is the step marker)
+UNIT_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#882255", "#999999")
 #: timeline geometry, fixed so that a marker drawn outside the figure lines up with step t
 TIMELINE_MARGIN = {"l": 100, "r": 10, "t": 10, "b": 45}
 TIMELINE_X_DOMAIN = (0.0, 0.9)  # colour bars and legends live in the last 10 %
