@@ -23,6 +23,8 @@ MAX_COLUMNS = 10_000  # columns of an uploaded CSV (a 5 MB row of numbers has ~2
 _DELIMITERS = ",;\t|"
 
 _SEPARATORS = re.compile(r"[,;\s]+")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")  # "1,5": with no space after the comma
+_SPACE_BETWEEN = re.compile(r"\d[ \t]+[+-]?\d")  # "5 2": numbers separated by spaces on one line
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _EXPECTED = "enter numbers separated by commas, semicolons, spaces or new lines, e.g. 1, 2, 3"
 # characters that look like ASCII signs or spaces but are not (NFKC keeps these)
@@ -70,7 +72,15 @@ def parse_numbers(text: str, max_count: int = MAX_NUMBERS) -> np.ndarray:
         raise TypeError(f"expected str, got {type(text).__name__}")
     if len(text) > 40 * max_count:  # refuse before splitting a huge paste
         raise ValueError(f"the text is too long: at most {max_count:,} numbers are allowed")
-    tokens = [t for t in _SEPARATORS.split(_normalise(text)) if t]
+    text = _normalise(text)
+    comma = _DECIMAL_COMMA.search(text)
+    if comma and _SPACE_BETWEEN.search(text):  # "1,5 2,5": four numbers, or two with decimal commas?
+        example = comma.group(0)
+        raise ValueError(
+            f"{example!r} could be one number with a decimal comma or two numbers: write decimals with a "
+            "point (1.5 2.5), or put a space after each comma between numbers (1, 5, 2, 5)"
+        )
+    tokens = [t for t in _SEPARATORS.split(text) if t]
     if not tokens:
         raise ValueError(f"no numbers found: {_EXPECTED}")
     if len(tokens) > max_count:

@@ -350,3 +350,28 @@ def test_candidate_bias_knob_makes_the_memory_drift_without_input():
     lt = expected_lstm_trace(x, H=4, bg=1.0)
     assert abs(lt.c[spike - 1, 0, 0]) > 0.1
     assert f"c\u209c = {explain.fmt(lt.c[spike - 1, 0, 0])}</text>" in drawn_cell(readings(at))
+
+
+def test_large_typed_numbers_suggest_standardising_and_the_box_does_it():
+    at = step_page()
+    at.radio(key="st_x_source").set_value("typed").run()
+    at.text_area(key="st_x_text").set_value("1120, 1160, 963, 1210, 1160").run()  # the Nile's first years
+    (warning,) = [w.value for w in at.warning]
+    assert "reach 1,210" in warning and "Standardise" in warning
+    at.checkbox(key="st_x_z").check().run()
+    assert not at.warning and not at.exception
+    raw = np.array([1120, 1160, 963, 1210, 1160.0])
+    np.testing.assert_allclose(at.session_state["st_x_last_good"].values, (raw - raw.mean()) / raw.std())
+    assert "standardised" in " ".join(c.value for c in at.caption)
+    assert at.query_params["x"] == "1120,1160,963,1210,1160" and at.query_params["z"] == "1"
+    again = step_page(x="1120,1160,963,1210,1160", z=1)  # the link reproduces it
+    assert again.checkbox(key="st_x_z").value
+    np.testing.assert_allclose(again.session_state["st_x_last_good"].values, (raw - raw.mean()) / raw.std())
+
+
+def test_ambiguous_decimal_commas_are_refused_with_a_hint():
+    at = step_page()
+    at.radio(key="st_x_source").set_value("typed").run()
+    at.text_area(key="st_x_text").set_value("1,5 2,5 3,5").run()
+    (error,) = [e.value for e in at.error]
+    assert "decimal comma" in error and "1,5" in error

@@ -248,7 +248,7 @@ def test_parse_numbers_accepts_common_separators_and_unicode():
     np.testing.assert_array_equal(parse_numbers("1, 2;3\n4\t5"), [1, 2, 3, 4, 5])
     np.testing.assert_array_equal(parse_numbers(" -1.5e2 , +.5 "), [-150, 0.5])
     # full-width digits and comma, Unicode minus sign, zero-width space
-    np.testing.assert_array_equal(parse_numbers("１，２ \u22123\u200b"), [1, 2, -3])
+    np.testing.assert_array_equal(parse_numbers("１，２， \u22123\u200b"), [1, 2, -3])
 
 
 @pytest.mark.parametrize(
@@ -338,3 +338,21 @@ def test_a_single_line_of_numbers_is_read_along_the_row():
         parse_csv_column(b"1,nan,3\n")
     x, name = parse_csv_column(b"a,b\n1,2\n")  # one data row under a header: still a column
     assert name == "b" and x.tolist() == [2.0]
+
+
+@pytest.mark.parametrize("text", ["1,5 2,5 3,5", "0,25\t1,75", "3 1,5"])
+def test_typed_decimal_commas_mixed_with_spaces_are_refused_not_misread(text):
+    from lstm_vault.userdata import parse_numbers
+
+    with pytest.raises(ValueError, match="could be one number with a decimal comma or two numbers"):
+        parse_numbers(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [("1,2,3\n4,5,6", [1, 2, 3, 4, 5, 6]), ("1, 5 2, 5", [1, 5, 2, 5]), ("1,2,3", [1, 2, 3])],
+)
+def test_commas_without_spaces_between_numbers_still_separate(text, values):
+    from lstm_vault.userdata import parse_numbers
+
+    assert parse_numbers(text).tolist() == values

@@ -86,8 +86,8 @@ def test_a_one_column_csv_is_the_sequence_and_the_slider_fits_it():
     at = AppTest.from_file(STEP, default_timeout=TIMEOUT).run()
     at.slider(key="st_t").set_value(50).run()  # the default sine is 100 long; the file is shorter
     at.radio(key="st_x_source").set_value("csv").run()
-    # no file yet: a hint, and the sine wave stays
-    assert any("no file yet" in e.value for e in at.error)
+    # no file yet: a neutral prompt (no error, no warning), and the sine wave stays
+    assert any("Upload a CSV file" in i.value for i in at.info) and not at.error and not at.warning
     assert len(used(at)) == 100
     upload_csv(at, "data.csv", b"1\n2.5\n-3\n4e-1\n")
     assert at.slider(key="st_t").value == 3  # clamped into the new, shorter range
@@ -103,14 +103,14 @@ def test_the_sequence_runs_through_the_lstm():
 
     at = upload_csv(csv_page(), "data.csv", GOOD)
     at.slider(key="st_t").set_value(2).run()
-    model, H = LSTM(1, 8, seed=0), 8  # the page's default knobs: H 8, seed 0, b_f 1, b_i = b_o = 0, scale 1
+    model, H = LSTM(1, 8, seed=0), 8  # the page's default knobs: H 8, seed 0, b_f 1, b_i = b_o = b_g = 0
     p = {k: a.copy() for k, a in model.params.items()}
-    for gate, bias in (("f", 1.0), ("i", 0.0), ("o", 0.0)):
+    for gate, bias in (("f", 1.0), ("i", 0.0), ("o", 0.0), ("g", 0.0)):
         k = LSTM_GATES.index(gate)
         p["bias_ih_l0"][k * H : (k + 1) * H], p["bias_hh_l0"][k * H : (k + 1) * H] = bias, 0.0
     lt = model.load_params(p).forward(np.array(GOOD_VALUES).reshape(-1, 1, 1))[2].layers[0][0]
     v = explain.step_values(lt, 2, 0)
-    assert f"<b>Forget gate</b> {v['f']:.2f}" in readings(at)
+    assert f"<b>Forget gate</b> {explain.fmt_gate(v['f'])}" in readings(at)
     assert f"h = <b>{explain.fmt(v['h'])}</b>" in readings(at)
 
 
@@ -257,7 +257,7 @@ def test_removing_the_file_keeps_the_last_sequence():
     at = upload_csv(csv_page(), "good.csv", GOOD)
     at.file_uploader(key="st_x_csv").clear().run()
     assert not at.exception
-    assert any("no file yet" in e.value for e in at.error)
+    assert any("Upload a CSV file" in i.value for i in at.info) and not at.error
     np.testing.assert_array_equal(used(at), GOOD_VALUES)
     assert at.slider(key="st_t").max == 3
 

@@ -17,6 +17,7 @@ message and returns the last valid sequence of this session, so the page keeps w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from lstm_vault.sequences import MAX_LENGTH, PRESETS, check_length, make_sequenc
 SOURCES = {"preset": "Preset", "typed": "Type numbers", "csv": "Upload a CSV"}
 DEFAULT_TEXT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
 MAX_URL_TEXT = 400  # typed numbers go into a shared link only when this short
+LARGE_INPUT = 10.0  # above this, raw numbers saturate the gates: suggest standardising
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class SequenceChoice:
     seed: int = 0  # the preset's noise seed
     text: str | None = None  # the typed numbers when source == "typed"
     error: str | None = None  # message of the current, rejected input; None when the input is valid
+    standardised: bool = False  # typed or CSV numbers shifted and scaled to mean 0, std 1
 
     @property
     def length(self) -> int:
@@ -50,7 +53,7 @@ class SequenceChoice:
 def _keys(p: str) -> dict[str, str]:
     return {
         name: f"{p}{name}"
-        for name in ("source", "preset", "T", "xseed", "text", "csv", "column", "last_good")
+        for name in ("source", "preset", "T", "xseed", "text", "csv", "column", "last_good", "z")
     }
 
 
@@ -62,6 +65,7 @@ def _defaults(p: str, default_preset: str) -> None:
     st.session_state.setdefault(k["xseed"], 0)
     st.session_state.setdefault(k["text"], DEFAULT_TEXT)
     st.session_state.setdefault(k["column"], "")
+    st.session_state.setdefault(k["z"], False)
 
 
 def _preset_changed(p: str) -> None:
@@ -178,31 +182,62 @@ def sequence_input(
             key=k["column"],
             persist_state="session",
         )
+    if source in ("typed", "csv"):
+        st.checkbox(
+            "Standardise (mean 0, standard deviation 1)",
+            key=k["z"],
+            persist_state="session",
+            help="Shift and scale the numbers so that they sit around 0 with a spread of 1, where the "
+            "gates respond. Raw values in the hundreds push every gate to 0 or 1.",
+        )
+    waiting = source == "csv" and st.session_state.get(k["csv"]) is None
+    if waiting:  # nothing is wrong yet: say what to do, keep showing the last sequence
+        st.info("Upload a CSV file: until then the page keeps the last sequence.")
     try:
-        choice = _read(p)
+        if waiting:
+            raise LookupError
+        choice = _standardised(_read(p), st.session_state[k["z"]])
+    except LookupError:
+        last = st.session_state.get(k["last_good"]) or _default_choice(p, default_preset)
+        return last
     except ValueError as err:
         message = str(err)
         st.error(f"Input not used: {message}")
-        last = st.session_state.get(k["last_good"])
-        if last is None:
-            preset = (
-                st.session_state[k["preset"]] if st.session_state[k["preset"]] in PRESETS else default_preset
-            )
-            last = SequenceChoice(
-                make_sequence(preset), f"{PRESETS[preset].title} (default)", "preset", preset
-            )
-        return SequenceChoice(
-            last.values, last.label, last.source, last.preset, last.seed, last.text, message
-        )
+        last = st.session_state.get(k["last_good"]) or _default_choice(p, default_preset)
+        return dataclasses.replace(last, error=message)
     st.session_state[k["last_good"]] = choice
+    big = float(np.abs(choice.values).max(initial=0.0))
+    if not choice.standardised and big > LARGE_INPUT:
+        st.warning(
+            f"These numbers reach {big:,.4g}: a gate adds up weight × input, so values this large push "
+            "every gate to 0 or 1 and nothing interesting happens. Tick **Standardise** above."
+        )
     return choice
+
+
+def _default_choice(p: str, default_preset: str) -> SequenceChoice:
+    preset = st.session_state[f"{p}preset"]
+    preset = preset if preset in PRESETS else default_preset
+    return SequenceChoice(make_sequence(preset), f"{PRESETS[preset].title} (default)", "preset", preset)
+
+
+def _standardised(choice: SequenceChoice, on: bool) -> SequenceChoice:
+    """``choice`` with its values shifted and scaled to mean 0 and standard deviation 1 when ``on``
+    (a constant sequence is only shifted)."""
+    if not on or choice.source == "preset":
+        return choice
+    x = choice.values - choice.values.mean()
+    spread = float(x.std())
+    x = x / spread if spread > 0 else x
+    return dataclasses.replace(choice, values=x, label=f"{choice.label}, standardised", standardised=True)
 
 
 # -------------------------------------------------------------------------------- shareable links
 
 
 def apply_query_params(params: Mapping[str, str], key_prefix: str) -> list[str]:
-    """Set the widgets from a link's ``preset``, ``T``, ``xseed`` or ``x`` (typed numbers).
+    """Set the widgets from a link's ``preset``, ``T``, ``xseed`` or ``x`` (typed numbers; ``z=1``
+    standardises them).
 
     Call before :func:`sequence_input`, once per session. Invalid values are skipped;
     returns one warning per skipped value, for the page to show.
@@ -214,6 +249,7 @@ def apply_query_params(params: Mapping[str, str], key_prefix: str) -> list[str]:
         try:
             parse_numbers(params["x"], max_count=MAX_LENGTH)
             s[k["source"]], s[k["text"]] = "typed", params["x"]
+            s[k["z"]] = params.get("z") == "1"
         except ValueError as err:
             warnings.append(f"link parameter x ignored: {err}")
     if "preset" in params:
@@ -239,8 +275,16 @@ def query_params_of(choice: SequenceChoice) -> dict[str, str]:
             out["xseed"] = str(choice.seed)
         return out
     if choice.source == "typed" and choice.text is not None and len(choice.text) <= MAX_URL_TEXT:
-        return {"x": ",".join(f"{v:.12g}" for v in choice.values)}
+        from lstm_vault.userdata import parse_numbers
+
+        out = {"x": ",".join(f"{v:.12g}" for v in parse_numbers(choice.text, max_count=MAX_LENGTH))}
+        return out | ({"z": "1"} if choice.standardised else {})
     return {}
+
+
+def link_carries(choice: SequenceChoice) -> bool:
+    """Whether :func:`query_params_of` reproduces ``choice`` (not an uploaded file, not a long list)."""
+    return bool(query_params_of(choice))
 
 
 def _int(text: str) -> int:
