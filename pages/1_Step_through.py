@@ -349,6 +349,10 @@ with st.sidebar:
     st.header("Model")
     saved, why_not = _trained()
     sources = ["hand-set LSTM"] + (["trained model"] if saved is not None else [])
+    if saved is not None and s.get(P + "seen_model") != id(saved):
+        # a model trained or loaded since this page last looked: show it (the radio switches back)
+        s[P + "seen_model"], s[P + "model_source"] = id(saved), "trained model"
+        s[P + "arrived_model"] = True
     if s.get(P + "model_source") not in sources:
         s[P + "model_source"] = sources[0]
     if len(sources) > 1:
@@ -448,6 +452,22 @@ for w in warnings + s.pop(P + "warnings", []):
 if seq.error and not use_trained:
     st.warning(f"The new input was not used ({seq.error}); still showing the last valid one.")
 st.caption(f"**Input:** {label} · **Model:** {model_label}")
+if s.pop(P + "arrived_model", False) and use_trained:
+    st.toast("Showing the model from the Train page. Switch back under **Model** in the sidebar.")
+unlinked = (
+    "the session's trained model"
+    if use_trained
+    else "an uploaded file"
+    if seq.source == "csv"
+    else "a long typed list"
+    if not query_params_of(seq)
+    else None
+)
+if unlinked:
+    st.caption(
+        f"This view uses {unlinked}, which the page's address cannot carry: a copied link opens the "
+        "hand-set LSTM on the default input."
+    )
 if lt.arch == "rnn":
     st.info("A vanilla RNN has no gates: each step rewrites its whole hidden state, h = tanh(W x + W h + b).")
 elif lt.arch == "gru":

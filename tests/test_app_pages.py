@@ -375,3 +375,21 @@ def test_ambiguous_decimal_commas_are_refused_with_a_hint():
     at.text_area(key="st_x_text").set_value("1,5 2,5 3,5").run()
     (error,) = [e.value for e in at.error]
     assert "decimal comma" in error and "1,5" in error
+
+
+def test_a_model_that_arrives_is_shown_at_once_and_the_user_can_switch_back():
+    at = AppTest.from_file(STEP, default_timeout=TIMEOUT).run()
+    assert at.session_state["st_model_source"] == "hand-set LSTM"  # no trained model yet: no choice shown
+    assert not any(r.key == "st_model_source" for r in at.radio)
+    at.session_state["lv_current_model"] = saved(LSTM(1, 3, seed=1), "sine")  # e.g. trained on Train
+    at.run()
+    assert at.radio(key="st_model_source").value == "trained model" and not at.exception
+    assert any("Showing the model from the Train page" in t.value for t in at.toast)
+    assert any("address cannot carry" in c.value and "trained model" in c.value for c in at.caption)
+    at.radio(key="st_model_source").set_value("hand-set LSTM").run()
+    at.run()  # the same model: the user's choice stands
+    assert at.radio(key="st_model_source").value == "hand-set LSTM"
+    assert not any("address cannot carry" in c.value for c in at.caption)
+    at.session_state["lv_current_model"] = saved(GRU(1, 2, seed=4), "sine")  # a newer model: shown again
+    at.run()
+    assert at.radio(key="st_model_source").value == "trained model" and "Update gate" in readings(at)
