@@ -13,6 +13,7 @@ Every number in them is read from the trace; nothing here imports streamlit.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -185,6 +186,7 @@ def fmt_vector(values, digits: int = 2, max_items: int = 4) -> str:
     return "[" + ", ".join(fmt(float(v), digits) for v in values) + "]"
 
 
+_NUMBERISH = re.compile(r"[\u2212+-]?[\d.]+(e[+-]?\d+)?")
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}  # ␣ ↵ ⇥ ␍
 
 
@@ -232,6 +234,21 @@ def fmt_half_life(steps: float) -> str:
     if steps < 100_000:
         return f"in about {round(steps, -2):,.0f} steps"
     return "practically never (over 100,000 steps)"
+
+
+def input_labels(x, encoding: dict | None) -> list[str] | None:
+    """One short label per step of a one-hot input (x: (T, I)), for a row of text along time:
+    characters as themselves (whitespace as ␣ ↵ ⇥), symbols by number, blank as "·", the cue as "▶".
+    None when the input is not one-hot characters or symbols."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    labels = [describe_input(row, encoding) for row in x]
+    if not labels or any(label.startswith("[") or _NUMBERISH.fullmatch(label) for label in labels):
+        return None
+    short = {"blank": "\u00b7", "cue": "\u25b6"}
+    return [
+        label[1:-1] if label.startswith("'") else short.get(label, label.removeprefix("symbol "))
+        for label in labels
+    ]
 
 
 def half_life(f: float) -> float:

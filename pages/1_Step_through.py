@@ -125,10 +125,11 @@ def _fingerprint(rnn) -> str:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def timeline_figure(_lt, key: str):
+def timeline_figure(_lt, key: str, input_text: tuple[str, ...] | None = None):
     """The timeline figure of a trace (``key`` identifies the trace), built once and shared read-only:
-    a resource, since pickling a figure in and out of ``st.cache_data`` would re-validate it."""
-    return timeline(_lt)
+    a resource, since pickling a figure in and out of ``st.cache_data`` would re-validate it.
+    ``input_text`` writes a one-hot input (characters, symbols) as text along time."""
+    return timeline(_lt, input_text=None if input_text is None else list(input_text))
 
 
 def _trained():
@@ -492,4 +493,6 @@ st.caption(
     + ("One line per unit." if H <= 8 else "Each heatmap row is one unit; red is positive, blue negative.")
 )
 with st.container(key=P + "timeline"):
-    st.plotly_chart(timeline_figure(lt, trace_key), config=CHART_CONFIG, key=P + "timeline_chart")
+    labels = explain.input_labels(lt.x[:, 0], encoding) if encoding else None
+    figure = timeline_figure(lt, trace_key, None if labels is None else tuple(labels))
+    st.plotly_chart(figure, config=CHART_CONFIG, key=P + "timeline_chart")

@@ -2,6 +2,7 @@
 
 import base64
 import html
+import json
 import re
 import subprocess
 import sys
@@ -312,6 +313,9 @@ def test_a_text_model_reads_out_the_character_at_each_step():
         shown = {" ": "\u2423", "\n": "\u21b5"}.get(char, char)
         assert f"x\u209c = '{html.escape(shown, quote=False)}'</h4>" in readings(at)
         assert f"x\u209c = '{shown}'" in drawn_cell(readings(at)).replace("&amp;", "&").replace("&lt;", "<")
+    timeline_spec = json.loads(at.get("plotly_chart")[-1].proto.spec)  # the input row is the text itself
+    chars = [{" ": "\u2423", "\n": "\u21b5"}.get(c, c) for c in (task.vocab[i] for i in example.argmax(-1))]
+    assert timeline_spec["data"][0]["text"] == chars
 
 
 def test_a_new_link_in_the_same_session_is_applied():

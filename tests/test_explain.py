@@ -151,3 +151,13 @@ def test_describe_input_names_one_hot_characters_and_symbols():
     assert describe_input(0.5 * one_hot[1], chars) == "[5 values]"  # not one-hot: no character
     assert describe_input(one_hot[4], {"type": "chars", "vocab": "ab"}) == "[5 values]"  # a short vocab
     assert describe_input(one_hot[0], {"type": "chars", "vocab": 42}) == "[5 values]"  # a broken file
+
+
+def test_input_labels_name_each_step_of_a_one_hot_input():
+    from lstm_vault.explain import input_labels
+
+    x = np.eye(5)[[0, 2, 3, 4, 3]]
+    symbols = {"type": "symbols", "channels": ["symbol 0", "symbol 1", "symbol 2", "blank", "cue"]}
+    assert input_labels(x, symbols) == ["0", "2", "\u00b7", "\u25b6", "\u00b7"]
+    assert input_labels(x, {"type": "chars", "vocab": "ab \nq"}) == ["a", "\u2423", "\u21b5", "q", "\u21b5"]
+    assert input_labels(x, None) is None and input_labels(np.ones((3, 1)), {"type": "real"}) is None

@@ -232,3 +232,12 @@ def test_no_unit_line_is_drawn_in_the_step_markers_black():
     fig = as_json(cell.timeline(trace(8)))
     colors = {tr["line"]["color"].lower() for tr in fig["data"] if tr.get("name", "").startswith("unit")}
     assert len(colors) == 8 and not colors & {"#000000", "#111111", "black"}
+
+
+def test_timeline_writes_a_one_hot_input_as_text_along_time():
+    lt = LSTM(3, 2, seed=0).forward(np.eye(3)[[0, 1, 2, 1]].reshape(4, 1, 3))[2].layers[0][0]
+    fig = as_json(cell.timeline(lt, input_text=["a", "b", "\u2423", "b"]))
+    first = fig["data"][0]
+    assert first["mode"] == "text" and first["text"] == ["a", "b", "\u2423", "b"]
+    assert list(first["x"]) == [0, 1, 2, 3]
+    assert as_json(cell.timeline(lt))["data"][0]["type"] == "heatmap"  # no labels: the channels

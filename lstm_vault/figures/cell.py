@@ -36,6 +36,7 @@ ROWS = {  # quantity -> (row title, kind) per architecture, top to bottom after 
     "rnn": ("h",),
 }
 GATE_KINDS = {"f", "i", "o", "r", "z"}  # values in [0, 1]
+MAX_TEXT_STEPS = 160  # an input row written as text stays readable up to this many steps
 
 
 def _figure(data: list[dict], layout: dict) -> go.Figure:
@@ -163,12 +164,16 @@ def timeline(
     t: int | None = None,
     row_height: int | None = None,
     max_line_units: int = MAX_LINE_UNITS,
+    input_text: list[str] | None = None,
 ) -> go.Figure:
     """Every gate, the candidate, cell and hidden state over time for one layer trace, input on top.
 
     Lines (one per unit) when H <= ``max_line_units``, else heatmaps with time across and units
     down. ``t`` draws a vertical line at that step (pages may mark it from outside instead).
     The heatmaps' ``z`` are the trace's arrays transposed to (H, T), in float32 to halve what is sent.
+    ``input_text`` (one short label per step, e.g. the characters of a text model's input) writes
+    the input row as text when there are at most ``MAX_TEXT_STEPS`` steps, instead of a heatmap of
+    one-hot channels that nobody can read.
     """
     T, H = lt.h.shape[0], lt.h.shape[-1]
     rows = ["x", *ROWS[lt.arch]]
@@ -207,7 +212,24 @@ def timeline(
         xa, ya = f"x{axis}", f"y{axis}"
         if name == "x":
             xin = _input_matrix(lt.x[:, batch])
-            if xin.shape[1] == 1:
+            if input_text is not None and len(input_text) == T and T <= MAX_TEXT_STEPS:
+                data.append(
+                    {
+                        "type": "scatter",
+                        "x": xs,
+                        "y": np.zeros(T),
+                        "mode": "text",
+                        "text": list(input_text),
+                        "textfont": {"size": FONT_SIZE - 1, "color": COLORS["x"]},
+                        "name": "input",
+                        "xaxis": xa,
+                        "yaxis": ya,
+                        "showlegend": False,
+                        "hovertemplate": "t=%{x}: %{text}<extra></extra>",
+                    }
+                )
+                layout[f"yaxis{axis}"].update({"range": [-1, 1], "showticklabels": False, "showgrid": False})
+            elif xin.shape[1] == 1:
                 data.append(
                     {
                         "type": "scatter",
