@@ -54,7 +54,7 @@ def home() -> None:
     st.set_page_config(page_title="lstm_vault: inside an LSTM", page_icon="🔐", layout="wide")
     st.title("lstm_vault: inside an LSTM, one step at a time")
 
-    left, right = st.columns([5, 6], gap="large")
+    left, right = st.columns([4, 6], gap="large")
     with left:
         st.markdown(
             """
@@ -86,6 +86,12 @@ def home() -> None:
             "gives the new hidden state."
         )
 
+    st.header("Explore")
+    for column, (path, label, icon, text, params, _url) in zip(st.columns(len(PAGES), gap="large"), PAGES):
+        with column, st.container(border=True, height="stretch"):
+            st.page_link(path, label=f"**{label}**", icon=icon, query_params=params)
+            st.caption(text)
+
     st.header("The equations")
     eq_left, eq_right = st.columns([5, 6], gap="large")
     with eq_left:
@@ -101,8 +107,8 @@ def home() -> None:
         )
 
     with st.expander("Why not a plain RNN? And what is a GRU?"):
-        rnn_col, gru_col = st.columns(2, gap="large")
-        with rnn_col:
+        rnn_text, rnn_eq = st.columns([5, 6], gap="large")  # text beside its equations, one arch a row
+        with rnn_text:
             st.markdown(
                 "A **plain (Elman) RNN** has no gates and no belt: each step rewrites the whole state. "
                 "Going backwards in training, the gradient is multiplied by the same weights at every "
@@ -110,13 +116,14 @@ def home() -> None:
                 "gradient**. The LSTM's memory is updated by addition, c = f ⊙ c + i ⊙ g, so the gradient "
                 "along the belt is scaled only by f, which the network can hold near 1."
             )
-            st.latex(explain.latex_block("rnn"))
-        with gru_col:
+        rnn_eq.latex(explain.latex_block("rnn"))
+        gru_text, gru_eq = st.columns([5, 6], gap="large")
+        with gru_text:
             st.markdown(
                 "A **GRU** is a lighter cousin: two gates, **reset** r and **update** z, and no separate "
                 "cell state; h is its memory. It often trains as well as an LSTM with fewer weights."
             )
-            st.latex(explain.latex_block("gru"))
+        gru_eq.latex(explain.latex_block("gru"))
         st.markdown(
             "Cells are **stacked** (the hidden states of one layer are the inputs of the next) and run "
             "**bidirectionally** (a second cell reads the sequence backwards) for harder tasks. LSTMs are "
@@ -139,12 +146,6 @@ def home() -> None:
             "and the **use gate** is the output gate *o* with tanh(cₜ), which gives the new short-term "
             "memory hₜ and the prediction."
         )
-
-    st.header("The pages")
-    for column, (path, label, icon, text, params, _url) in zip(st.columns(len(PAGES), gap="large"), PAGES):
-        with column, st.container(border=True, height="stretch"):
-            st.page_link(path, label=f"**{label}**", icon=icon, query_params=params)
-            st.caption(text)
 
 
 # The app's pages, in the sidebar's order; st.navigation names them (v1 auto-discovery would label

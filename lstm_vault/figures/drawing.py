@@ -192,9 +192,9 @@ def lstm_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
     if v is not None:  # darker shades: a number must be readable, not only its colour
         dark |= {"c": "#9A6700", "h": "#1F6F99"}
     text(0.3, BELT + 0.42, f"{_sub('c_prev')}{num('c_prev')}", dark["c"], anchor="start")
-    text(15.7, BELT + 0.42, f"{_sub('c')}{num('c')}", dark["c"], anchor="end")
+    text(15.5, BELT + 0.5, f"{_sub('c')}{num('c')}", dark["c"], anchor="end")
     text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
-    text(15.7, BUS - 0.42, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    text(15.5, BUS - 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
     x_label = num("x") if x_text is None else " = " + x_text
     text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
     small = FONT_SIZE - 1
@@ -262,7 +262,7 @@ def gru_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
 
     dark = {"h": "#1F6F99" if v is not None else hc, "x": COLORS["x"]}
     text(0.3, BELT + 0.42, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
-    text(15.7, BELT + 0.42, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    text(15.5, BELT + 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
     x_label = num("x") if x_text is None else " = " + x_text
     text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
     small = FONT_SIZE - 1
@@ -316,7 +316,7 @@ def rnn_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
     text(TANH_H[0], GATE_Y + 0.33, "pre-activation", ac, FONT_SIZE - 2)
     dark = {"h": "#1F6F99" if v is not None else hc, "x": COLORS["x"]}
     text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
-    text(15.7, BELT + 0.42, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    text(15.5, BELT + 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
     x_label = num("x") if x_text is None else " = " + x_text
     text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
     small = FONT_SIZE - 1
