@@ -8,6 +8,10 @@ with a warning.
 
 The sequence length has two controls that stay in step: the sequence widget's "Length T" in the sidebar
 and the slider above the plots (the one a teacher drags). Each writes the other's session-state key.
+Both stop at T = 2 (``MIN_T``): with T = 1 the loss sits at t = 0 and there is nothing to follow back.
+
+The explanations under the plots come from ``vanishing.rnn_readings`` / ``lstm_readings``, which pick
+their wording by the regime of the current run (vanished, exploded or neither).
 """
 
 from __future__ import annotations
@@ -24,15 +28,18 @@ if str(ROOT) not in sys.path:  # `streamlit run pages/...` and AppTest start fro
 import numpy as np
 import streamlit as st
 
-from lstm_vault.explain import half_life
 from lstm_vault.figures import gradients as figs
 from lstm_vault.models import make_model
+from lstm_vault.sequences import PRESETS
 from lstm_vault.vanishing import (
     EQUATIONS,
     MAX_HIDDEN,
     VanishingResult,
     compare_gradients,
     format_log10,
+    lstm_readings,
+    regime,
+    rnn_readings,
     spectral_radius,
 )
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
@@ -40,6 +47,7 @@ from pages.common.session import current_model
 
 P = "vg_"  # key prefix of every widget on this page
 SLIDER_T_MAX = 500  # the length slider's range (the sidebar's number box goes further)
+MIN_T = 2  # with T = 1 the loss sits at t = 0: no earlier step for the gradient to travel back to
 # name in the URL -> (session key, default, low, high, step); ints where step is an int
 CONTROLS = {
     "rho": (P + "rho", 1.0, 0.0, 4.0, 0.05),
@@ -70,9 +78,28 @@ def _parse(name: str, text: str):
     return round(round(value / step) * step, 10)  # onto the slider's grid
 
 
+def _too_short(text: str) -> bool:
+    try:
+        return float(text) < MIN_T
+    except (TypeError, ValueError):
+        return False  # not a number: apply_query_params says so
+
+
 def read_link() -> list[str]:
     """Once per session, before the widgets: the link's values into session state; warnings for bad ones."""
-    warnings = apply_query_params(st.query_params, P)
+    params = {name: st.query_params[name] for name in st.query_params}
+    short = params.pop("T") if _too_short(params.get("T")) else None
+    warnings = apply_query_params(params, P)
+    if short is not None:
+        s = st.session_state
+        using = ""
+        if s.get(P + "source", "preset") == "preset":  # the preset's own length, as sequence_input picks it
+            length = s.get(WIDGET_T_KEY) or PRESETS[s.get(P + "preset", "sine")].default_length
+            using = f"; using T = {length}"
+        warnings.append(
+            f"link parameter T={short} ignored: the gradient needs at least {MIN_T} steps to travel back "
+            f"through{using}"
+        )
     for name, (key, default, *_) in CONTROLS.items():
         st.session_state.setdefault(key, default)
         if name in st.query_params:
@@ -182,6 +209,11 @@ if not st.session_state.get(URL_READ):
     st.session_state[URL_READ] = True
     for w in read_link():
         st.warning(w[:1].upper() + w[1:])
+if st.session_state.get(WIDGET_T_KEY, MIN_T) < MIN_T:  # the sidebar's length box (shared widget) allows 1
+    st.session_state[WIDGET_T_KEY] = MIN_T
+    st.warning(
+        f"Sequence length T = 1 has no earlier step for the gradient to travel back to: using T = {MIN_T}."
+    )
 
 with st.sidebar:
     input_box, models_box = st.container(), st.container()  # filled out of order: the model decides the input
@@ -224,7 +256,7 @@ with controls[0]:
         st.session_state[LEN_KEY] = int(seq.length)  # the sidebar box may have moved: follow it
         st.slider(
             "Sequence length T",
-            1,
+            MIN_T,
             max(SLIDER_T_MAX, seq.length),
             key=LEN_KEY,
             on_change=_length_slider_moved,
@@ -270,9 +302,10 @@ with controls[2]:
 write_link(seq)
 H, seed = int(st.session_state[CONTROLS["H"][0]]), int(st.session_state[CONTROLS["seed"][0]])
 rho, fb = float(st.session_state[CONTROLS["rho"][0]]), float(st.session_state[CONTROLS["fb"][0]])
-if len(x) < 2:
+if len(x) < MIN_T:
     st.info(
-        "With a single step there is nothing to propagate back through: make the sequence at least 2 long."
+        "This sequence has a single step (T = 1): there is no earlier step for the gradient to travel back "
+        f"to. Give at least {MIN_T} numbers."
     )
     st.stop()
 try:
@@ -284,7 +317,7 @@ except ValueError as err:
     st.error(f"Cannot run this setting: {err}")
     st.stop()
 
-T, steps = res.T, res.T - 1
+T = res.T
 rnn_ratio, lstm_ratio = res.rnn.log10_ratio, res.lstm.log10_ratio
 
 st.plotly_chart(fig_norms, width="stretch", theme=None, key=P + "norms")
@@ -296,6 +329,7 @@ if notes:
     st.caption(" ".join(n[0].upper() + n[1:] for n in notes))
 
 # ---- headline numbers
+exploding = regime(rnn_ratio) == "exploding"
 m = st.columns(4)
 m[0].metric(
     "RNN: gradient reaching t = 0", format_log10(rnn_ratio), help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the RNN."
@@ -305,11 +339,19 @@ m[1].metric(
     format_log10(lstm_ratio),
     help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the LSTM.",
 )
-m[2].metric(
-    "LSTM ÷ RNN at t = 0",
-    format_log10(res.log10_lstm_over_rnn) + "×",
-    help="How many times more gradient reaches the first input through the LSTM.",
-)
+if exploding:  # more is not better here: show that the LSTM's stays bounded, not a ratio to the blow-up
+    m[2].metric(
+        "LSTM: largest at any t",
+        format_log10(float(np.max(res.lstm.log10_dh - res.lstm.log10_dh[-1]))),
+        help=f"The LSTM's largest ‖∂L/∂hₜ‖ ÷ ‖∂L/∂h_{T - 1}‖ over all t: it stays bounded while the RNN's "
+        "explodes (a ratio to the RNN's blow-up would say nothing useful).",
+    )
+else:
+    m[2].metric(
+        "LSTM ÷ RNN at t = 0",
+        format_log10(res.log10_lstm_over_rnn),
+        help="How many times more gradient reaches the first input through the LSTM (below 1: less).",
+    )
 m[3].metric(
     "RNN factor per step back",
     f"{10**res.rnn.log10_step_factor:.3f}",
@@ -333,37 +375,13 @@ with left:
         r"spectral radius $\rho$ of $W_{hh}$ times the typical slope of tanh:"
     )
     st.latex(EQUATIONS["rnn_estimate"])
-    rms, mean = res.rms_tanh_slope, res.mean_tanh_slope
-    pred, meas = res.predicted_step_factor, 10**res.rnn.log10_step_factor
     st.markdown(
-        rf"In this run $\rho(W_{{hh}})$ = **{res.spectral_radius:.2f}** and $\tanh'(a_t) = 1 - h_t^2$ is "
-        f"**{rms:.2f}** (root mean square over units; plain mean {mean:.2f}), so each step back multiplies "
-        f"the gradient by about {res.spectral_radius:.2f} × {rms:.2f} = **{pred:.3f}**. Over the {steps} "
-        f"steps back to t = 0 that predicts {format_log10(res.log10_predicted[0])}; the measured share is "
-        f"**{format_log10(rnn_ratio)}** (on average {meas:.3f} per step)."
+        r"where $\overline{\tanh'}$ is the root mean square of $\tanh'(a_k) = 1 - h_k^2$ over the units, "
+        "averaged over the steps k (geometrically, since the factors multiply). Not the plain mean: see "
+        "*How this is computed* below."
     )
-    if rnn_ratio < -3:
-        st.markdown(
-            f"The gradient has **vanished**: by t = 0 only {format_log10(rnn_ratio)} of it is left, so "
-            "gradient descent barely learns anything about the early inputs."
-        )
-    elif rnn_ratio > 3:
-        st.markdown(
-            f"The gradient has **exploded**: it is {format_log10(rnn_ratio)} times larger at t = 0 than at "
-            "the loss. One gradient step would be dominated by the earliest inputs and throw the weights "
-            "far off, which is why RNN training clips gradients."
-        )
-    else:
-        st.markdown(
-            rf"Over these {steps} steps the gradient has neither vanished nor exploded: $\rho \cdot \tanh'$ "
-            "is close to 1, the edge between the two regimes. Make the sequence longer to see which way "
-            "it goes."
-        )
-    if res.spectral_radius > 1 and trained_arch != "rnn":
-        st.markdown(
-            rf"A large $\rho$ also pushes $h_t$ towards ±1, where tanh is flat: the plain mean slope is down "
-            rf"to {mean:.2f}. That is why the explosion is slower than $\rho$ alone would suggest."
-        )
+    for text in rnn_readings(res):
+        st.markdown(text)
 
 with right:
     st.subheader("How the LSTM's cell state carries it")
@@ -374,37 +392,8 @@ with right:
     st.latex(EQUATIONS["lstm_step"])
     st.latex(EQUATIONS["lstm_product"])
     st.caption("The second line is the cell-state path alone, without the route through h.")
-    f_mean = float(res.forget_mean[1:].mean())
-    bias_text = (
-        "the trained model's own biases"
-        if res.forget_bias is None
-        else rf"a bias of {res.forget_bias:g} alone gives $\sigma({res.forget_bias:g})$ = "
-        f"{1 / (1 + math.exp(-res.forget_bias)):.2f}"
-    )
-    hl = half_life(f_mean)
-    hl_text = "never" if math.isinf(hl) else "at every step" if hl < 1.5 else f"after about {hl:.0f} steps"
-    prod0 = float(res.log10_forget_product_mean[0])
-    dc_ratio = float(res.lstm.log10_dc[0] - res.lstm.log10_dc[-1])
-    st.markdown(
-        rf"Here the forget gates average $\bar f$ = **{f_mean:.2f}** ({bias_text}; the input and $h_{{t-1}}$ "
-        f"move each gate around that). A gate held at {f_mean:.2f} halves the gradient {hl_text}. Multiplied "
-        rf"over the {steps} steps back to t = 0, $\prod f$ averages **{format_log10(prod0)}** over units "
-        f"(the most persistent unit keeps {format_log10(float(res.log10_forget_product[0].max()))}). "
-        rf"Measured: $\|\partial L/\partial c_0\| \,/\, \|\partial L/\partial c_{{{T - 1}}}\|$ = "
-        f"**{format_log10(dc_ratio)}**, and the hidden state keeps **{format_log10(lstm_ratio)}** of its "
-        f"gradient against the RNN's {format_log10(rnn_ratio)}."
-    )
-    if lstm_ratio < rnn_ratio:
-        st.markdown(
-            rf"With $\bar f$ = {f_mean:.2f} this LSTM forgets *faster* than the RNN's gradient fades: the "
-            "cell state only carries a gradient far when its forget gates sit near 1. Raise the forget-gate "
-            "bias."
-        )
-    elif dc_ratio > prod0 + 1:
-        st.markdown(
-            r"The measured cell gradient stays above $\prod f$: the second term keeps feeding gradient from "
-            "h back into the cell at every step, and the forget gates then carry that further back too."
-        )
+    for text in lstm_readings(res):
+        st.markdown(text)
     st.markdown(
         r"Unlike the RNN's factor $\rho \cdot \tanh'$, which the weights fix, each $f_t$ is computed from "
         r"the input and $h_{t-1}$: a trained LSTM learns, per unit and per step, when to keep its memory "
@@ -455,9 +444,8 @@ with st.expander("How this is computed"):
                 f"- **Models.** Same hidden size, same seed. {rnn_text} {lstm_text}",
                 "- **Backpropagation.** The library's own step-by-step BPTT (the step functions its tests "
                 "check against PyTorch), carrying the gradient as a unit vector times a power of 10, so "
-                "norms far "
-                "beyond float64's 1e±308 stay exact. The plots clip to 1e±300 and say so; hover shows the "
-                "true value.",
+                "norms far outside float64's range (10⁻³⁰⁸ to 10³⁰⁸) stay exact. The plots clip to 10⁻³⁰⁰ "
+                "and 10³⁰⁰ and say so; hover shows the true value.",
                 r"- **Prediction.** $\rho \cdot \mathrm{rms}(\tanh')$ per step: for a random $W_{hh}$ each "
                 r"step scales the squared norm by about $\rho^2 \cdot \mathrm{mean}(\tanh'^2)$. The plain "
                 r"mean of "

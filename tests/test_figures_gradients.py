@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lstm_vault.figures import gradients as G
-from lstm_vault.vanishing import compare_gradients
+from lstm_vault.vanishing import compare_gradients, format_log10, power_of_ten
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,26 @@ def test_values_beyond_float_are_clipped_and_noted():
     y = np.array(by_name[G.RNN_DH]["y"])
     assert np.all(np.isfinite(y)) and y.min() == 1e-300
     exponent = int(np.floor(r.rnn.log10_dh[0]))
-    assert by_name[G.RNN_DH]["customdata"][0].endswith(f"e{exponent}")  # hover gives the true value
+    hover = by_name[G.RNN_DH]["customdata"][0]
+    assert hover == format_log10(r.rnn.log10_dh[0]) and hover.endswith(f" × {power_of_ten(exponent)}")
     notes = G.clip_notes(r)
-    assert any("the RNN's" in n and "below 1e-300" in n for n in notes)
+    assert any("the RNN's" in n and "below 10⁻³⁰⁰ at " in n and "drawn at 10⁻³⁰⁰" in n for n in notes)
+    assert not any("step(s)" in n for n in notes)
     assert G.clip_notes(compare_gradients(np.zeros(50), hidden_size=8)) == []
+
+
+def test_exact_zeros_are_noted_with_plurals():
+    r = compare_gradients(np.zeros(3), hidden_size=4, spectral_radius_target=0.0)  # W_hh = 0
+    notes = [n for n in G.clip_notes(r) if n.startswith("the RNN's")]
+    assert notes == [
+        "the RNN's ‖∂L/∂hₜ‖ is exactly 0 at 2 steps (from t = 1 back): drawn at 10⁻³⁰⁰, since a log axis "
+        "cannot show 0."
+    ]
+    r = compare_gradients(np.zeros(2), hidden_size=4, spectral_radius_target=0.0)
+    assert "exactly 0 at 1 step (from t = 0 back)" in G.clip_notes(r)[0]
+
+
+def test_colour_bar_ticks_are_powers_of_ten(result):
+    bar = json.loads(G.input_gradients(result).to_json())["layout"]["coloraxis"]["colorbar"]
+    assert bar["ticktext"] == [power_of_ten(int(v)) if v else "1" for v in bar["tickvals"]]
+    assert len(bar["ticktext"]) > 1 and "e" not in "".join(bar["ticktext"])  # "10⁻⁵", not "1e-5"

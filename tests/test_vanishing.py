@@ -1,4 +1,4 @@
-"""compare_gradients equals backward's dh, dc, dx; vanishes and explodes as predicted; never warns."""
+"""compare_gradients equals backward's dh, dc, dx; vanishes/explodes as predicted; readings follow regimes."""
 
 from __future__ import annotations
 
@@ -9,13 +9,20 @@ import numpy as np
 import pytest
 
 from lstm_vault import LSTM, RNN
+from lstm_vault.explain import fmt_gate, fmt_half_life, half_life
 from lstm_vault.vanishing import (
+    VanishingResult,
     build_models,
     compare_gradients,
     for_log_axis,
     format_log10,
     loss_weights,
+    lstm_readings,
+    power_of_ten,
+    regime,
+    rnn_readings,
     spectral_radius,
+    steps_text,
 )
 
 
@@ -149,11 +156,90 @@ def test_bad_values_are_named(kwargs, message):
     assert message in str(e.value)
 
 
-def test_format_log10():
-    assert format_log10(math.log10(3.2e-14)) == "3.2e-14"
-    assert format_log10(-412.5) == "3.2e-413"
-    assert format_log10(math.log10(0.41)) == "0.41"
-    assert format_log10(2.0) == "100" and format_log10(math.log10(7512.3)) == "7512"
-    assert format_log10(400.0) == "1.0e+400"
-    assert format_log10(math.log10(9.999e-8)) == "1.0e-7"
-    assert format_log10(-math.inf) == "0"
+def test_format_log10_reads_like_a_textbook():
+    assert format_log10(math.log10(3.2e-14)) == "3.2 × 10⁻¹⁴"
+    assert format_log10(-412.5) == "3.2 × 10⁻⁴¹³"  # far below float64, still exact
+    assert format_log10(math.log10(0.41)) == "0.41" and format_log10(math.log10(0.0042)) == "0.0042"
+    assert format_log10(0.0) == "1.0" and format_log10(math.log10(0.5)) == "0.50"  # two digits, also 0s
+    assert format_log10(2.0) == "100" and format_log10(math.log10(7512.3)) == "7,500"
+    assert format_log10(math.log10(2.4e5)) == "240,000" and format_log10(math.log10(9.97)) == "10"
+    assert format_log10(math.log10(1.4e6)) == "1.4 × 10⁶"  # a million and up: a power of 10
+    assert format_log10(400.0) == "1.0 × 10⁴⁰⁰"
+    assert format_log10(math.log10(9.999e-8)) == "1.0 × 10⁻⁷"
+    assert format_log10(-math.inf) == "0" and format_log10(math.inf) == "∞"
+    assert format_log10(math.nan) == "undefined"
+    assert power_of_ten(-37) == "10⁻³⁷" and power_of_ten(300) == "10³⁰⁰"
+    assert steps_text(1) == "1 step" and steps_text(2) == "2 steps"
+
+
+def test_regime_edges_are_a_factor_of_100():
+    assert regime(-2.01) == "vanishing" and regime(-math.inf) == "vanishing"
+    assert regime(-2.0) == regime(0.0) == regime(2.0) == "neither"
+    assert regime(2.01) == "exploding"
+
+
+def readings_of(**kwargs) -> tuple[VanishingResult, str, str]:
+    r = compare_gradients(sine(100), hidden_size=16, **kwargs)
+    return r, "\n".join(rnn_readings(r)), "\n".join(lstm_readings(r))
+
+
+def test_readings_follow_the_vanishing_regime():
+    r, rnn, lstm = readings_of(spectral_radius_target=1.2)
+    assert regime(r.rnn.log10_ratio) == "vanishing" and r.spectral_radius > 1
+    assert "has **vanished**" in rnn and "tanh′ < 1 makes it shrink faster than $\\rho$ alone" in rnn
+    assert "would even let it grow" in rnn  # ρ > 1 alone would not shrink it at all
+    assert "explosion" not in rnn and "damps the growth" not in rnn
+    assert "blew up" not in lstm
+    r, rnn, _ = readings_of(spectral_radius_target=0.5)
+    assert "$\\rho$ alone would leave $\\rho^{99}$" in rnn and "even let it grow" not in rnn
+
+
+def test_readings_follow_the_exploding_regime():
+    r, rnn, lstm = readings_of(spectral_radius_target=4.0)
+    assert regime(r.rnn.log10_ratio) == "exploding"
+    assert "has **exploded**" in rnn and "diverges unless the gradient is clipped" in rnn
+    assert "tanh′ < 1 damps the growth, the explosion is slower than $\\rho$ alone" in rnn
+    assert "shrink faster" not in rnn
+    assert "more is not better here" in lstm and "The LSTM's stays bounded: never more than 1.0" in lstm
+    assert "Raise the forget-gate bias" not in lstm and "*less*" not in lstm
+
+
+def test_readings_follow_the_neither_regime():
+    r, rnn, lstm = readings_of(spectral_radius_target=1.5)
+    assert regime(r.rnn.log10_ratio) == "neither"
+    assert "neither vanished nor exploded" in rnn and "close to 1, the edge between the two" in rnn
+    assert "pulls the factor per step down to" in rnn
+    assert "explosion" not in rnn and "shrink faster" not in rnn
+    r = compare_gradients(sine(10), spectral_radius_target=1.0)  # short: on the way to vanishing
+    rnn = "\n".join(rnn_readings(r))
+    assert "neither vanished nor exploded yet" in rnn and "Make the sequence longer to see it vanish." in rnn
+    assert "would make it grow" not in rnn  # ρ = 1.00 (1 + 1e-16 after rescaling) does not grow
+
+
+def test_forget_bias_advice_only_where_there_is_a_bias_to_raise():
+    _, _, fresh = readings_of(forget_bias=-2.0)
+    assert "Raise the forget-gate bias to push f towards 1." in fresh
+    trained = compare_gradients(sine(100), lstm=LSTM(1, 16, seed=0, forget_bias=-2.0))
+    text = "\n".join(lstm_readings(trained))
+    assert "*less* of the gradient reaches t = 0 through this LSTM" in text
+    assert "Raise the forget-gate bias" not in text and "switch the trained model off" in text
+    assert "the trained model's own biases" in text
+
+
+def test_half_life_sentence_uses_the_shared_wording():
+    r, _, lstm = readings_of(forget_bias=6.0)
+    f = float(r.forget_mean[1:].mean())
+    assert f"A gate held at {fmt_gate(f)} halves the gradient {fmt_half_life(half_life(f))}." in lstm
+    assert "A gate held at 0.9975 halves the gradient in about 273 steps." in lstm  # not "at 1.00"
+    assert "$\\sigma(6)$ = 0.9975" in lstm
+
+
+def test_readings_of_a_zero_gradient_and_of_one_step():
+    r = compare_gradients(sine(10), hidden_size=4, spectral_radius_target=0.0)
+    rnn = "\n".join(rnn_readings(r))
+    assert "none of it is left (exactly 0)" in rnn and "shrink faster" not in rnn
+    r = compare_gradients(sine(2), spectral_radius_target=0.5)
+    rnn, lstm = "\n".join(rnn_readings(r)), "\n".join(lstm_readings(r))
+    assert "Over the 1 step back to t = 0" in rnn and "Over this 1 step" in rnn and "per step)" not in rnn
+    assert "over the 1 step back" in lstm
+    assert "1 steps" not in rnn + lstm

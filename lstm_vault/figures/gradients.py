@@ -1,7 +1,7 @@
 """Vanishing-gradient figures: data in (a :class:`lstm_vault.vanishing.VanishingResult`), ``go.Figure`` out.
 
 Every magnitude arrives as a base-10 logarithm (it may lie far outside float64) and is drawn on a log
-axis through :func:`lstm_vault.vanishing.for_log_axis`, which clips to [1e-300, 1e300]: a log axis
+axis through :func:`lstm_vault.vanishing.for_log_axis`, which clips to [10⁻³⁰⁰, 10³⁰⁰]: a log axis
 cannot show 0, nor a number the browser cannot hold. Hover labels always give the true value
 (``format_log10``), also for clipped points, and :func:`clip_notes` says in words what was clipped.
 Arrays go into the figures as plain lists so the JSON a page sends (and a test reads) holds numbers.
@@ -13,7 +13,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..vanishing import DISPLAY_CEIL, DISPLAY_FLOOR, VanishingResult, for_log_axis, format_log10
+from ..vanishing import (
+    DISPLAY_CEIL,
+    DISPLAY_FLOOR,
+    VanishingResult,
+    for_log_axis,
+    format_log10,
+    power_of_ten,
+    steps_text,
+)
 from .style import COLORS, SEQUENTIAL, base_layout
 
 #: legend names, also used by the tests to find a trace
@@ -48,7 +56,7 @@ def _log_line(fig, t, log10_values, name, color, dash=None, width=3.0, hover=Tru
 
 def clip_notes(result: VanishingResult) -> list[str]:
     """One sentence per curve that has points a log axis cannot show as they are."""
-    notes = []
+    notes, floor, ceil = [], power_of_ten(DISPLAY_FLOOR), power_of_ten(DISPLAY_CEIL)
     curves = [("the RNN's ‖∂L/∂hₜ‖", result.rnn.log10_dh), ("the LSTM's ‖∂L/∂hₜ‖", result.lstm.log10_dh)]
     curves.append(("the LSTM's ‖∂L/∂cₜ‖", result.lstm.log10_dc))
     curves.append(("the predicted RNN decay", result.log10_predicted))
@@ -57,18 +65,18 @@ def clip_notes(result: VanishingResult) -> list[str]:
         zero, low, high = logs == -np.inf, (logs < DISPLAY_FLOOR) & (logs > -np.inf), logs > DISPLAY_CEIL
         if zero.any():
             notes.append(
-                f"{label} is exactly 0 at {int(zero.sum())} step(s) (from t = {int(np.nonzero(zero)[0][-1])} "
-                f"back): drawn at 1e{DISPLAY_FLOOR}, since a log axis cannot show 0."
+                f"{label} is exactly 0 at {steps_text(int(zero.sum()))} (from t = "
+                f"{int(np.nonzero(zero)[0][-1])} back): drawn at {floor}, since a log axis cannot show 0."
             )
         if low.any():
             notes.append(
-                f"{label} is below 1e{DISPLAY_FLOOR} at {int(low.sum())} step(s) (smallest "
-                f"{format_log10(logs[low].min())}): drawn at 1e{DISPLAY_FLOOR}; hover shows the true value."
+                f"{label} is below {floor} at {steps_text(int(low.sum()))} (smallest "
+                f"{format_log10(logs[low].min())}): drawn at {floor}; hover shows the true value."
             )
         if high.any():
             notes.append(
-                f"{label} is above 1e+{DISPLAY_CEIL} at {int(high.sum())} step(s) (largest "
-                f"{format_log10(logs[high].max())}): drawn at 1e+{DISPLAY_CEIL}; hover shows the true value."
+                f"{label} is above {ceil} at {steps_text(int(high.sum()))} (largest "
+                f"{format_log10(logs[high].max())}): drawn at {ceil}; hover shows the true value."
             )
     return notes
 
@@ -110,7 +118,7 @@ def _colorbar_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     step = _decade_step(hi - lo)
     first = np.ceil(lo / step) * step
     vals = np.arange(first, hi + 1e-9, step)
-    return vals.tolist(), [f"1e{int(v)}" if v else "1" for v in vals]
+    return vals.tolist(), [power_of_ten(int(v)) if v else "1" for v in vals]
 
 
 def input_gradients(result: VanishingResult, height: int | None = None) -> go.Figure:
