@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import sys
 import time
 import uuid
@@ -66,6 +67,32 @@ CURVE_HEIGHT = 460  # px
 assert MIN_PREDICT * MAX_LENGTH * LIMITS["hidden_size"][1] <= PREDICT_BUDGET
 MODELS_DIR = ROOT / "assets" / "models"
 
+# every task option by its name in lstm_vault.tasks -> (label, help) for the widgets and the text around them
+OPTION_TEXT = {
+    "length": ("sequence length", "steps the model reads in each example"),
+    "n_symbols": (
+        "alphabet size",
+        "how many different symbols can be shown; more symbols, more to tell apart",
+    ),
+    "seq_len": ("symbols to remember", "how many symbols the model is shown and must recall, in order"),
+    "window": (
+        "numbers shown",
+        "how many numbers of the sequence the model reads before it predicts the next",
+    ),
+    "noise": ("noise", "standard deviation of the Gaussian noise added to every value of the wave"),
+    "source": ("text", "the text whose next character the model learns to predict"),
+}
+LENGTH_HELP = {  # what "sequence length" means for each task
+    "adding": "steps in each sequence; the first marked number can be up to this many steps back",
+    "copy": "all steps of an example: the symbols, a blank delay, the cue and the recall; at least "
+    "2 x symbols to remember + 1",
+    "sine": "values of the wave the model reads before it predicts the next",
+    "text": "characters the model reads in each example",
+}
+SERIES_LENGTH_HELP = "past values the model reads before it predicts the next"
+# (low, high) of the options that lstm_vault.tasks bounds more tightly than the sequence length
+OPTION_BOUNDS = {"n_symbols": (2, 64), "seq_len": (1, 50), "window": (1, 20), "noise": (0.0, 1.0)}
+
 # session-state keys, all prefixed "lv_train_"
 JOB, RUNS, LOADED, TOKEN = "lv_train_job", "lv_train_runs", "lv_train_loaded", "lv_train_token"
 UPLOAD, UPLOAD_ERROR, SHIP_ERROR = "lv_train_upload", "lv_train_upload_error", "lv_train_ship_error"
@@ -86,6 +113,7 @@ class Job:
     steps: int  # per run
     started: float  # time.monotonic()
     stopping: bool = False  # Stop was pressed
+    notes: tuple[str, ...] = ()  # warnings about the settings, shown while it runs
 
 
 @dataclass
@@ -127,11 +155,47 @@ def _token() -> str:
     return st.session_state[TOKEN]
 
 
+def option_label(name: str) -> str:
+    return OPTION_TEXT.get(name, (name.replace("_", " "), ""))[0]
+
+
+def option_help(task_name: str, name: str) -> str:
+    if name == "length":
+        return LENGTH_HELP.get(task_name, SERIES_LENGTH_HELP)
+    return OPTION_TEXT.get(name, ("", ""))[1]
+
+
+def option_bounds(name: str, default) -> tuple:
+    """(low, high) offered for a task option: what lstm_vault.tasks accepts, capped for a CPU run."""
+    if name in OPTION_BOUNDS:
+        return OPTION_BOUNDS[name]
+    if isinstance(default, float):
+        return 0.0, 10_000.0
+    return 1, MAX_LENGTH if name == "length" else 10_000
+
+
+def options_text(options: dict) -> str:
+    """``{"n_symbols": 8, "source": "sonnets"}`` -> "alphabet size 8, text Shakespeare's Sonnets"."""
+    parts = []
+    for name, value in options.items():
+        if name == "source" and value in TEXTS:
+            value = TEXTS[value].title
+        parts.append(f"{option_label(name)} {value}")
+    return ", ".join(parts)
+
+
+def human(text: str) -> str:
+    """Raw option names in a task's text ("ln(n_symbols)", "option 'seq_len'") -> their labels."""
+    text = re.sub(r"^task '[^']*': option '(\w+)'", lambda m: option_label(m[1]).capitalize(), text)
+    names = "|".join(n for n in OPTION_TEXT if "_" in n)
+    return re.sub(rf"\b({names})\b", lambda m: option_label(m[1]), text)
+
+
 def describe(saved) -> str:
     meta = saved.meta
     task = meta.get("task")
     title = TASKS[task].title if task in TASKS else (task or "an unnamed task")
-    options = ", ".join(f"{k} {v}" for k, v in (meta.get("task_options") or {}).items())
+    options = options_text(meta.get("task_options") or {})
     training = meta.get("training") or {}
     loss = training.get("val_loss")
     base = training.get("baseline_loss")
@@ -269,7 +333,7 @@ def check_settings(values: dict) -> list[str]:
     return errors
 
 
-def start(task, options: dict, archs: list[str], values: dict) -> str | None:
+def start(task, options: dict, archs: list[str], values: dict, notes: tuple[str, ...] = ()) -> str | None:
     """Start training ``archs`` on ``task``; None on success, else the message to show."""
     steps = int(values["steps"])
     common = dict(
@@ -298,7 +362,7 @@ def start(task, options: dict, archs: list[str], values: dict) -> str | None:
     if refused:
         return refused
     worker.start()
-    st.session_state[JOB] = Job(worker, task, steps, time.monotonic())
+    st.session_state[JOB] = Job(worker, task, steps, time.monotonic(), notes=tuple(notes))
     st.session_state.pop(RUNS, None)
     return None
 
@@ -369,14 +433,12 @@ def apply_link(params) -> list[str]:
                 value = text
             else:
                 value = _number(text, isinstance(f.default, int))
-                low = 1 if isinstance(f.default, int) else 0.0
-                if not low <= value <= (MAX_LENGTH if f.name == "length" else 10_000):
+                low, high = option_bounds(f.name, f.default)
+                if not low <= value <= high:
                     raise ValueError
             state[f"lv_train_opt_{name}_{f.name}"] = value
         except ValueError:
-            warnings.append(
-                f"link parameter {f.name}={text!r} ignored: not a valid {f.name.replace('_', ' ')}"
-            )
+            warnings.append(f"link parameter {f.name}={text!r} ignored: not a valid {option_label(f.name)}")
     if "arch" in params:
         archs = [a for a in params["arch"].split(",") if a]
         if (
@@ -414,7 +476,7 @@ def link_of(task, options: dict, archs: list[str], values: dict) -> dict[str, st
 
 
 def baseline_label(task) -> str:
-    return f"baseline: {task.baseline_description} ({task.baseline_loss():.3g})"
+    return f"baseline: {human(task.baseline_description)} ({task.baseline_loss():.3g})"
 
 
 def reading_guide(task) -> str:
@@ -450,6 +512,28 @@ def curves(task, steps: int, runs) -> object:
     )
 
 
+def progress_text(snaps, elapsed: float) -> tuple[float, str]:
+    """-> (fraction done, the progress bar's text), counted per model: the models take turns on one thread.
+
+    "step 817 of 3,000 for each of 2 models · 40 steps/s per model · about 1 min left". A model that
+    stopped early (diverged, failed) counts as done; the step shown is that of the models still training.
+    """
+    active = [s for s in snaps if s.status in ("pending", "running")] or list(snaps)
+    step, steps = min(s.step for s in active), max(s.steps for s in snaps)
+    finished = sum(s.steps if s.status not in ("pending", "running") else s.step for s in snaps)
+    fraction = min(1.0, finished / sum(s.steps for s in snaps)) if snaps else 0.0
+    n = len(snaps)
+    each = f" for each of {n} models" if n > 1 else ""
+    rate = (
+        f"{step / elapsed:.0f} steps/s" + (" per model" if n > 1 else "")
+        if elapsed > 0 and step
+        else "starting"
+    )
+    left = time_left(snaps)
+    eta = f"about {duration(left)} left" if math.isfinite(left) else "estimating the time left"
+    return fraction, f"step {step:,} of {steps:,}{each} · {rate} · {eta}"
+
+
 def live_view() -> None:
     """Progress, Stop and the growing curves; a fragment that reruns every POLL_SECONDS while a job runs."""
     job = st.session_state.get(JOB)
@@ -462,12 +546,8 @@ def live_view() -> None:
         job.worker.stop(timeout=0)
         job.stopping = True
     snaps = job.worker.snapshot()
-    done, total = sum(s.step for s in snaps), sum(s.steps for s in snaps)
-    elapsed = time.monotonic() - job.started
-    left = time_left(snaps)
-    rate = f"{done / elapsed:.0f} steps/s" if elapsed > 0 and done else "starting"
-    eta = f"about {duration(left)} left" if math.isfinite(left) else "estimating the time left"
-    bar.progress(done / total if total else 0.0, text=f"{done:,} of {total:,} steps · {rate} · {eta}")
+    fraction, text = progress_text(snaps, time.monotonic() - job.started)
+    bar.progress(fraction, text=text)
     parts = []
     for s in snaps:
         part = f"**{s.label}** step {s.step:,}/{s.steps:,}"
@@ -499,23 +579,27 @@ def task_widgets(running: bool):
     task_fields = fields(TASKS[name])
     for f, col in zip(task_fields, st.columns(max(1, len(task_fields)))):
         key = f"lv_train_opt_{name}_{f.name}"
-        label = f.name.replace("_", " ")
+        label, hint = option_label(f.name), option_help(name, f.name)
         _init(key, f.default)
         if f.name == "source":
             options[f.name] = col.selectbox(
-                label, list(TEXTS), format_func=lambda s: TEXTS[s].title, key=key, disabled=running
+                label, list(TEXTS), format_func=lambda s: TEXTS[s].title, key=key, disabled=running, help=hint
             )
-        elif isinstance(f.default, int):
-            high = max(MAX_LENGTH if f.name == "length" else 10_000, f.default)
-            options[f.name] = col.number_input(label, 1, high, step=1, key=key, disabled=running)
+            continue
+        low, high = option_bounds(f.name, f.default)
+        hint = f"{hint} ({low:g} to {high:g})"
+        if isinstance(f.default, int):
+            options[f.name] = col.number_input(
+                label, low, max(high, f.default), step=1, key=key, disabled=running, help=hint
+            )
         elif isinstance(f.default, float):
             options[f.name] = col.number_input(
-                label, min_value=0.0, step=0.05, format="%.3f", key=key, disabled=running
+                label, low, high, step=0.05, format="%.3f", key=key, disabled=running, help=hint
             )
     try:
         return get_task(name, **options), options, None
     except ValueError as error:
-        return None, options, str(error)
+        return None, options, human(str(error))
 
 
 def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
@@ -528,6 +612,7 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
             format_func=ARCH_NAMES.get,
             max_selections=3,
             key="lv_train_archs",
+            disabled=running,
         )
         inputs = (  # (setting, label, step, format, help)
             ("hidden_size", "hidden size H", 1, None, "units in the recurrent layer"),
@@ -543,7 +628,7 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
             low, high = LIMITS[setting]
             _init(f"lv_train_{setting}", getattr(DEFAULTS, setting))
             values[setting] = cols[k % 2].number_input(
-                label, low, high, step=step, format=fmt, key=f"lv_train_{setting}",
+                label, low, high, step=step, format=fmt, key=f"lv_train_{setting}", disabled=running,
                 help=f"{hint} ({low:g} to {high:g})",
             )  # fmt: skip
         submitted = st.form_submit_button(
@@ -590,14 +675,19 @@ with setup:
         for message in errors:
             st.error(message)
         if not errors:
+            notes = []
             if values["lr"] > 0.1:
-                st.warning(
+                notes.append(
                     f"A learning rate of {values['lr']:g} is large: expect the loss to jump or diverge."
                 )
-            refused = start(task, options, archs, values)
+            refused = start(task, options, archs, values, tuple(notes))
             if refused:
                 st.warning(refused)
-            running = refused is None
+            else:
+                st.rerun()  # at once, so that this very click shows the controls disabled and the live view
+    if running:
+        for note in job.notes:
+            st.warning(note)
 
 if task is not None and not running:
     link = link_of(task, options, archs, values)
@@ -612,7 +702,7 @@ with view:
     if task is not None:
         about.markdown(task.description())
         about.caption(
-            f"Baseline: {task.baseline_description}, loss **{task.baseline_loss():.4g}** "
+            f"Baseline: {human(task.baseline_description)}, loss **{task.baseline_loss():.4g}** "
             f"({'cross-entropy' if task.loss == 'ce' else 'mean squared error'}). A model that does not "
             "beat this line has learned nothing useful."
         )
@@ -620,7 +710,7 @@ with view:
     if running:
         st.fragment(live_view, run_every=POLL_SECONDS)()
     elif finished is not None:
-        shown = ", ".join(f"{k} {v}" for k, v in finished.task.options().items())
+        shown = options_text(finished.task.options())
         st.caption(
             f"Last training: {finished.task.title}{f' ({shown})' if shown else ''}, {finished.steps:,} steps."
         )
@@ -632,6 +722,15 @@ with view:
                 st.error(text)
             elif run.status in ("stopped", "time-limit"):
                 st.info(text)
+        base = finished.task.baseline_loss()
+        for run in finished.runs:
+            loss = run.history[-1][2] if run.history and run.status != "diverged" else math.nan
+            if math.isfinite(loss) and loss > 0.95 * base:  # within 5 % of the trivial predictor, or above
+                st.info(
+                    f"**{run.label}** did not beat the baseline (validation loss {loss:.3g}, baseline "
+                    f"{base:.3g}): it has not learned the task yet. Try more steps, a shorter sequence or "
+                    "another architecture."
+                )
         fig = curves(finished.task, finished.steps, [(r.label, r.arch, r.history) for r in finished.runs])
         st.plotly_chart(fig, width="stretch", key="lv_train_final_chart")
     elif task is not None:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from lstm_vault.figures.training import accuracy_by_step, loss_curves, predictions
+from lstm_vault.figures.training import accuracy_by_step, log_range, log_ticks, loss_curves, predictions
 from lstm_vault.tasks import get_task
 
 HISTORY_A = [(10, 0.9, 0.8, 1.5, 0.1), (20, 0.5, 0.4, 1.2, 0.2), (30, 0.2, 0.25, 0.9, 0.3)]
@@ -109,3 +109,80 @@ def test_copy_accuracy_counts_only_the_recall_steps_against_a_uniform_guess():
 def test_no_webgl_traces():
     fig = loss_curves([("LSTM", "lstm", HISTORY_A)], baseline=0.2)
     assert {t.type for t in fig.data} == {"scatter"}
+
+
+# ------------------------------------------------------------------------------------------------
+# the log axis reads as numbers: "0.2", "0.5", "1", never a lone "9" just under "1"
+
+SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+
+
+def value_of(label: str) -> float:
+    """What a reader takes a tick label for: "0.05", "2×10⁻⁶", "10⁵", "10", "1,000"."""
+    if "×" not in label and not set(label) & set("⁻⁰¹²³⁴⁵⁶⁷⁸⁹"):
+        return float(label.replace(",", ""))
+    head, _, power = label.rpartition("×")
+    assert power.startswith("10"), label
+    return float(head or 1) * 10 ** int(power[2:].translate(SUPERSCRIPT) or 1)
+
+
+@pytest.mark.parametrize("runs", [[], [("LSTM", "lstm", []), ("RNN", "rnn", [])]])
+def test_before_training_the_axis_reads_0_01_to_0_2_around_the_adding_baseline(runs):
+    fig = loss_curves(
+        runs, baseline=0.1667, steps=3000
+    )  # the page before the first run: "1, 9, 8, ..." before
+    axis = fig.layout.yaxis
+    assert list(axis.tickvals) == [0.01, 0.02, 0.05, 0.1, 0.2]
+    assert list(axis.ticktext) == ["0.01", "0.02", "0.05", "0.1", "0.2"]
+    low, high = axis.range
+    assert 10**low < 0.01 and 0.2 < 10**high < 0.5  # the baseline near the top, room below for the curves
+
+
+@pytest.mark.parametrize(
+    "low, high, labels",
+    [
+        (0.08, 0.9, ["0.1", "0.2", "0.5"]),  # about a decade: 1, 2, 5
+        (0.3, 0.7, ["0.3", "0.4", "0.5", "0.6", "0.7"]),  # under a decade: every digit, written in full
+        (1.72, 2.08, ["1.75", "1.8", "1.85", "1.9", "1.95", "2", "2.05"]),  # barely moves: round steps
+        (1e-7, 0.2, ["10⁻⁷", "10⁻⁶", "10⁻⁵", "10⁻⁴", "10⁻³", "10⁻²", "10⁻¹"]),  # many decades: one each
+        (1e-12, 10, ["10⁻¹²", "10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "10⁻²", "1"]),  # more: every other one
+        (5000, 2e5, ["5×10³", "10⁴", "2×10⁴", "5×10⁴", "10⁵", "2×10⁵"]),  # one notation on one axis
+    ],
+)
+def test_log_ticks_examples(low, high, labels):
+    values, text = log_ticks(low, high)
+    assert text == labels
+    assert values == pytest.approx([value_of(t) for t in text], rel=1e-12)
+
+
+RANGES = [(10**a, 10**a * ratio) for a in (-9, -3.3, -1, 0, 0.4, 2.7) for ratio in
+          (1.0001, 1.03, 1.2, 1.6, 3, 9, 11, 40, 300, 1e4, 1e8, 1e20)]  # fmt: skip
+
+
+@pytest.mark.parametrize("low, high", RANGES)
+def test_every_label_is_the_value_at_its_tick_and_there_are_a_few_of_them(low, high):
+    a, b = log_range(low, high)
+    values, text = log_ticks(10**a, 10**b)
+    assert 3 <= len(values) <= 10, text
+    assert values == sorted(values) and len(set(text)) == len(text), text
+    assert all(10**a * (1 - 1e-9) <= v <= 10**b * (1 + 1e-9) for v in values)
+    assert values == pytest.approx([value_of(t) for t in text], rel=1e-9), text
+    if b - a >= 1:  # a decade or more: only 1, 2 or 5 times a power of ten
+        assert {f"{v:e}"[0] for v in values} <= {"1", "2", "5"}, text
+
+
+def test_loss_curves_axis_covers_every_loss_and_labels_only_whole_values():
+    history = [(10, 2.0, 1.9, 1.0, 0.1), (20, 0.04, 0.05, 1.0, 0.2), (30, 3e-4, 5e-4, 1.0, 0.3)]
+    fig = loss_curves([("LSTM", "lstm", history)], baseline=0.1667)
+    axis = fig.layout.yaxis
+    low, high = axis.range
+    assert 10**low < 3e-4 and 10**high > 2.0
+    assert list(axis.ticktext) == ["0.001", "0.01", "0.1", "1"]  # 4 decades: one label each
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_log_ticks_refuse_a_range_a_log_axis_cannot_draw():
+    with pytest.raises(ValueError):
+        log_ticks(0.0, 1.0)
+    with pytest.raises(ValueError):
+        log_ticks(2.0, 1.0)

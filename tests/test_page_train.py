@@ -5,8 +5,10 @@ message and keeps the session's state.
 """
 
 import io
+import re
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -122,7 +124,7 @@ def test_no_architecture_is_a_clear_error(page):
 def test_impossible_task_options_show_the_task_message_and_disable_train(page):
     page.selectbox(key="lv_train_task").set_value("copy").run()
     page.number_input(key="lv_train_opt_copy_seq_len").set_value(15).run()  # needs length >= 31; length is 20
-    assert any("option 'length' must be an integer in [31" in e.value for e in page.error)
+    assert [e.value for e in page.error] == ["Sequence length must be an integer in [31, 10000], got 20"]
     assert page.button(key="lv_train_submit").disabled
 
 
@@ -226,3 +228,141 @@ def test_a_shared_link_sets_the_task_and_settings_and_bad_values_are_named():
     # and the page writes its state back, so the address bar is always a link to this view
     assert at.query_params["task"] == "copy" and at.query_params["seq_len"] == "3"
     assert at.query_params["steps"] == "3000" and at.query_params["arch"] == "lstm,gru"
+
+
+def test_the_click_that_starts_a_run_disables_the_controls_and_shows_the_progress(page):
+    set_tiny_run(page, archs=("lstm", "rnn"), steps=20_000)
+    page.number_input(key="lv_train_lr").set_value(0.5)
+    assert not page.button(key="lv_train_submit").disabled
+    page.button(key="lv_train_submit").click().run()  # one click, one run of the test: no second rerun
+    assert not page.exception
+    assert "lv_train_job" in page.session_state
+    assert page.button(key="lv_train_submit").disabled
+    assert page.selectbox(key="lv_train_task").disabled
+    assert page.number_input(key="lv_train_opt_adding_length").disabled
+    assert page.multiselect(key="lv_train_archs").disabled
+    assert page.number_input(key="lv_train_steps").disabled
+    assert not page.button(key="lv_train_stop").disabled
+    # the warning about the learning rate outlives the rerun that started the run
+    assert [w.value for w in page.warning] == [
+        "A learning rate of 0.5 is large: expect the loss to jump or diverge."
+    ]
+    (bar,) = page.get("progress")
+    # counted per model: 20,000 steps each, not "of 40,000"
+    assert re.fullmatch(r"step [\d,]+ of 20,000 for each of 2 models · .+", bar.text), bar.text
+    assert "40,000" not in bar.text
+
+
+class FakeWorker:
+    """Stands in for TrainingWorker: fixed snapshots, never done."""
+
+    done = False
+
+    def __init__(self, *snaps):
+        self.snaps = snaps
+
+    def snapshot(self):
+        return self.snaps
+
+    def stop(self, timeout=None):
+        pass
+
+
+def snap(label, step, status="running", rate=40.0):
+    return SimpleNamespace(label=label, step=step, steps=3000, status=status, steps_per_second=rate,
+                           history=(), message="", config=SimpleNamespace(arch=label.lower()))  # fmt: skip
+
+
+def progress_of(page, *snaps, elapsed=20.0):
+    from lstm_vault.tasks import get_task
+
+    worker = FakeWorker(*snaps)
+    page.session_state["lv_train_job"] = SimpleNamespace(
+        worker=worker, task=get_task("adding", length=8), steps=3000, started=time.monotonic() - elapsed,
+        stopping=False, notes=(),
+    )  # fmt: skip
+    page.run()
+    assert not page.exception
+    del page.session_state["lv_train_job"]
+    (bar,) = page.get("progress")
+    return bar.value, bar.text
+
+
+def test_progress_is_counted_per_model_and_a_model_that_stopped_early_counts_as_done(page):
+    value, text = progress_of(page, snap("LSTM", 817), snap("RNN", 817))
+    assert value == 27  # 817 / 3000 of the way, in percent
+    pattern = r"step 817 of 3,000 for each of 2 models · \d+ steps/s per model · about 1 min 49 s left"
+    assert re.fullmatch(pattern, text), text  # 2 x 2,183 steps to go at 40 steps/s each
+    # RNN diverged at step 7: the bar follows the LSTM, which still has 2,000 steps to go
+    value, text = progress_of(page, snap("LSTM", 1000), snap("RNN", 7, status="diverged", rate=0.0))
+    assert value == 66  # (1000 + 3000) / 6000
+    assert text.startswith("step 1,000 of 3,000 for each of 2 models")
+    value, text = progress_of(page, snap("GRU", 0, status="pending", rate=0.0), elapsed=0.5)
+    assert (value, text) == (0, "step 0 of 3,000 · starting · estimating the time left")
+
+
+@pytest.mark.parametrize("task", ["adding", "copy", "next-number", "sine", "nile", "text"])
+def test_every_task_option_has_a_human_label_and_help(page, task):
+    page.selectbox(key="lv_train_task").set_value(task).run()
+    fields = [w for w in [*page.number_input, *page.selectbox] if (w.key or "").startswith("lv_train_opt_")]
+    assert fields
+    for widget in fields:
+        assert "_" not in widget.label, widget.label
+        assert widget.help and len(widget.help) > 20, (widget.label, widget.help)
+    if task == "copy":
+        assert [w.label for w in fields] == ["sequence length", "alphabet size", "symbols to remember"]
+        assert page.number_input(key="lv_train_opt_copy_n_symbols").max == 64  # what the task accepts
+    text = " ".join(m.value for m in [*page.markdown, *page.caption])
+    assert "n_symbols" not in text and "seq_len" not in text
+
+
+def test_copy_baseline_and_loaded_model_are_described_with_labels(page):
+    page.selectbox(key="lv_train_task").set_value("copy").run()
+    (baseline,) = [c.value for c in page.caption if c.value.startswith("Baseline:")]
+    assert baseline.startswith(
+        "Baseline: guess uniformly among the symbols: ln(alphabet size), loss **2.079**"
+    )
+    page.selectbox(key="lv_train_ship").set_value("copy_lstm.npz").run()
+    page.button(key="lv_train_use_shipped").click().run()
+    (success,) = [m.value for m in page.success]
+    assert "(sequence length 20, alphabet size 8, symbols to remember 5)" in success, success
+    assert "alphabet size 8" in page.caption[0].value  # the line naming the session's model
+    assert "n_symbols" not in success + page.caption[0].value
+
+
+def test_text_model_names_its_text_by_title(page):
+    page.selectbox(key="lv_train_ship").set_value("text_lstm.npz").run()
+    page.button(key="lv_train_use_shipped").click().run()
+    assert "(sequence length 64, text Shakespeare's Sonnets)" in page.caption[0].value
+
+
+def test_a_link_with_an_option_beyond_what_the_task_accepts_is_named_by_its_label():
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at.query_params["task"] = "copy"
+    at.query_params["n_symbols"] = "100"
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "link parameter n_symbols='100' ignored: not a valid alphabet size"
+    ]
+    assert at.number_input(key="lv_train_opt_copy_n_symbols").value == 8
+
+
+def test_a_run_that_did_not_beat_the_baseline_says_so(page):
+    from lstm_vault.tasks import get_task
+
+    task = get_task("adding", length=8)  # baseline 0.1667
+    runs = [
+        SimpleNamespace(label=label, arch=label.lower(), status="done", message="", saved=None, data=None,
+                        history=((100, loss, loss, 1.0, 0.1),))
+        for label, loss in (("RNN", 0.166), ("LSTM", 0.01))
+    ]  # fmt: skip
+    page.session_state["lv_train_runs"] = SimpleNamespace(
+        task=task, steps=100, runs=runs, figure=None, samples={}
+    )
+    page.run()
+    assert not page.exception
+    assert [i.value for i in page.info] == [
+        "**RNN** did not beat the baseline (validation loss 0.166, baseline 0.167): it has not learned "
+        "the task yet. Try more steps, a shorter sequence or another architecture."
+    ]
