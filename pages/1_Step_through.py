@@ -33,6 +33,7 @@ from lstm_vault.figures.cell import (
     timeline,
 )
 from lstm_vault.figures.drawing import cell_img
+from pages.common.navigation import use_app_navigation
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model
 
@@ -75,6 +76,7 @@ STEP_CSS = (
 COMPACT_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>"
 
 st.set_page_config(page_title="Step through · lstm_vault", page_icon="🔍", layout="wide")
+use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
 
 
 # ------------------------------------------------------------------------------------- the model

@@ -42,6 +42,7 @@ from lstm_vault.vanishing import (
     rnn_readings,
     spectral_radius,
 )
+from pages.common.navigation import use_app_navigation
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model
 
@@ -58,6 +59,7 @@ CONTROLS = {
 LEN_KEY, WIDGET_T_KEY, TRAINED_KEY, URL_READ = P + "len", P + "T", P + "trained", P + "url_read"
 
 st.set_page_config(page_title="Vanishing gradients · lstm_vault", page_icon="📉", layout="wide")
+use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
 
 
 # ------------------------------------------------------------------------------------------ link state

@@ -36,6 +36,7 @@ from lstm_vault.figures.training import loss_curves, predictions
 from lstm_vault.tasks import TASKS, TEXTS, get_task, task_names
 from lstm_vault.torch_backend import set_threads
 from lstm_vault.training import TrainConfig, TrainingWorker
+from pages.common.navigation import use_app_navigation
 from pages.common.run_slots import Holder, duration, run_slots, time_left
 from pages.common.session import current_model, set_current_model
 
@@ -643,6 +644,7 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
 
 
 st.set_page_config(page_title="Train · lstm_vault", page_icon="🏋️", layout="wide")
+use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
 st.title("Train: LSTM vs RNN vs GRU")
 st.markdown(
     "Pick a task and up to three architectures, press **Train**: they learn side by side on the same "

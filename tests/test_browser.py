@@ -74,3 +74,21 @@ def test_sidebar_names_every_page(app_page, app_server):
     assert names == ["Home", "Step through", "Vanishing gradients", "Train"], names
     assert len(names) == 1 + len(discover_pages())  # no page file is left out of the navigation
     assert_clean(app_page, "on the home page")
+
+
+def test_a_first_visit_by_a_page_address_gets_the_app_sidebar_and_the_link(browser):
+    """On a fresh server the first request decides Streamlit's multipage mode: a page opened by its own
+    address must still get app.py's navigation (not file names, where the home page reads "app")."""
+    from browser_support import REPO_ROOT, BrowserErrors, StreamlitServer, new_page
+
+    with StreamlitServer(REPO_ROOT / "app.py") as server:
+        page = new_page(browser)
+        page.errors = BrowserErrors.attach(page)
+        open_app_page(page, server.url, "Step_through?preset=impulse&H=4&bf=3")
+        links = page.locator('[data-testid="stSidebarNavLink"]')
+        names = [" ".join(links.nth(i).inner_text().split()) for i in range(links.count())]
+        assert names == ["Home", "Step through", "Vanishing gradients", "Train"], names
+        caption = page.locator('[data-testid="stCaptionContainer"]', has_text="Model:").first.inner_text()
+        assert "Impulse" in caption and "b_f = 3" in caption, caption  # the link's state survived the rerun
+        assert_clean(page, "after a first visit by address")
+        page.context.close()
