@@ -10,7 +10,7 @@ The sequence length has two controls that stay in step: the sequence widget's "L
 and the slider above the plots (the one a teacher drags). Each writes the other's session-state key.
 Both stop at T = 2 (``MIN_T``): with T = 1 the loss sits at t = 0 and there is nothing to follow back.
 
-The explanations under the plots come from ``vanishing.rnn_readings`` / ``lstm_readings``, which pick
+The explanations under the plots come from ``gradient_readings.rnn_readings`` / ``lstm_readings``, which pick
 their wording by the regime of the current run (vanished, exploded or neither).
 """
 
@@ -29,6 +29,7 @@ import numpy as np
 import streamlit as st
 
 from lstm_vault.figures import gradients as figs
+from lstm_vault.gradient_readings import lstm_readings, regime, rnn_readings
 from lstm_vault.models import make_model
 from lstm_vault.sequences import PRESETS
 from lstm_vault.vanishing import (
@@ -37,9 +38,6 @@ from lstm_vault.vanishing import (
     VanishingResult,
     compare_gradients,
     format_log10,
-    lstm_readings,
-    regime,
-    rnn_readings,
     spectral_radius,
 )
 from pages.common.navigation import use_app_navigation

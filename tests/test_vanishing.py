@@ -10,6 +10,7 @@ import pytest
 
 from lstm_vault import LSTM, RNN
 from lstm_vault.explain import fmt_gate, fmt_half_life, half_life
+from lstm_vault.gradient_readings import lstm_readings, regime, rnn_readings
 from lstm_vault.vanishing import (
     VanishingResult,
     build_models,
@@ -17,10 +18,7 @@ from lstm_vault.vanishing import (
     for_log_axis,
     format_log10,
     loss_weights,
-    lstm_readings,
     power_of_ten,
-    regime,
-    rnn_readings,
     spectral_radius,
     steps_text,
 )
