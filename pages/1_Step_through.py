@@ -72,8 +72,6 @@ STEP_CSS = (
     " align-items: start;} @media (max-width: 900px) {.lv-step {grid-template-columns: minmax(0, 1fr);}}"
     "</style>"
 )
-# less empty space above the title, so a 1366x768 laptop sees the controls and the cell together
-COMPACT_CSS = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>"
 
 st.set_page_config(page_title="Step through · lstm_vault", page_icon="🔍", layout="wide")
 use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
@@ -339,7 +337,7 @@ if arrived and arrived != s.get(P + "link_written"):  # a link from outside: sha
 for key, (_label, default, *_rest) in KNOBS.items():
     s.setdefault(P + key, default)
 
-st.html(COMPACT_CSS + STEP_CSS)
+st.html(STEP_CSS)
 st.title("Step through an LSTM")
 st.caption(
     "Pick an input and a model in the sidebar, then move through time: the drawn cell shows one unit's "
