@@ -401,6 +401,7 @@ def finish(job: Job) -> None:
 SETTING_PARAMS = {"H": "hidden_size", "steps": "steps", "batch": "batch_size", "lr": "lr", "clip": "clip",
                   "seed": "seed"}  # fmt: skip
 LINK_APPLIED = "lv_train_link_applied"
+SUBMITTED = "lv_train_submitted"  # the form's values across the rerun that follows a start
 
 
 def _number(text: str, integer: bool):
@@ -652,6 +653,8 @@ st.markdown(
     "**Vanishing gradients**."
 )
 current_line = st.empty()  # filled at the end, after this run's training result, pick or upload
+for key, value in st.session_state.pop(SUBMITTED, {}).items():  # the form as submitted (see start below)
+    st.session_state[key] = value
 for warning in apply_link(st.query_params):
     st.warning(warning)
 
@@ -686,7 +689,14 @@ with setup:
             if refused:
                 st.warning(refused)
             else:
-                st.rerun()  # at once, so that this very click shows the controls disabled and the live view
+                # rerun at once, so that this very click shows the controls disabled and the live view; a
+                # rerun that interrupts the run of a form's submit loses the submitted values, so they are
+                # carried over and set again before the widgets are drawn
+                st.session_state[SUBMITTED] = {
+                    "lv_train_archs": list(archs),
+                    **{f"lv_train_{setting}": values[setting] for setting in LIMITS},
+                }
+                st.rerun()
     if running:
         for note in job.notes:
             st.warning(note)

@@ -366,3 +366,25 @@ def test_a_run_that_did_not_beat_the_baseline_says_so(page):
         "**RNN** did not beat the baseline (validation loss 0.166, baseline 0.167): it has not learned "
         "the task yet. Try more steps, a shorter sequence or another architecture."
     ]
+
+
+def test_the_submitted_settings_stay_in_the_form_and_the_link_after_the_start(page):
+    """Regression: the rerun that disables the controls once lost the form's submitted values."""
+    set_tiny_run(page, archs=("gru",), steps=30)
+    page.number_input(key="lv_train_lr").set_value(0.02)
+    page.button(key="lv_train_submit").click().run()
+    assert not page.exception and not page.error
+    job = page.session_state["lv_train_job"]
+    assert [s.config.steps for s in job.worker.snapshot()] == [30]  # the run uses the submitted values ...
+    for key, value in (("steps", 30), ("hidden_size", 4), ("batch_size", 8), ("lr", 0.02)):
+        assert page.number_input(key=f"lv_train_{key}").value == pytest.approx(value), (
+            key
+        )  # ... and shows them
+    assert page.multiselect(key="lv_train_archs").value == ["gru"]
+    wait_finished(page)
+    assert page.query_params["steps"] == "30" and page.query_params["H"] == "4"
+    assert page.query_params["arch"] == "gru"
+    assert (
+        page.number_input(key="lv_train_steps").value == 30
+        and not page.number_input(key="lv_train_steps").disabled
+    )
