@@ -307,7 +307,8 @@ def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
             f"(c went from {fmt(v['c_prev'])} to {fmt(v['kept'])}); held there, a memory {life_text}.",
             f"**Input gate** {fmt_gate(v['i'])}: wrote {pct(v['i'])} of the candidate {fmt(v['g'])} "
             f"into {u}, adding {fmt(v['written'])}.",
-            f"**Cell state**: {fmt(v['kept'])} + ({fmt(v['written'])}) = **{fmt(v['c'])}**, "
+            f"**Cell state**: {fmt(v['kept'])} + ({fmt(v['written'])}) "
+            f"{_eq(v['kept'], v['written'], v['c'])} **{fmt(v['c'])}**, "
             f"the memory carried to step {t + 1}.",
             f"**Output gate** {fmt_gate(v['o'])}: showed {pct(v['o'])} of tanh(c) = {fmt(v['tanh_c'])}, "
             f"so the hidden state is h = **{fmt(v['h'])}**.",
@@ -318,7 +319,8 @@ def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
             f"contribution and came out as n = {fmt(v['n'])}.",
             f"**Update gate** {fmt_gate(v['z'])}: kept {pct(v['z'])} of the old h = {fmt(v['h_prev'])} "
             f"({fmt(v['kept'])}) and took {pct(1 - v['z'])} of the candidate ({fmt(v['written'])}).",
-            f"**Hidden state**: {fmt(v['kept'])} + ({fmt(v['written'])}) = **{fmt(v['h'])}**. "
+            f"**Hidden state**: {fmt(v['kept'])} + ({fmt(v['written'])}) "
+            f"{_eq(v['kept'], v['written'], v['h'])} **{fmt(v['h'])}**. "
             "A GRU has no separate cell state: h is its memory.",
         ]
     return [
@@ -327,6 +329,12 @@ def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
         f"Nothing decides what to keep: the old h = {fmt(v['h_prev'])} only enters through the weights, "
         "so memory fades (or blows up) at a rate the RNN cannot control.",
     ]
+
+
+def _eq(a: float, b: float, total: float, digits: int = 2) -> str:
+    """ "=" when the numbers as shown add up, else "≈" (each is rounded on its own: 0.36 + 0.05 ≈ 0.42)."""
+    shown = [float(fmt(v, digits).replace("\u2212", "-")) for v in (a, b, total)]
+    return "=" if abs(shown[0] + shown[1] - shown[2]) < 0.5 * 10.0**-digits else "\u2248"
 
 
 def _steps(n: int) -> str:

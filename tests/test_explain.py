@@ -161,3 +161,19 @@ def test_input_labels_name_each_step_of_a_one_hot_input():
     assert input_labels(x, symbols) == ["0", "2", "\u00b7", "\u25b6", "\u00b7"]
     assert input_labels(x, {"type": "chars", "vocab": "ab \nq"}) == ["a", "\u2423", "\u21b5", "q", "\u21b5"]
     assert input_labels(x, None) is None and input_labels(np.ones((3, 1)), {"type": "real"}) is None
+
+
+def test_a_sum_of_rounded_parts_says_approximately_when_it_does_not_add_up():
+    lt = constant_gates_lstm(f=0.5).forward(np.zeros((3, 1, 1)))[2].layers[0][0]
+    v = step_values(lt, 2, 0)
+    from lstm_vault.explain import _eq
+
+    assert _eq(0.355, 0.054, 0.409) == "\u2248"  # shown 0.35 or 0.36, 0.05, 0.41
+    assert _eq(0.36, 0.05, 0.41) == "=" and _eq(-0.5, 0.25, -0.25) == "="
+    line = next(r for r in readings(lt, 2, 0) if r.startswith("**Cell state**"))
+    assert f"{_eq(v['kept'], v['written'], v['c'])} **{fmt(v['c'])}**" in line
+    for t in range(3):  # every sentence: the shown parts add up, or it says ≈
+        v = step_values(lt, t, 0)
+        line = next(r for r in readings(lt, t, 0) if r.startswith("**Cell state**"))
+        parts = [float(fmt(x).replace("\u2212", "-")) for x in (v["kept"], v["written"], v["c"])]
+        assert ("\u2248" in line) == (abs(parts[0] + parts[1] - parts[2]) > 0.005)
