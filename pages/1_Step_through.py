@@ -157,7 +157,7 @@ def _task_input(saved, seed: int):
         raise ValueError(
             f"the task's input has shape {x.shape}, the model expects {saved.rnn.input_size} features"
         )
-    return x[:, :1], f"{getattr(task, 'title', '') or meta['task']} (held-out example, seed {seed})"
+    return x[:, :1], f"{getattr(task, 'title', '') or meta['task']}: held-out example, seed {seed}"
 
 
 # ---------------------------------------------------------------------------------- link handling
@@ -289,7 +289,15 @@ def step_view(lt, label: str, encoding: dict | None = None) -> None:
         disabled=T < 2,
         width="stretch",
     )
-    c_slider.slider("timestep t", 0, max(T - 1, 1), key=P + "t", on_change=_touched, disabled=T < 2)
+    c_slider.slider(
+        "timestep t",
+        0,
+        max(T - 1, 1),
+        key=P + "t",
+        on_change=_touched,
+        disabled=T < 2,
+        persist_state="session",  # kept when the user visits another page and comes back
+    )
     c_next.button(
         "",
         icon=":material/chevron_right:",
@@ -310,7 +318,13 @@ def step_view(lt, label: str, encoding: dict | None = None) -> None:
         width="stretch",
     )
     c_unit.number_input(
-        "unit", 0, H - 1, key=P + "unit", on_change=_touched, help="which hidden unit to follow"
+        "unit",
+        0,
+        H - 1,
+        key=P + "unit",
+        on_change=_touched,
+        help="which hidden unit to follow",
+        persist_state="session",
     )
     t, unit = min(int(s[P + "t"]), T - 1), int(s[P + "unit"])
 

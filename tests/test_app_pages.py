@@ -397,3 +397,17 @@ def test_a_model_that_arrives_is_shown_at_once_and_the_user_can_switch_back():
     at.session_state["lv_current_model"] = saved(GRU(1, 2, seed=4), "sine")  # a newer model: shown again
     at.run()
     assert at.radio(key="st_model_source").value == "trained model" and "Update gate" in readings(at)
+
+
+def test_every_page_runs_through_the_apps_navigation_and_step_through_keeps_t_and_unit():
+    at = AppTest.from_file(HOME, default_timeout=60).run()
+    at.switch_page("pages/1_Step_through.py").run()
+    at.slider(key="st_t").set_value(7).run()
+    at.number_input(key="st_unit").set_value(3).run()
+    for page in ("pages/2_Vanishing_gradients.py", "pages/3_Train.py"):
+        at.switch_page(page).run()
+        assert not at.exception and at.title[0].value.startswith(("Vanishing", "Train")), page
+    at.switch_page("pages/1_Step_through.py").run()
+    assert not at.exception
+    assert at.slider(key="st_t").value == 7 and at.number_input(key="st_unit").value == 3
+    assert "t = 7 · unit 3" in readings(at)
