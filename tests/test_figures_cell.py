@@ -241,3 +241,13 @@ def test_timeline_writes_a_one_hot_input_as_text_along_time():
     assert first["mode"] == "text" and first["text"] == ["a", "b", "\u2423", "b"]
     assert list(first["x"]) == [0, 1, 2, 3]
     assert as_json(cell.timeline(lt))["data"][0]["type"] == "heatmap"  # no labels: the channels
+
+
+def test_a_one_step_timeline_draws_markers_and_the_cell_row_gets_ticks():
+    fig = as_json(cell.timeline(trace(2, T=1)))
+    lines = [tr for tr in fig["data"] if tr["type"] == "scatter"]
+    assert lines and all(tr["mode"] == "lines+markers" for tr in lines)  # a lone point is visible
+    fig = as_json(cell.timeline(trace(2, T=30)))
+    assert all(tr["mode"] == "lines" for tr in fig["data"] if tr["type"] == "scatter")
+    c_axis = fig["layout"][f"yaxis{cell.ROWS['lstm'].index('c') + 2}"]
+    assert c_axis["title"]["text"].startswith("cell") and c_axis["nticks"] == 6

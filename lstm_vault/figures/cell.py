@@ -235,7 +235,7 @@ def timeline(
                         "type": "scatter",
                         "x": xs,
                         "y": xin[:, 0],
-                        "mode": "lines",
+                        "mode": "lines" if T > 2 else "lines+markers",
                         "name": "input",
                         "line": {"color": COLORS["x"], "width": 2},
                         "xaxis": xa,
@@ -268,7 +268,7 @@ def timeline(
                         "type": "scatter",
                         "x": xs,
                         "y": values[:, u],
-                        "mode": "lines",
+                        "mode": "lines" if T > 2 else "lines+markers",  # a lone point needs a marker
                         "xaxis": xa,
                         "yaxis": ya,
                         "line": {"color": UNIT_COLORS[u % len(UNIT_COLORS)], "width": 2},
@@ -282,6 +282,8 @@ def timeline(
                 layout[f"yaxis{axis}"]["range"] = [-0.05, 1.05]
             elif name in ("g", "h", "n"):
                 layout[f"yaxis{axis}"]["range"] = [-1.05, 1.05]
+            else:  # the cell state is unbounded: a few more ticks, or only "0" may fit the range
+                layout[f"yaxis{axis}"]["nticks"] = 6
         else:
             zmax = 1.0 if name != "c" else max(1.0, float(np.abs(values).max()))
             data.append(
