@@ -115,6 +115,7 @@ class Job:
     started: float  # time.monotonic()
     stopping: bool = False  # Stop was pressed
     notes: tuple[str, ...] = ()  # warnings about the settings, shown while it runs
+    model_before: int | None = None  # id() of the session's model when the run started
 
 
 @dataclass
@@ -363,7 +364,15 @@ def start(task, options: dict, archs: list[str], values: dict, notes: tuple[str,
     if refused:
         return refused
     worker.start()
-    st.session_state[JOB] = Job(worker, task, steps, time.monotonic(), notes=tuple(notes))
+    before = current_model()
+    st.session_state[JOB] = Job(
+        worker,
+        task,
+        steps,
+        time.monotonic(),
+        notes=tuple(notes),
+        model_before=None if before is None else id(before),
+    )
     st.session_state.pop(RUNS, None)
     return None
 
@@ -389,7 +398,14 @@ def finish(job: Job) -> None:
         samples = _samples(job.task, batch, outputs)
         examples = batch.x.shape[1]
         best = min((r for r in runs if r.saved is not None), key=lambda r: r.history[-1][2])
-        set_current_model(best.saved)
+        now = current_model()
+        if (None if now is None else id(now)) == job.model_before:
+            set_current_model(best.saved)
+        else:  # the user loaded or picked a model while this ran: theirs stays
+            st.toast(
+                f"Training finished. The model you loaded during the run stays the other pages' model; "
+                f"pick {best.label} below to use the best trained one."
+            )
     st.session_state[RUNS] = Finished(job.task, job.steps, runs, figure, samples, examples)
     del st.session_state[JOB]
     run_slots(MAX_RUNNING).release(_token())

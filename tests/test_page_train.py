@@ -388,3 +388,24 @@ def test_the_submitted_settings_stay_in_the_form_and_the_link_after_the_start(pa
         page.number_input(key="lv_train_steps").value == 30
         and not page.number_input(key="lv_train_steps").disabled
     )
+
+
+def test_a_model_loaded_during_a_run_is_not_replaced_when_the_run_finishes(page):
+    set_tiny_run(page, steps=200)
+    page.button(key="lv_train_submit").click().run()
+    page.selectbox(key="lv_train_ship").set_value("copy_lstm.npz").run()
+    page.button(key="lv_train_use_shipped").click().run()  # loaded while the run goes on
+    loaded = page.session_state["lv_current_model"]
+    assert loaded.meta["task"] == "copy"
+    wait_finished(page)
+    assert page.session_state["lv_current_model"] is loaded
+    assert any("model you loaded during the run stays" in t.value for t in page.toast)
+
+
+def test_a_finished_run_becomes_the_session_model_when_nothing_was_loaded_meanwhile(page):
+    page.button(key="lv_train_use_shipped").click().run()  # a model before the run ...
+    set_tiny_run(page, steps=20)
+    page.button(key="lv_train_submit").click().run()
+    wait_finished(page)
+    assert page.session_state["lv_current_model"].meta["task"] == "adding"  # ... is replaced by the run's
+    assert page.session_state["lv_current_model"].rnn.hidden_size == 4
