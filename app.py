@@ -20,7 +20,7 @@ PAGES = (  # file, label, icon on the home page's card, what it is for, link par
         "Feed a sequence to an LSTM and move through time: the drawn cell shows one unit's numbers at each "
         "step, plain sentences say what every gate did, and a timeline shows all units at once. Set the gate "
         "biases by hand and watch cause and effect.",
-        {"preset": "impulse", "H": "4", "bf": "3"},
+        {"preset": "impulse", "H": "4", "bf": "4", "hh": "0"},  # a spike, held by f alone
         "Step_through",
     ),
     (

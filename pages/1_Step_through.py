@@ -49,6 +49,7 @@ KNOBS = {
     "bo": ("Output-gate bias b_o", 0.0, -8.0, 8.0, 0.25, "bo"),
     "bg": ("Candidate bias b_g", 0.0, -8.0, 8.0, 0.25, "bg"),
     "scale": ("Weight scale", 1.0, 0.0, 10.0, 0.25, "scale"),
+    "hh": ("Recurrent weight scale", 1.0, 0.0, 10.0, 0.25, "hh"),
 }
 TRACE_BUDGET = 2_000_000  # T x H of a trained model's trace: ~12 arrays of it, ~200 MB in float64
 KNOB_HELP = {
@@ -62,6 +63,9 @@ KNOB_HELP = {
     "whatever the input, so the memory drifts.",
     "scale": "Multiplies every weight (not the biases). 0: the gates see only their biases; large: they "
     "snap to 0 or 1.",
+    "hh": "Multiplies the recurrent weights W_h· once more. 0 cuts h_{t-1} out of the gates and the "
+    "candidate: the memory then changes only through the input, and you can watch the forget gate alone "
+    "decide how long it lasts.",
 }
 PLAY_SECONDS = 0.3  # one animation frame while playing
 PLAY_FRAMES = 80  # a play-through takes at most this many frames
@@ -80,15 +84,18 @@ use_app_navigation()  # a first visit by this page's address gets the app's side
 # ------------------------------------------------------------------------------------- the model
 
 
-def hand_set_lstm(H: int, seed: int, bf: float, bi: float, bo: float, scale: float, bg: float = 0.0) -> LSTM:
+def hand_set_lstm(
+    H: int, seed: int, bf: float, bi: float, bo: float, scale: float, bg: float = 0.0, hh: float = 1.0
+) -> LSTM:
     """A one-unit-input LSTM with torch's initialisation, then the knobs: each gate's bias slice of
-    ``bias_ih`` set to its knob and of ``bias_hh`` to 0 (so b_ih + b_hh = knob), weights times ``scale``.
+    ``bias_ih`` set to its knob and of ``bias_hh`` to 0 (so b_ih + b_hh = knob), weights times ``scale``,
+    the recurrent weights ``W_h·`` times ``hh`` as well (0 cuts h_{t-1} out of every gate).
     The candidate's bias is a knob too (0 by default): left random, it writes into the cell at every
     step whatever the input, and the memory drifts."""
     model = LSTM(1, H, seed=seed)
     p = {k: v.copy() for k, v in model.params.items()}
     p["weight_ih_l0"] *= scale
-    p["weight_hh_l0"] *= scale
+    p["weight_hh_l0"] *= scale * hh
     for gate, bias in (("f", bf), ("i", bi), ("o", bo), ("g", bg)):
         k = LSTM_GATES.index(gate)
         p["bias_ih_l0"][k * H : (k + 1) * H] = bias
@@ -97,9 +104,11 @@ def hand_set_lstm(H: int, seed: int, bf: float, bi: float, bo: float, scale: flo
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def hand_trace(x: np.ndarray, H: int, seed: int, bf: float, bi: float, bo: float, scale: float, bg: float):
+def hand_trace(
+    x: np.ndarray, H: int, seed: int, bf: float, bi: float, bo: float, scale: float, bg: float, hh: float
+):
     """The layer trace of the hand-set LSTM on x (T,), batch of one."""
-    model = hand_set_lstm(H, seed, bf, bi, bo, scale, bg)
+    model = hand_set_lstm(H, seed, bf, bi, bo, scale, bg, hh)
     return model.forward(x.reshape(-1, 1, 1))[2].layers[0][0]
 
 
@@ -385,7 +394,7 @@ with st.sidebar:
                 label, low, high, step=step, key=P + key, help=KNOB_HELP[key], persist_state="session"
             )
         st.caption("Biases and weight scale: set them and watch the gates move.")
-        for key in ("bf", "bi", "bo", "bg", "scale"):
+        for key in ("bf", "bi", "bo", "bg", "scale", "hh"):
             label, default, low, high, step, _name = KNOBS[key]
             # number inputs, not sliders: every slider on the page re-renders on each timestep move
             st.number_input(
@@ -451,11 +460,13 @@ if not use_trained:
         float(knobs["bo"]),
         float(knobs["scale"]),
         float(knobs["bg"]),
+        float(knobs["hh"]),
     )
     trace_key = hashlib.sha1(seq.values.tobytes() + repr(sorted(knobs.items())).encode()).hexdigest()
     model_label = (
         f"hand-set LSTM, H = {knobs['H']}, b_f = {knobs['bf']:g}, b_i = {knobs['bi']:g}, "
         f"b_o = {knobs['bo']:g}, b_g = {knobs['bg']:g}, weights ×{knobs['scale']:g}"
+        + (f", recurrent weights ×{knobs['hh']:g} more" if knobs["hh"] != 1 else "")
     )
     label = seq.label
 

@@ -55,12 +55,12 @@ def task_example_trace(saved_model, example_seed: int = 0):
     return saved_model.rnn.forward(x)[2].layers[0][0]
 
 
-def expected_lstm_trace(x, H=8, seed=0, bf=1.0, bi=0.0, bo=0.0, scale=1.0, bg=0.0):
+def expected_lstm_trace(x, H=8, seed=0, bf=1.0, bi=0.0, bo=0.0, scale=1.0, bg=0.0, hh=1.0):
     """The page's contract for the knobs: bias_ih slice = knob, bias_hh slice = 0, weights times scale."""
     model = LSTM(1, H, seed=seed)
     p = {k: v.copy() for k, v in model.params.items()}
     p["weight_ih_l0"] *= scale
-    p["weight_hh_l0"] *= scale
+    p["weight_hh_l0"] *= scale * hh
     for gate, b in (("f", bf), ("i", bi), ("o", bo), ("g", bg)):
         k = LSTM_GATES.index(gate)
         p["bias_ih_l0"][k * H : (k + 1) * H], p["bias_hh_l0"][k * H : (k + 1) * H] = b, 0.0
@@ -411,3 +411,21 @@ def test_every_page_runs_through_the_apps_navigation_and_step_through_keeps_t_an
     assert not at.exception
     assert at.slider(key="st_t").value == 7 and at.number_input(key="st_unit").value == 3
     assert "t = 7 · unit 3" in readings(at)
+
+
+def test_the_home_pages_impulse_example_shows_a_memory_held_by_the_forget_gate_alone():
+    home = AppTest.from_file(HOME, default_timeout=TIMEOUT).run()
+    (link,) = [p for p in home.get("page_link") if "Step_through" in p.proto.page]
+    params = dict(kv.split("=") for kv in link.proto.query_string.split("&"))
+    assert params["hh"] == "0" and params["preset"] == "impulse"
+    at = step_page(**params)
+    assert not at.exception and not at.warning
+    x = make_sequence("impulse", 60)
+    spike = int(np.argmax(x))
+    lt = expected_lstm_trace(x, H=4, bf=float(params["bf"]), hh=0.0)
+    c = lt.c[:, 0, :]
+    assert not c[:spike].any() and np.abs(c[spike]).min() > 0.01  # nothing before, written at the spike
+    f = 1 / (1 + np.exp(-float(params["bf"])))  # then only f acts: c shrinks by exactly f per step
+    np.testing.assert_allclose(c[spike + 1 :] / c[spike:-1], f, rtol=1e-9)
+    at.slider(key="st_t").set_value(spike + 10).run()
+    assert f"c\u209c = {explain.fmt(c[spike + 10, 0])}</text>" in drawn_cell(readings(at))
