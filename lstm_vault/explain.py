@@ -214,15 +214,15 @@ def fmt_gate(value: float) -> str:
     (0.999 keeps a memory for ~700 steps, 0.99 for ~70: both would read "1.00")."""
     if 0.0 < value < 0.01 or 0.99 < value < 1.0:
         text = f"{value:.4f}"
-        if text in ("1.0000", "0.0000"):  # closer than 5e-5: say how close
-            return f"{value:.2e}" if value < 0.5 else f"1 − {1 - value:.1e}"
+        if text in ("1.0000", "0.0000"):  # closer than 5e-5 to an end: say which side
+            return "< 0.0001" if value < 0.5 else "> 0.9999"
         return text
     return f"{value:.2f}"
 
 
 def fmt_half_life(steps: float) -> str:
     """A half-life in steps for a sentence: "at every step", "in 2.3 steps", "in about 140 steps",
-    "in about 3,400 steps", or "practically never (over 100,000 steps)"; rounded to what it is worth."""
+    "in about 3,400 steps", or "only after more than 100,000 steps"; rounded to what it is worth."""
     if math.isinf(steps):
         return "never"
     if steps < 1.0:
@@ -233,7 +233,7 @@ def fmt_half_life(steps: float) -> str:
         return f"in about {steps:.0f} steps"
     if steps < 100_000:
         return f"in about {round(steps, -2):,.0f} steps"
-    return "practically never (over 100,000 steps)"
+    return "only after more than 100,000 steps"
 
 
 def input_labels(x, encoding: dict | None) -> list[str] | None:
