@@ -20,7 +20,8 @@ PAGES = (  # file, label, icon on the home page's card, what it is for, link par
         "Feed a sequence to an LSTM and move through time: the drawn cell shows one unit's numbers at each "
         "step, plain sentences say what every gate did, and a timeline shows all units at once. Set the gate "
         "biases by hand and watch cause and effect.",
-        {"preset": "impulse", "H": "4", "bf": "4", "hh": "0"},  # a spike, held by f alone
+        # a spike written by an open input gate, then held by the forget gate alone (h cut out: hh = 0)
+        {"preset": "impulse", "H": "4", "bf": "4", "bi": "4", "scale": "3", "hh": "0", "unit": "1", "t": "6"},
         "Step_through",
     ),
     (

@@ -466,7 +466,7 @@ if not use_trained:
     model_label = (
         f"hand-set LSTM, H = {knobs['H']}, b_f = {knobs['bf']:g}, b_i = {knobs['bi']:g}, "
         f"b_o = {knobs['bo']:g}, b_g = {knobs['bg']:g}, weights ×{knobs['scale']:g}"
-        + (f", recurrent weights ×{knobs['hh']:g} more" if knobs["hh"] != 1 else "")
+        + (f", recurrent weights ×{knobs['scale'] * knobs['hh']:g}" if knobs["hh"] != 1 else "")
     )
     label = seq.label
 

@@ -422,10 +422,14 @@ def test_the_home_pages_impulse_example_shows_a_memory_held_by_the_forget_gate_a
     assert not at.exception and not at.warning
     x = make_sequence("impulse", 60)
     spike = int(np.argmax(x))
-    lt = expected_lstm_trace(x, H=4, bf=float(params["bf"]), hh=0.0)
+    knobs = {k: float(params[k]) for k in ("bf", "bi", "scale", "hh")}
+    lt = expected_lstm_trace(x, H=int(params["H"]), **knobs)
     c = lt.c[:, 0, :]
-    assert not c[:spike].any() and np.abs(c[spike]).min() > 0.01  # nothing before, written at the spike
+    assert not c[:spike].any() and np.abs(c[spike]).min() > 0.05  # nothing before, written at the spike
+    unit = int(params["unit"])
+    assert c[spike, unit] > 0.5  # the link follows a unit that stores a clear, positive memory
     f = 1 / (1 + np.exp(-float(params["bf"])))  # then only f acts: c shrinks by exactly f per step
     np.testing.assert_allclose(c[spike + 1 :] / c[spike:-1], f, rtol=1e-9)
+    assert at.slider(key="st_t").value == int(params["t"]) == spike  # it opens at the spike
     at.slider(key="st_t").set_value(spike + 10).run()
-    assert f"c\u209c = {explain.fmt(c[spike + 10, 0])}</text>" in drawn_cell(readings(at))
+    assert f"c\u209c = {explain.fmt(c[spike + 10, unit])}</text>" in drawn_cell(readings(at))
