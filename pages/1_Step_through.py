@@ -480,13 +480,14 @@ if seq.error and not use_trained:
 st.caption(f"**Input:** {label} · **Model:** {model_label}")
 if s.pop(P + "arrived_model", False) and use_trained:
     st.toast("Showing the model from the Train page. Switch back under **Model** in the sidebar.")
+seq_link = query_params_of(seq)  # parses typed numbers: once per run
 unlinked = (
     "the session's trained model"
     if use_trained
     else "an uploaded file"
     if seq.source == "csv"
     else "a long typed list"
-    if not query_params_of(seq)
+    if not seq_link
     else None
 )
 if unlinked:
@@ -502,7 +503,7 @@ elif lt.arch == "gru":
     )
 
 # the link: everything but t and unit here; the fragment keeps those two up to date
-link = {} if use_trained else {**query_params_of(seq), **{KNOBS[k][5]: f"{s[P + k]:g}" for k in KNOBS}}
+link = {} if use_trained else {**seq_link, **{KNOBS[k][5]: f"{s[P + k]:g}" for k in KNOBS}}
 link |= {"t": str(s[P + "t"]), "unit": str(s[P + "unit"])}
 if arrived != link:
     st.query_params.from_dict(link)

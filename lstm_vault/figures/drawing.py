@@ -330,10 +330,6 @@ CELLS = {"lstm": lstm_cell, "gru": gru_cell, "rnn": rnn_cell}
 TITLES = {"lstm": "The LSTM cell", "gru": "The GRU cell", "rnn": "The vanilla RNN cell"}
 
 
-def _title(arch: str, values, unit, t) -> str:
-    return TITLES[arch] if values is None else f"{TITLES[arch]} at step t = {t}, unit {unit}"
-
-
 # ---------------------------------------------------------------------------------------------- SVG
 
 
@@ -401,8 +397,24 @@ def cell_svg(
 ) -> str:
     """The cell of ``arch`` (lstm, gru, rnn) as SVG markup, with one unit's numbers at step t when
     ``values`` is given (see :data:`CELLS`); the same drawing as
-    :func:`lstm_vault.figures.cell.cell_diagram`."""
-    return to_svg(CELLS[arch](values, x_text), _title(arch, values, unit, t), max_height)
+    :func:`lstm_vault.figures.cell.cell_diagram`. :func:`cell_img` wraps it in an ``<img>``."""
+    return _cell(values, unit, t, x_text, max_height, arch, as_img=False)
+
+
+def cell_img(values=None, unit=None, t=None, x_text=None, max_height: int = 390, arch: str = "lstm") -> str:
+    """:func:`cell_svg` (same arguments) as an ``<img>`` whose alt text reads out every label."""
+    return _cell(values, unit, t, x_text, max_height, arch, as_img=True)
+
+
+def _cell(values, unit, t, x_text, max_height: int, arch: str, as_img: bool) -> str:
+    d = CELLS[arch](values, x_text)
+    title = TITLES[arch] if values is None else f"{TITLES[arch]} at step t = {t}, unit {unit}"
+    svg = to_svg(d, title, max_height)
+    if not as_img:
+        return svg
+    alt = f"{title}: " + "; ".join(text.label for text in d.texts)
+    aspect = (X_RANGE[1] - X_RANGE[0]) / (Y_RANGE[1] - Y_RANGE[0])
+    return svg_img(svg, alt, max_width=max_height * aspect)
 
 
 def svg_img(svg: str, alt: str, max_width: float | None = None) -> str:
@@ -414,19 +426,3 @@ def svg_img(svg: str, alt: str, max_width: float | None = None) -> str:
         f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}" '
         f'style="width: 100%;{cap} height: auto; display: block">'
     )
-
-
-def cell_img(
-    values: dict | None = None,
-    unit: int | None = None,
-    t: int | None = None,
-    x_text: str | None = None,
-    max_height: int = 390,
-    arch: str = "lstm",
-) -> str:
-    """:func:`cell_svg` as an ``<img>`` whose alt text reads out every label of the drawing."""
-    d = CELLS[arch](values, x_text)
-    title = _title(arch, values, unit, t)
-    alt = f"{title}: " + "; ".join(t.label for t in d.texts)
-    aspect = (X_RANGE[1] - X_RANGE[0]) / (Y_RANGE[1] - Y_RANGE[0])
-    return svg_img(to_svg(d, title, max_height), alt, max_width=max_height * aspect)

@@ -282,11 +282,6 @@ def query_params_of(choice: SequenceChoice) -> dict[str, str]:
     return {}
 
 
-def link_carries(choice: SequenceChoice) -> bool:
-    """Whether :func:`query_params_of` reproduces ``choice`` (not an uploaded file, not a long list)."""
-    return bool(query_params_of(choice))
-
-
 def _int(text: str) -> int:
     try:
         return int(str(text).strip())
