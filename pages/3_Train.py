@@ -38,7 +38,7 @@ from lstm_vault.torch_backend import set_threads
 from lstm_vault.training import TrainConfig, TrainingWorker
 from pages.common.navigation import use_app_navigation
 from pages.common.run_slots import Holder, duration, run_slots, time_left
-from pages.common.session import current_model, set_current_model
+from pages.common.session import current_model, set_current_model, set_last_run_models
 
 # ------------------------------------------------------------------------------------------------
 # limits and defaults
@@ -406,6 +406,7 @@ def finish(job: Job) -> None:
                 f"Training finished. The model you loaded during the run stays the other pages' model; "
                 f"pick {best.label} below to use the best trained one."
             )
+    set_last_run_models({r.arch: r.saved for r in runs if r.saved is not None})
     st.session_state[RUNS] = Finished(job.task, job.steps, runs, figure, samples, examples)
     del st.session_state[JOB]
     run_slots(MAX_RUNNING).release(_token())

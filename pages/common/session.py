@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 CURRENT_MODEL_KEY = "lv_current_model"
+LAST_RUN_KEY = "lv_last_run_models"
 
 
 def current_model():
@@ -23,3 +24,17 @@ def set_current_model(obj) -> None:
         st.session_state.pop(CURRENT_MODEL_KEY, None)
     else:
         st.session_state[CURRENT_MODEL_KEY] = obj
+
+
+def last_run_models() -> dict:
+    """The models of the Train page's last finished run, by architecture (``{"lstm": SavedModel, ...}``).
+
+    Kept beside the current model, so a page can compare a trained LSTM with the RNN trained beside it
+    on the same task. Empty when nothing has been trained in this session.
+    """
+    return dict(st.session_state.get(LAST_RUN_KEY, {}))
+
+
+def set_last_run_models(models: dict) -> None:
+    """Remember the last run's models by architecture (read-only afterwards; an empty dict forgets them)."""
+    st.session_state[LAST_RUN_KEY] = dict(models)
