@@ -315,18 +315,38 @@ class Recurrent:
     def step(self, x_t, state=None):
         """One timestep of a unidirectional model: x_t (B, I) or (I,) -> ``(output_t, state)``.
 
-        The same arithmetic as :meth:`forward` on a length-1 sequence, so stepping a sequence
-        by hand, carrying the state, reproduces the whole-sequence call.
+        Each layer runs its cell's step function (:func:`~lstm_vault.cells.lstm_step`,
+        :func:`~lstm_vault.cells.gru_step`, :func:`~lstm_vault.cells.rnn_step`) once, carrying torch's
+        state layout (L, B, H) in and out; no sequence code is involved, so looping ``step`` over a
+        sequence and comparing with :meth:`forward` is a real check of the sequence loop.
         """
         if self.bidirectional:
             raise ValueError(
                 "a bidirectional model cannot be stepped: its reverse direction needs the future"
             )
         x_t = np.asarray(x_t, dtype=self.dtype)
-        if x_t.ndim not in (1, 2):
-            raise ValueError(f"x_t must be (B, I) or (I,), got shape {x_t.shape}")
-        out, new_state, _ = self.forward(x_t[None], state)
-        return out[0], new_state
+        if x_t.ndim not in (1, 2) or x_t.shape[-1] != self.input_size:
+            raise ValueError(
+                f"x_t must be (B, {self.input_size}) or ({self.input_size},), got shape {x_t.shape}"
+            )
+        if not np.all(np.isfinite(x_t)):
+            raise ValueError("x_t must be finite")
+        unbatched = x_t.ndim == 1
+        x = x_t[None] if unbatched else x_t  # (B, I)
+        h0, c0 = self._split_state(state, x.shape[0], unbatched)  # (L, B, H) each
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            h, c = self._cell_step(x, h0[layer], None if c0 is None else c0[layer], self._weights(layer, 0))
+            h_n.append(h)
+            c_n.append(c)
+            x = h  # the layer's output is the next layer's input
+        h_n = np.stack(h_n)
+        state_out = (h_n, np.stack(c_n)) if self.arch == "lstm" else h_n
+        return (x[0].copy() if unbatched else x.copy()), self._state_outside(state_out, unbatched)
+
+    def _cell_step(self, x, h, c, weights):
+        """One layer, one step: x (B, I_layer), h and c (B, H) (c None without a cell state) -> ``h, c``."""
+        raise NotImplementedError
 
     # -- backward ---------------------------------------------------------------------------
 
@@ -449,6 +469,10 @@ class LSTM(Recurrent):
             A[t], ACT[t], C[t], Hs[t] = a, act, c, h
         return LayerTrace("lstm", reverse, x, h0, c0, A, ACT, Hs, c=C, clamps=clamps)
 
+    def _cell_step(self, x, h, c, weights):
+        h, c, _ = cells.lstm_step(x, h, c, *weights)
+        return h, c
+
     def _layer_backward(self, lt, dh_out, dh_n, dc_n, W_ih, W_hh):
         T, B, H = lt.h.shape
         DA, DH, DC = np.empty_like(lt.act), np.empty_like(lt.h), np.empty_like(lt.h)
@@ -492,6 +516,9 @@ class RNN(Recurrent):
             A[t], Hs[t] = a, h
         return LayerTrace("rnn", reverse, x, h0, None, A, Hs, Hs)
 
+    def _cell_step(self, x, h, c, weights):
+        return cells.rnn_step(x, h, *weights)[0], None
+
     def _layer_backward(self, lt, dh_out, dh_n, dc_n, W_ih, W_hh):
         DA, DH = np.empty_like(lt.h), np.empty_like(lt.h)
         dh_next = dh_n
@@ -522,6 +549,9 @@ class GRU(Recurrent):
             h, (a, act, hn) = cells.gru_cell_forward(xw[t], h, W_hh, b_hh, clamps.get(t))
             A[t], ACT[t], HN[t], Hs[t] = a, act, hn, h
         return LayerTrace("gru", reverse, x, h0, None, A, ACT, Hs, hn=HN, clamps=clamps)
+
+    def _cell_step(self, x, h, c, weights):
+        return cells.gru_step(x, h, *weights)[0], None
 
     def _layer_backward(self, lt, dh_out, dh_n, dc_n, W_ih, W_hh):
         DA, DH = np.empty_like(lt.act), np.empty_like(lt.h)

@@ -96,20 +96,35 @@ def test_per_step_state_gradients_are_the_true_gradients(cls):
                 assert max_rel(grads.layers[layer][d].dc, want_dc) < 1e-10
 
 
+@pytest.mark.parametrize("batched", [True, False], ids=["batch", "unbatched"])
 @pytest.mark.parametrize("cls", ARCHS, ids=lambda c: c.__name__)
-def test_stepping_by_hand_equals_the_whole_sequence(cls):
+def test_stepping_by_hand_equals_the_whole_sequence(cls, batched, monkeypatch):
+    """``step`` runs the cell step functions (never ``forward``); looping it reproduces ``forward``."""
     model = cls(3, 5, num_layers=2, seed=12)
-    x = np.random.default_rng(13).standard_normal((9, 2, 3))
+    x = np.random.default_rng(13).standard_normal((9, 2, 3) if batched else (9, 3))
     y, s_all, _ = model.forward(x)
+    monkeypatch.setattr(model, "forward", lambda *a, **k: pytest.fail("step must not call forward"))
     state, outs = None, []
     for t in range(9):
         out, state = model.step(x[t], state)
         outs.append(out)
-    assert np.array_equal(np.stack(outs), y)
+    # the sequence loop adds the biases to all T input projections at once: equal to rounding, not bitwise
+    np.testing.assert_allclose(np.stack(outs), y, rtol=1e-12, atol=1e-14)
     for a, b in zip(
         state if isinstance(state, tuple) else (state,), s_all if isinstance(s_all, tuple) else (s_all,)
     ):
-        assert np.array_equal(a, b)
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_step_checks_its_input():
+    model = LSTM(3, 4, seed=0)
+    with pytest.raises(ValueError, match=r"x_t must be \(B, 3\) or \(3,\)"):
+        model.step(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="finite"):
+        model.step(np.array([0.0, np.nan, 1.0]))
+    with pytest.raises(ValueError, match="bidirectional"):
+        LSTM(3, 4, bidirectional=True).step(np.zeros(3))
 
 
 def test_cell_step_functions_reproduce_the_trace():
