@@ -82,6 +82,31 @@ class Recurrent:
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
 
+    def gate_slice(self, gate: str) -> slice:
+        """Rows of gate ``gate``'s block in ``weight_ih``, ``weight_hh`` and the biases (torch's order,
+        :data:`~lstm_vault.cells.GATES`): for an LSTM ``gate_slice("f")`` is ``slice(H, 2H)``."""
+        if gate not in self.gates:
+            raise ValueError(f"a {self.arch} has gates {self.gates}, not {gate!r}")
+        k, H = self.gates.index(gate), self.hidden_size
+        return slice(k * H, (k + 1) * H)
+
+    def gate_bias(self, gate: str, layer: int = 0, direction: int = 0) -> np.ndarray:
+        """(H,) the total bias b_ih + b_hh inside gate ``gate`` of one layer and direction."""
+        sfx = f"_l{layer}" + ("_reverse" if direction else "")
+        rows = self.gate_slice(gate)
+        return self.params["bias_ih" + sfx][rows] + self.params["bias_hh" + sfx][rows]
+
+    def with_gate_biases(self, biases: Mapping[str, float]) -> Recurrent:
+        """A copy whose gates have the given total biases, e.g. ``{"f": 3.0}``, in every layer and
+        direction: ``bias_ih`` takes the value and ``bias_hh`` 0, so b_ih + b_hh is exactly it."""
+        params = {name: p.copy() for name, p in self.params.items()}
+        for gate, value in biases.items():
+            rows = self.gate_slice(gate)
+            for name, p in params.items():
+                if name.startswith("bias_"):
+                    p[rows] = value if name.startswith("bias_ih") else 0.0
+        return type(self).from_params(params, dtype=self.dtype, **self.config())
+
     def param_shapes(self) -> dict[str, tuple[int, ...]]:
         """Torch's parameter names and shapes, in torch's order."""
         GH, H, shapes = cells.N_BLOCKS[self.arch] * self.hidden_size, self.hidden_size, {}
@@ -450,10 +475,10 @@ class LSTM(Recurrent):
     def __init__(self, *args, forget_bias: float | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if forget_bias is not None:
-            H = self.hidden_size
+            rows = self.gate_slice("f")
             for name, p in self.params.items():
                 if name.startswith("bias_"):
-                    p[H : 2 * H] = forget_bias if name.startswith("bias_ih") else 0.0
+                    p[rows] = forget_bias if name.startswith("bias_ih") else 0.0
 
     def _layer_forward(self, x, h0, c0, weights, reverse, clamps):
         W_ih, W_hh, b_ih, b_hh = weights

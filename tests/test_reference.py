@@ -277,3 +277,46 @@ def test_importing_the_library_imports_neither_torch_nor_streamlit():
     code = "import sys, lstm_vault; print('torch' in sys.modules, 'streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_gate_slices_and_biases_are_read_and_set_by_name():
+    """gate_slice follows torch's packing order; with_gate_biases sets b_ih + b_hh exactly, in every layer."""
+    for cls, gates in ((LSTM, "ifgo"), (GRU, "rzn"), (RNN, "")):
+        model = cls(2, 3, num_layers=2, bidirectional=True, seed=1)
+        for k, gate in enumerate(gates):
+            assert model.gate_slice(gate) == slice(3 * k, 3 * k + 3)
+        with pytest.raises(ValueError, match="gates"):
+            model.gate_slice("x")
+    model = LSTM(2, 3, num_layers=2, bidirectional=True, seed=1)
+    new = model.with_gate_biases({"f": 2.5, "g": -1.0})
+    for layer in range(2):
+        for d in range(2):
+            np.testing.assert_array_equal(new.gate_bias("f", layer, d), 2.5)
+            np.testing.assert_array_equal(new.gate_bias("g", layer, d), -1.0)
+            np.testing.assert_array_equal(new.gate_bias("i", layer, d), model.gate_bias("i", layer, d))
+    np.testing.assert_array_equal(new.params["weight_hh_l1"], model.params["weight_hh_l1"])
+    assert not np.array_equal(model.gate_bias("f"), 2.5)  # the original is untouched
+    # the torch forget-gate rows: what torch calls f is what we set
+    assert np.all(new.params["bias_ih_l0"][3:6] == 2.5) and np.all(new.params["bias_hh_l0"][3:6] == 0.0)
+
+
+def test_hand_set_lstm_builds_the_cell_its_knobs_describe():
+    from lstm_vault.handset import HandSetLSTM
+
+    base = LSTM(1, 4, seed=5)
+    knobs = HandSetLSTM(H=4, seed=5, bf=3.0, bi=-1.0, bo=0.5, bg=0.25, scale=2.0, hh=0.0)
+    model = knobs.build()
+    for gate, value in (("f", 3.0), ("i", -1.0), ("o", 0.5), ("g", 0.25)):
+        np.testing.assert_array_equal(model.gate_bias(gate), value)
+    np.testing.assert_array_equal(model.params["weight_ih_l0"], 2.0 * base.params["weight_ih_l0"])
+    np.testing.assert_array_equal(model.params["weight_hh_l0"], 0.0)
+    # hh = 0 and a zero input: every gate is σ(its bias) and g = tanh(b_g), so c settles at i·g / (1 - f)
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    c = model.forward(np.zeros((400, 1, 1)))[2].layers[0][0].c[:, 0]
+    np.testing.assert_allclose(c[-1], sig(-1.0) * np.tanh(0.25) / (1 - sig(3.0)), rtol=1e-9)
+    # and with b_g = 0, a memory written at t = 0 decays by exactly σ(b_f) per step
+    model = HandSetLSTM(H=4, seed=5, bf=3.0, bi=-1.0, scale=2.0, hh=0.0).build()
+    x = np.zeros((6, 1, 1))
+    x[0] = 1.0
+    c = model.forward(x)[2].layers[0][0].c[:, 0]
+    np.testing.assert_allclose(c[2:] / c[1:-1], sig(3.0), rtol=1e-12)
