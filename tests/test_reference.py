@@ -312,7 +312,7 @@ def test_hand_set_lstm_builds_the_cell_its_knobs_describe():
     np.testing.assert_array_equal(model.params["weight_hh_l0"], 0.0)
     # hh = 0 and a zero input: every gate is σ(its bias) and g = tanh(b_g), so c settles at i·g / (1 - f)
     sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
-    c = model.forward(np.zeros((400, 1, 1)))[2].layers[0][0].c[:, 0]
+    c = model.forward(np.zeros((1000, 1, 1)))[2].layers[0][0].c[:, 0]
     np.testing.assert_allclose(c[-1], sig(-1.0) * np.tanh(0.25) / (1 - sig(3.0)), rtol=1e-9)
     # and with b_g = 0, a memory written at t = 0 decays by exactly σ(b_f) per step
     model = HandSetLSTM(H=4, seed=5, bf=3.0, bi=-1.0, scale=2.0, hh=0.0).build()
