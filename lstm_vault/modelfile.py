@@ -76,6 +76,24 @@ class SavedModel:
         name = self.meta.get("task")
         return None if name is None else get_task(name, **self.meta.get("task_options", {}))
 
+    def example(self, seed: int = 0) -> tuple[np.ndarray, str]:
+        """One held-out example of the model's own task: ``x`` (T, 1, I) float64 and a caption.
+
+        The one way every page gets "an input this model was made for". ValueError (readable) when the
+        file names no task or the task's input does not fit the model.
+        """
+        task = self.task()
+        if task is None:
+            raise ValueError("the model file names no task to draw an example from")
+        x = np.asarray(task.validation(1, seed=seed).x, dtype=np.float64)
+        if x.ndim != 3 or x.shape[1] < 1 or x.shape[2] != self.rnn.input_size:
+            raise ValueError(
+                f"the {self.meta['task']} task's input has shape {x.shape}, the model reads "
+                f"{self.rnn.input_size} feature(s) per step"
+            )
+        title = getattr(task, "title", "") or self.meta["task"]
+        return x[:, :1], f"{title}: held-out example, seed {seed}"
+
 
 # ------------------------------------------------------------------------------------------------
 # writing

@@ -175,3 +175,24 @@ def test_file_too_large(good, tmp_path, monkeypatch):
     path = tmp_path / "big.npz"
     path.write_bytes(good)
     refuse(path, f"too large: {len(good)} bytes")
+
+
+def test_example_is_a_held_out_sequence_of_the_models_own_task():
+    """SavedModel.example: the task's validation example for the seed, shaped for the model; clear errors."""
+    from pathlib import Path
+
+    saved = modelfile.load(Path(__file__).resolve().parents[1] / "assets" / "models" / "adding_lstm.npz")
+    x, label = saved.example(seed=3)
+    task = saved.task()
+    want = task.validation(1, seed=3).x[:, :1]
+    np.testing.assert_array_equal(x, want)
+    assert x.shape[2] == saved.rnn.input_size and x.dtype == np.float64
+    assert label == f"{task.title}: held-out example, seed 3"
+    nameless = modelfile.SavedModel(saved.rnn, saved.readout_weight, saved.readout_bias, {})
+    with pytest.raises(ValueError, match="names no task"):
+        nameless.example()
+    wrong = modelfile.SavedModel(
+        models.LSTM(5, 2), saved.readout_weight[:, :2], saved.readout_bias, {"task": "adding"}
+    )
+    with pytest.raises(ValueError, match="reads 5 feature"):
+        wrong.example()
