@@ -6,7 +6,7 @@ the GRU's are ``r, z, n``. Weight names follow torch: ``W_{if}`` maps the input 
 forget gate, ``W_{hf}`` the previous hidden state to it.
 
 Readings are computed from a :class:`lstm_vault.trace.LayerTrace` at one step ``t`` for one
-hidden unit, e.g. "The forget gate kept 93% of unit 3's memory: 0.82 became 0.76."
+hidden unit, e.g. "The forget gate kept 93% of unit 3's memory: f × cₜ₋₁ = 0.93 × 0.82 = 0.76."
 Every number in them is read from the trace; nothing here imports streamlit.
 """
 
@@ -302,14 +302,19 @@ def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
     if lt.arch == "lstm":
         life = fmt_half_life(half_life(v["f"]))
         life_text = "would never fade" if life == "never" else f"would halve {life}"
+        f_shown = _factor(v["f"])
+        carried = f"step {t + 1}" if t + 1 < lt.h.shape[0] else "the end of the sequence"
         return [
-            f"**Forget gate** {fmt_gate(v['f'])}: kept {pct(v['f'])} of {u}'s memory "
-            f"(c went from {fmt(v['c_prev'])} to {fmt(v['kept'])}); held there, a memory {life_text}.",
+            # f·c_{t-1} is what the gate kept, not c_t: the cell-state line adds the write to it
+            f"**Forget gate** {fmt_gate(v['f'])}: kept {pct(v['f'])} of {u}'s memory, "
+            f"f × c\u209c\u208b\u2081 = {f_shown} × {_par(v['c_prev'])} "
+            f"{_times_eq(f_shown, v['c_prev'], v['kept'])} {fmt(v['kept'])}; held at "
+            f"{fmt_gate(v['f'])}, a memory {life_text}.",
             f"**Input gate** {fmt_gate(v['i'])}: wrote {pct(v['i'])} of the candidate {fmt(v['g'])} "
             f"into {u}, adding {fmt(v['written'])}.",
             f"**Cell state**: {fmt(v['kept'])} + ({fmt(v['written'])}) "
             f"{_eq(v['kept'], v['written'], v['c'])} **{fmt(v['c'])}**, "
-            f"the memory carried to step {t + 1}.",
+            f"the memory carried to {carried}.",
             f"**Output gate** {fmt_gate(v['o'])}: showed {pct(v['o'])} of tanh(c) = {fmt(v['tanh_c'])}, "
             f"so the hidden state is h = **{fmt(v['h'])}**.",
         ]
@@ -326,8 +331,9 @@ def readings(lt, t: int, unit: int = 0, batch: int = 0) -> list[str]:
     return [
         f"**No gates**: a vanilla RNN rewrites {u} at every step, "
         f"h = tanh({fmt(v['a'])}) = **{fmt(v['h'])}**.",
-        f"Nothing decides what to keep: the old h = {fmt(v['h_prev'])} only enters through the weights, "
-        "so memory fades (or blows up) at a rate the RNN cannot control.",
+        f"Nothing decides what to keep: the old h = {fmt(v['h_prev'])} only enters through the recurrent "
+        "weights, so how fast a memory fades (or blows up) is set by those weights and the slope of tanh, "
+        "not chosen at each step by a gate.",
     ]
 
 
@@ -337,27 +343,114 @@ def _eq(a: float, b: float, total: float, digits: int = 2) -> str:
     return "=" if abs(shown[0] + shown[1] - shown[2]) < 0.5 * 10.0**-digits else "\u2248"
 
 
+def _factor(gate: float) -> str:
+    """A gate as a factor in a product: as :func:`fmt_gate` shows it, but "1" or "0" for a gate closer
+    than 5e-5 to an end (which fmt_gate shows as "> 0.9999" or "< 0.0001")."""
+    shown = fmt_gate(gate)
+    return shown if shown[0].isdigit() else ("1" if gate > 0.5 else "0")
+
+
+def _par(value: float) -> str:
+    """A number as a factor: in parentheses when negative, "0.93 × (−0.08)"."""
+    return f"({fmt(value)})" if value < 0 and fmt(value) != fmt(0.0) else fmt(value)
+
+
+def _times_eq(factor: str, value: float, product: float) -> str:
+    """ "=" when the shown factor times the shown value rounds to the shown product, else "≈"."""
+    shown = float(factor) * float(fmt(value).replace("\u2212", "-"))
+    return "=" if fmt(shown) == fmt(product) else "\u2248"
+
+
 def _steps(n: int) -> str:
-    return "the one step" if n == 1 else f"all {n} steps"
+    return "the one step" if n == 1 else f"all {n:,} steps"
+
+
+#: a keep gate above this holds a memory (0.9 halves it in 6.6 steps); below RESET_BELOW it wipes it
+HOLD_ABOVE = 0.9
+RESET_BELOW = 0.1
+
+
+@dataclass(frozen=True)
+class KeepGateStats:
+    """What a keep gate (the LSTM's f, the GRU's z) did over a sequence. A memory is multiplied by the
+    gate at every step, so it decays by their product, and the rate that counts is the geometric mean
+    (the arithmetic mean always overstates it: 0.99 and 0.01 average 0.5, but keep 1% over two steps)."""
+
+    steps: int  # T
+    low: float  # the smallest value
+    high: float  # the largest value
+    geometric_mean: float  # (prod of the gate over all T steps) ** (1/T); 0 when any value is exactly 0
+    hold_start: int  # first step of the longest run of steps with gate > HOLD_ABOVE (-1: none)
+    hold_steps: int  # its length (0: the gate never rose above HOLD_ABOVE)
+    hold_kept: float  # the product of the gate over that run: the share of a memory it keeps
+    resets: tuple[int, ...]  # the steps where the gate fell below RESET_BELOW
+
+
+def keep_gate_stats(values) -> KeepGateStats:
+    """The statistics of one unit's keep gate over time, ``values`` (T,) in [0, 1]; log-safe: a gate that
+    underflowed to 0 gives a geometric mean of 0, and a long product never underflows on the way."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size == 0:
+        raise ValueError("no steps")
+    geometric = 0.0 if np.any(v <= 0.0) else float(np.exp(np.mean(np.log(v))))
+    best_start, best_len, start = -1, 0, None
+    for t, held in enumerate(np.append(v > HOLD_ABOVE, False)):  # a False at the end closes the last run
+        if held and start is None:
+            start = t
+        elif not held and start is not None:
+            if t - start > best_len:
+                best_start, best_len = start, t - start
+            start = None
+    kept = float(np.exp(np.sum(np.log(v[best_start : best_start + best_len])))) if best_len else 0.0
+    resets = tuple(int(t) for t in np.flatnonzero(v < RESET_BELOW))
+    low, high = float(v.min()), float(v.max())
+    return KeepGateStats(len(v), low, high, geometric, best_start, best_len, kept, resets)
+
+
+def _when(steps: tuple[int, ...]) -> str:
+    """ "at t = 5", "at t = 18 and 19", "at t = 3, 17 and 40", or "at 12 steps, from t = 3 to t = 58"."""
+    if len(steps) == 1:
+        return f"at t = {steps[0]}"
+    if len(steps) <= 4:
+        return f"at t = {', '.join(map(str, steps[:-1]))} and {steps[-1]}"
+    return f"at {len(steps):,} steps, from t = {steps[0]} to t = {steps[-1]}"
 
 
 def summary(lt, unit: int = 0, batch: int = 0) -> str:
-    """One sentence about ``unit`` over the whole sequence (markdown)."""
+    """A few sentences about ``unit`` over the whole sequence (markdown): for an LSTM (a GRU) the rate at
+    which its forget (update) gate lets a memory fade, and what that single rate hides."""
     _check(lt, 0, unit, batch)
-    if lt.arch == "lstm":
-        f = np.asarray(lt.f[:, batch, unit])
-        life = fmt_half_life(half_life(float(f.mean())))
-        life_text = "never fades" if life == "never" else f"halves {life}"
+    if lt.arch == "rnn":
+        h = np.asarray(lt.h[:, batch, unit])
         return (
-            f"Over {_steps(len(f))} unit {unit}'s forget gate averaged {fmt_gate(float(f.mean()))} "
-            f"(from {fmt_gate(float(f.min()))} to {fmt_gate(float(f.max()))}): at that rate a memory "
-            f"{life_text}."
+            f"Over {_steps(len(h))} unit {unit}'s hidden state ranged from {fmt(h.min())} to {fmt(h.max())}."
         )
-    if lt.arch == "gru":
-        z = np.asarray(lt.z[:, batch, unit])
-        return (
-            f"Over {_steps(len(z))} unit {unit}'s update gate averaged {fmt_gate(float(z.mean()))} "
-            f"(from {fmt_gate(float(z.min()))} to {fmt_gate(float(z.max()))})."
+    gate, name, what = (
+        ("f", "forget gate", "a memory") if lt.arch == "lstm" else ("z", "update gate", "the old state")
+    )
+    s = keep_gate_stats(getattr(lt, gate)[:, batch, unit])
+    life = fmt_half_life(half_life(s.geometric_mean))
+    fades = f"{what} never fades" if life == "never" else f"{what} halves {life}"
+    low, high = fmt_gate(s.low), fmt_gate(s.high)
+    ran = f"stayed at {low}" if low == high else f"ran from {low} to {high}"
+    text = (
+        f"Over {_steps(s.steps)} unit {unit}'s {name} {ran}. "
+        f"{what[0].upper()}{what[1:]} is multiplied by {gate} at every step, so the steady rate that keeps "
+        f"the same share over {_steps(s.steps)} is the geometric mean of {gate}, "
+        f"{fmt_gate(s.geometric_mean)}: at that rate {fades}."
+    )
+    if s.hold_steps == s.steps:
+        text += f" {gate} stayed above {HOLD_ABOVE} at every step."
+    elif s.hold_steps:
+        last = s.hold_start + s.hold_steps - 1
+        run = (
+            f"at t = {s.hold_start}"
+            if s.hold_steps == 1
+            else f"for {s.hold_steps:,} steps in a row (t = {s.hold_start} to {last})"
         )
-    h = np.asarray(lt.h[:, batch, unit])
-    return f"Over {_steps(len(h))} unit {unit}'s hidden state ranged from {fmt(h.min())} to {fmt(h.max())}."
+        span = "step" if s.hold_steps == 1 else "stretch"
+        text += f" It was above {HOLD_ABOVE} {run}, keeping {pct(s.hold_kept)} of {what} over that {span}."
+    if s.resets:
+        less = f"keeping less than {pct(RESET_BELOW)} of {what}"
+        text += f" It fell below {RESET_BELOW} {_when(s.resets)}, {less}: a reset."
+    return text

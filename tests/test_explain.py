@@ -7,7 +7,19 @@ import pytest
 
 from lstm_vault import GRU, LSTM, RNN
 from lstm_vault.cells import GATES
-from lstm_vault.explain import EQUATIONS, fmt, half_life, latex_block, pct, readings, step_values, summary
+from lstm_vault.explain import (
+    EQUATIONS,
+    fmt,
+    fmt_gate,
+    fmt_half_life,
+    half_life,
+    keep_gate_stats,
+    latex_block,
+    pct,
+    readings,
+    step_values,
+    summary,
+)
 
 
 def logit(p):
@@ -58,7 +70,9 @@ def test_readings_say_what_each_gate_did_with_the_trace_numbers():
     c1 = 0.93 * c0 + 0.41 * -0.55
     forget, write, cell, output = readings(lt, 1, unit=1)
     assert "kept 93% of unit 1's memory" in forget
-    assert f"c went from {fmt(c0)} to {fmt(0.93 * c0)}" in forget
+    # the forget gate's product f·c_{t-1}, named as such; c_t itself is the cell-state line's
+    assert f"f \u00d7 c\u209c\u208b\u2081 = 0.93 \u00d7 ({fmt(c0)}) = {fmt(0.93 * c0)};" in forget
+    assert fmt(c1) not in forget and "c went" not in forget
     assert f"would halve in {half_life(0.93):.1f} steps" in forget
     assert (
         "wrote 41% of the candidate \u22120.55 into unit 1" in write
@@ -88,15 +102,108 @@ def test_gru_and_rnn_readings():
     rnn = RNN(1, 2, seed=0).forward(x)[2].layers[0][0]
     text = " ".join(readings(rnn, 3, 0))
     assert "No gates" in text and fmt(rnn.h[3, 0, 0]) in text
-    assert "update gate averaged" in summary(gru, 0) and "ranged from" in summary(rnn, 1)
+    z = gru.z[:, 0, 0]
+    geometric = float(np.prod(z) ** (1 / len(z)))
+    assert f"update gate ran from {fmt_gate(z.min())} to {fmt_gate(z.max())}" in summary(gru, 0)
+    assert f"geometric mean of z, {fmt_gate(geometric)}" in summary(gru, 0)
+    assert f"the old state halves {fmt_half_life(half_life(geometric))}" in summary(gru, 0)
+    h = rnn.h[:, 0, 1]
+    assert f"ranged from {fmt(h.min())} to {fmt(h.max())}" in summary(rnn, 1)
+    assert readings(rnn, 3, 0)[1].endswith("not chosen at each step by a gate.")
 
 
-def test_summary_reports_the_mean_forget_gate():
+def forget_gates_lstm(f) -> object:
+    """The trace of an LSTM whose unit 0 has the forget gate f_t = σ(x_t) at step t: W_if = 1 and every other
+    weight and bias 0, fed x_t = logit(f_t) (-800 for f = 0: σ underflows to exactly 0)."""
+    f = np.asarray(f, dtype=np.float64)
+    model = LSTM(1, 1, seed=0)
+    params = {k: np.zeros_like(v) for k, v in model.params.items()}
+    params["weight_ih_l0"][1, 0] = 1.0  # torch order i, f, g, o: row 1 is the forget gate
+    with np.errstate(divide="ignore"):
+        x = np.where(f > 0, np.log(f) - np.log1p(-np.minimum(f, 1 - 1e-16)), -800.0)
+    return model.load_params(params).forward(x.reshape(-1, 1, 1))[2].layers[0][0]
+
+
+def longest_run_above(values, level):
+    """(start, length) of the longest run of values > level, by grouping: another way than the library's."""
+    from itertools import groupby
+
+    best, t = (-1, 0), 0
+    for above, run in groupby(values > level):
+        n = len(list(run))
+        if above and n > best[1]:
+            best = (t, n)
+        t += n
+    return best
+
+
+def test_summary_uses_the_geometric_mean_of_f_and_the_shipped_copy_model_is_the_example():
+    """A memory decays by the product of f: the rate is its geometric mean, not the larger plain mean."""
+    from pathlib import Path
+
+    from lstm_vault import modelfile
+
+    saved = modelfile.load(Path(__file__).resolve().parents[1] / "assets" / "models" / "copy_lstm.npz")
+    x, _caption = saved.example(0)  # the input the Step through page shows with this model
+    lt = saved.rnn.forward(x)[2].layers[0][0]
+    for unit in range(lt.hidden_size):
+        f = lt.f[:, 0, unit]
+        text = summary(lt, unit)
+        stats = keep_gate_stats(f)
+        geometric = stats.geometric_mean  # 20 steps: the plain product does not underflow, so check it
+        assert geometric == pytest.approx(float(np.prod(f) ** (1 / len(f))), rel=1e-12)
+        assert f"geometric mean of f, {fmt_gate(geometric)}: at that rate a memory halves" in text
+        assert f"halves {fmt_half_life(half_life(geometric))}." in text
+        assert f"ran from {fmt_gate(f.min())} to {fmt_gate(f.max())}" in text
+        assert geometric <= f.mean()  # AM-GM: the arithmetic mean would overstate the memory
+        start, n = longest_run_above(f, 0.9)
+        assert (stats.hold_start, stats.hold_steps) == (start, n)
+        if 1 < n < len(f):
+            assert stats.hold_kept == pytest.approx(float(np.prod(f[start : start + n])), rel=1e-12)
+            kept = stats.hold_kept
+            assert (
+                f"above 0.9 for {n} steps in a row (t = {start} to {start + n - 1}), keeping {pct(kept)}"
+                in text
+            )
+        resets = [t for t in range(len(f)) if f[t] < 0.1]
+        assert ("It fell below 0.1" in text) == bool(resets)
+        for t in resets:
+            assert str(t) in text.split("It fell below 0.1")[1]
+    # the issue's example: unit 0 holds its memory for most steps, then wipes it; the arithmetic mean hid that
+    f = lt.f[:, 0, 0]
+    assert half_life(float(np.prod(f) ** (1 / len(f)))) < 0.5 * half_life(float(f.mean()))
+    assert "It fell below 0.1" in summary(lt, 0) and "steps in a row" in summary(lt, 0)
+
+
+def test_summary_is_log_safe_for_gates_that_underflow_or_whose_product_does():
+    half = forget_gates_lstm(np.full(2000, 0.5))  # 0.5 ** 2000 underflows to 0; the geometric mean is 0.5
+    f = half.f[:, 0, 0]
+    assert np.prod(f) == 0.0 and keep_gate_stats(f).geometric_mean == pytest.approx(0.5, rel=1e-12)
+    life = fmt_half_life(half_life(keep_gate_stats(f).geometric_mean))  # 1.0 or just under: not pinned
+    assert f"geometric mean of f, 0.50: at that rate a memory halves {life}." in summary(half, 0)
+    assert summary(half, 0).startswith("Over all 2,000 steps")
+    wiped = forget_gates_lstm([0.99, 0.0, 0.99, 0.99])  # one gate at exactly 0: nothing survives the product
+    assert wiped.f[1, 0, 0] == 0.0 and keep_gate_stats(wiped.f[:, 0, 0]).geometric_mean == 0.0
+    text = summary(wiped, 0)
+    assert "geometric mean of f, 0.00: at that rate a memory halves within one step" in text
+    assert "It fell below 0.1 at t = 1, keeping less than 10% of a memory: a reset." in text
+    kept = float(np.prod(wiped.f[2:, 0, 0]))
+    assert f"above 0.9 for 2 steps in a row (t = 2 to 3), keeping {pct(kept)} of a memory" in text
+    held = forget_gates_lstm([1.0, 0.97, 1.0])  # σ(36.7) rounds to 1 exactly
+    assert "f stayed above 0.9 at every step." in summary(held, 0)
+
+
+def test_summary_of_a_constant_gate_and_of_one_step():
     lt = constant_gates_lstm(f=0.5).forward(np.zeros((4, 1, 1)))[2].layers[0][0]
-    assert "averaged 0.50" in summary(lt, 0) and "halves in 1.0 steps" in summary(lt, 0)
-    assert summary(lt, 0).startswith("Over all 4 steps")
+    life = fmt_half_life(half_life(keep_gate_stats(lt.f[:, 0, 0]).geometric_mean))
+    assert "forget gate stayed at 0.50." in summary(lt, 0) and f"halves {life}." in summary(lt, 0)
+    assert summary(lt, 0).startswith("Over all 4 steps") and "above 0.9" not in summary(lt, 0)
     one = constant_gates_lstm(f=0.5).forward(np.zeros((1, 1, 1)))[2].layers[0][0]
     assert summary(one, 0).startswith("Over the one step")
+    spikes = forget_gates_lstm([0.5, 0.95, 0.5, 0.05, 0.05, 0.2, 0.01, 0.01, 0.01])
+    text = summary(spikes, 0)
+    assert f"It was above 0.9 at t = 1, keeping {pct(spikes.f[1, 0, 0])} of a memory over that step." in text
+    assert "It fell below 0.1 at 5 steps, from t = 3 to t = 8, keeping less than 10%" in text
 
 
 def test_gates_near_0_or_1_get_the_decimals_that_matter_and_half_lives_are_rounded():
