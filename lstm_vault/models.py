@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import cells
+from . import bptt, cells
 from .trace import GateClamp, Gradients, LayerGradients, LayerTrace, Trace
 
 MAX_HIDDEN = 4096
@@ -375,11 +375,15 @@ class Recurrent:
 
     # -- backward ---------------------------------------------------------------------------
 
-    def backward(self, trace: Trace, d_output, d_state=None) -> Gradients:
-        """Backpropagation through time, by hand (no autograd).
+    def backward(self, trace: Trace, d_output, d_state=None, log_safe: bool = False) -> Gradients:
+        """Backpropagation through time, by hand (no autograd): :func:`lstm_vault.bptt.layer_backward`
+        on every layer, top down, and both directions.
 
         d_output: dL/d(output) with the output's shape;  d_state: dL/d(final state), torch's
         layout ((dh_n, dc_n) for the LSTM), None for zeros.
+        log_safe: keep every per-step gradient as a mantissa times a power of ten, so norms far outside
+        float64's range (an exploding RNN) stay exact; the scales are in the result's ``*log10_scale``
+        fields, and :meth:`~lstm_vault.trace.LayerGradients.log10_norm` reads them.
         Returns :class:`~lstm_vault.trace.Gradients`.
         """
         if not isinstance(trace, Trace) or trace.arch != self.arch:
@@ -398,68 +402,66 @@ class Recurrent:
             dh_n, dc_n = np.zeros((self.num_layers * D, B, H), self.dtype), None
         else:
             dh_n, dc_n = self._split_state(d_state, B, trace.unbatched)
-        grads: dict[str, np.ndarray] = {}
+        grads, param_scales = {}, {}
         layer_grads: list = [None] * self.num_layers
         dh0 = np.zeros((self.num_layers * D, B, H), self.dtype)
-        dc0 = np.zeros_like(dh0)
+        dc0, state_scale = np.zeros_like(dh0), np.zeros(self.num_layers * D)
+        dy_scale = np.zeros(T)  # step t of dy is times 10**dy_scale[t]
         for layer in reversed(range(self.num_layers)):
-            dx, dirs = 0.0, []
+            dx, dx_scale, dirs = None, None, []
             for d in range(D):
                 row = layer * D + d
-                lt = trace.layers[layer][d]
                 W_ih, W_hh, _, _ = self._weights(layer, d)
-                out = self._layer_backward(
-                    lt,
+                out = bptt.layer_backward(
+                    trace.layers[layer][d],
                     np.ascontiguousarray(dy[..., d * H : (d + 1) * H]),
                     dh_n[row],
                     None if dc_n is None else dc_n[row],
                     W_ih,
                     W_hh,
+                    out_scale=dy_scale,
+                    log_safe=log_safe,
                 )
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
-                for key in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                    grads[key + sfx] = out[key]
-                dx = dx + out["dx"]
-                dh0[row] = out["dh0"]
-                if out.get("dc0") is not None:
-                    dc0[row] = out["dc0"]
-                dirs.append(LayerGradients(dh=out["dh"], da=out["da"], dc=out.get("dc")))
+                for key, value in out.params.items():
+                    grads[key + sfx], param_scales[key + sfx] = value, out.params_scale
+                dh0[row], state_scale[row] = out.dh0, out.scale0
+                if out.dc0 is not None:
+                    dc0[row] = out.dc0
+                dirs.append(LayerGradients(dh=out.dh, da=out.da, dc=out.dc, log10_scale=out.scale))
+                if dx is None:
+                    dx, dx_scale = out.dx, out.scale
+                elif log_safe:  # the two directions' dx, each at its own scale per step
+                    pairs = [bptt.add_scaled(dx[t], dx_scale[t], out.dx[t], out.scale[t]) for t in range(T)]
+                    dx, dx_scale = np.stack([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+                else:
+                    dx = dx + out.dx
             layer_grads[layer] = tuple(dirs)
-            dy = dx
+            dy, dy_scale = dx, dx_scale
         grads = {name: grads[name] for name in self.params}
         d_input = self._outside(dy, trace.unbatched)
         state = (dh0, dc0) if self.arch == "lstm" else dh0
-        return Gradients(grads, d_input, self._state_outside(state, trace.unbatched), tuple(layer_grads))
+        scales = {}
+        if log_safe:
+            scales = dict(
+                input_log10_scale=self._outside(
+                    np.asarray(dy_scale, np.float64)[:, None, None], trace.unbatched
+                ),
+                params_log10_scale={name: param_scales[name] for name in self.params},
+                state_log10_scale=state_scale,
+            )
+        return Gradients(
+            grads, d_input, self._state_outside(state, trace.unbatched), tuple(layer_grads), **scales
+        )
 
     # -- per-layer loops (subclasses) ------------------------------------------------------
 
     def _layer_forward(self, x, h0, c0, weights, reverse, clamps) -> LayerTrace:
         raise NotImplementedError
 
-    def _layer_backward(self, lt: LayerTrace, dh_out, dh_n, dc_n, W_ih, W_hh) -> dict:
-        raise NotImplementedError
-
 
 def _order(T: int, reverse: bool) -> range:
     return range(T - 1, -1, -1) if reverse else range(T)
-
-
-def _param_grads(da: np.ndarray, x: np.ndarray, h_prev: np.ndarray, W_ih: np.ndarray, dhw=None) -> dict:
-    """Gradients of W_ih, W_hh, b_ih, b_hh and x from all steps' pre-activation gradients at once.
-
-    da: (T, B, G*H) gradient of W_ih x_t + b_ih;  dhw: that of W_hh h_{t-1} + b_hh (defaults to da);
-    x: (T, B, I);  h_prev: (T, B, H).  Sums over t and b are single matrix products.
-    """
-    dhw = da if dhw is None else dhw
-    GH = da.shape[-1]
-    da2, dhw2 = da.reshape(-1, GH), dhw.reshape(-1, GH)
-    return {
-        "weight_ih": da2.T @ x.reshape(-1, x.shape[-1]),
-        "weight_hh": dhw2.T @ h_prev.reshape(-1, h_prev.shape[-1]),
-        "bias_ih": da2.sum(axis=0),
-        "bias_hh": dhw2.sum(axis=0),
-        "dx": da @ W_ih,
-    }
 
 
 class LSTM(Recurrent):
@@ -498,25 +500,6 @@ class LSTM(Recurrent):
         h, c, _ = cells.lstm_step(x, h, c, *weights)
         return h, c
 
-    def _layer_backward(self, lt, dh_out, dh_n, dc_n, W_ih, W_hh):
-        T, B, H = lt.h.shape
-        DA, DH, DC = np.empty_like(lt.act), np.empty_like(lt.h), np.empty_like(lt.h)
-        c_prev_all = lt.c_prev()
-        dh_next = dh_n
-        dc_next = np.zeros_like(dh_n) if dc_n is None else dc_n
-        dact_buf = np.empty((B, 4 * H), self.dtype)
-        clamps = lt.clamps or {}
-        for t in _order(T, not lt.reverse):
-            dh = dh_out[t] + dh_next  # dL/dh_t: output at t (or layer above) + step after
-            cl = clamps.get(t)
-            da, dc, dh_next, dc_next = cells.lstm_cell_backward(
-                dh, dc_next, lt.act[t], lt.c[t], c_prev_all[t], W_hh, dact_buf, None if cl is None else cl[0]
-            )
-            DA[t], DH[t], DC[t] = da, dh, dc
-        out = _param_grads(DA, lt.x, lt.h_prev(), W_ih)
-        out.update(dh=DH, dc=DC, da=DA, dh0=dh_next, dc0=dc_next)
-        return out
-
 
 class RNN(Recurrent):
     """Vanilla (Elman) tanh RNN, torch's ``nn.RNN(nonlinearity="tanh")`` in NumPy.
@@ -544,17 +527,6 @@ class RNN(Recurrent):
     def _cell_step(self, x, h, c, weights):
         return cells.rnn_step(x, h, *weights)[0], None
 
-    def _layer_backward(self, lt, dh_out, dh_n, dc_n, W_ih, W_hh):
-        DA, DH = np.empty_like(lt.h), np.empty_like(lt.h)
-        dh_next = dh_n
-        for t in _order(lt.h.shape[0], not lt.reverse):
-            dh = dh_out[t] + dh_next
-            DA[t], dh_next = cells.rnn_cell_backward(dh, lt.h[t], W_hh)
-            DH[t] = dh
-        out = _param_grads(DA, lt.x, lt.h_prev(), W_ih)
-        out.update(dh=DH, da=DA, dh0=dh_next)
-        return out
-
 
 class GRU(Recurrent):
     """Gated recurrent unit, torch's ``nn.GRU`` in NumPy; equations in :mod:`lstm_vault.cells`."""
@@ -577,23 +549,6 @@ class GRU(Recurrent):
 
     def _cell_step(self, x, h, c, weights):
         return cells.gru_step(x, h, *weights)[0], None
-
-    def _layer_backward(self, lt, dh_out, dh_n, dc_n, W_ih, W_hh):
-        DA, DH = np.empty_like(lt.act), np.empty_like(lt.h)
-        DHW = np.empty_like(lt.act)
-        h_prev_all = lt.h_prev()
-        dh_next = dh_n
-        clamps = lt.clamps or {}
-        for t in _order(lt.h.shape[0], not lt.reverse):
-            dh = dh_out[t] + dh_next
-            cl = clamps.get(t)
-            DA[t], DHW[t], dh_next = cells.gru_cell_backward(
-                dh, lt.act[t], lt.hn[t], h_prev_all[t], W_hh, None if cl is None else cl[0]
-            )
-            DH[t] = dh
-        out = _param_grads(DA, lt.x, h_prev_all, W_ih, dhw=DHW)
-        out.update(dh=DH, da=DA, dh0=dh_next)
-        return out
 
 
 ARCHS = {"lstm": LSTM, "rnn": RNN, "gru": GRU}

@@ -150,14 +150,32 @@ class LayerGradients:
     dh: (T, B, H)   total dL/dh_t: through the output at t, the layer above and step t±1
     dc: (T, B, H)   total dL/dc_t (LSTM only): through h_t and c_{t+1} = f_{t+1} ⊙ c_t + ...
     da: (T, B, G*H) dL/d(pre-activation) at each step
+    log10_scale: (T,) each step's arrays are to be multiplied by 10**log10_scale[t]: all 0 for a plain
+        backward pass, a running power of ten for ``backward(..., log_safe=True)``
     """
 
     dh: np.ndarray
     da: np.ndarray
     dc: np.ndarray | None = None
+    log10_scale: np.ndarray | None = None
 
     def __post_init__(self):
         _freeze(self)
+
+    def log10_norm(self, name: str = "dh", batch: int | None = None) -> np.ndarray:
+        """(T,) log10 of the norm of ``dh``, ``dc`` or ``da`` at every step, over units (and over the batch,
+        or of one ``batch`` row); exact however far outside float64's range the gradient is (-inf: 0)."""
+        values = getattr(self, name)
+        if values is None:
+            raise ValueError(f"this layer has no {name} (a {name} exists for the LSTM only)")
+        values = values if batch is None else values[:, batch : batch + 1]
+        values = values.reshape(len(values), -1).astype(np.float64)
+        top = np.abs(values).max(axis=1)  # divided out first, so squaring 1e-200 cannot underflow
+        safe_top = np.where(top > 0, top, 1.0)
+        norms = top * np.sqrt(np.einsum("tk,tk->t", values / safe_top[:, None], values / safe_top[:, None]))
+        with np.errstate(divide="ignore"):
+            logs = np.log10(norms)
+        return logs if self.log10_scale is None else logs + self.log10_scale
 
 
 @dataclass(frozen=True)
@@ -169,13 +187,26 @@ class Gradients:
     state:  gradient of the initial state in torch's layout ((h0, c0) for LSTM, h0 otherwise),
             each (L*D, B, H), or (L*D, H) for unbatched input
     layers[l][d]: :class:`LayerGradients`
+    With ``log_safe=True`` the arrays are mantissas: ``input`` times 10**input_log10_scale (shaped to
+    broadcast against it: (T, 1), (T, 1, 1) or (1, T, 1) with batch_first),
+    ``params[name]`` times 10**params_log10_scale[name], state row r times 10**state_log10_scale[r];
+    these are None for a plain pass.
     """
 
     params: dict
     input: np.ndarray
     state: object
     layers: tuple
+    input_log10_scale: np.ndarray | None = None
+    params_log10_scale: dict | None = None
+    state_log10_scale: np.ndarray | None = None
 
     def __getitem__(self, key):
         layer, direction = key if isinstance(key, tuple) else (key, 0)
         return self.layers[layer][direction]
+
+    def log10_abs_input(self) -> np.ndarray:
+        """log10 |dL/dx| elementwise, in the input's layout (-inf where exactly 0)."""
+        with np.errstate(divide="ignore"):
+            logs = np.log10(np.abs(self.input))
+        return logs if self.input_log10_scale is None else logs + self.input_log10_scale
