@@ -29,7 +29,6 @@ if str(ROOT) not in sys.path:  # `streamlit run pages/3_Train.py` and AppTest st
 
 import numpy as np
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_vault import modelfile
 from lstm_vault.figures.training import loss_curves, predictions
@@ -358,8 +357,7 @@ def start(task, options: dict, archs: list[str], values: dict, notes: tuple[str,
         return str(error)
     worker = TrainingWorker(configs, labels=[ARCH_NAMES[a].split(" ")[0] for a in archs])
     title = f"{', '.join(a.upper() for a in archs)} on {task.title}, {steps} steps"
-    ctx = get_script_run_ctx()
-    holder = Holder(_token(), ctx.session_id if ctx else "", worker, title)
+    holder = Holder(_token(), worker, title)
     refused = run_slots(MAX_RUNNING).claim(holder)
     if refused:
         return refused
@@ -560,6 +558,7 @@ def live_view() -> None:
         return
     if job.worker.done:  # a fragment rerun: one full rerun turns the job into results and stops the polling
         st.rerun()
+    run_slots(MAX_RUNNING).renew(_token())  # this tab is still watching: keep its training slot
     bar, stop = st.columns([4, 1], vertical_alignment="bottom")
     if stop.button("Stop", key="lv_train_stop", icon=":material/stop:", width="stretch"):
         job.worker.stop(timeout=0)

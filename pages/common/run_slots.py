@@ -4,26 +4,36 @@ One Streamlit process serves every tab, and a tab is a session of its own; a tra
 ``TrainingWorker`` thread that takes half the cores. So that one tab cannot starve the others, the
 Train page claims a slot in :func:`run_slots` (one ``RunSlots`` per process, ``st.cache_resource``)
 before it starts a run. A tab that asks for one more is told who holds the CPU and for about how
-long. A run whose tab has gone (closed or reloaded) gives its slot up to the next tab that asks.
+long.
+
+A slot is a *lease*: the tab that holds it renews it every time its progress view polls
+(:meth:`RunSlots.renew`, every second or so). A tab that has gone (closed, reloaded, navigated away for
+good) stops polling; once its lease is older than ``LEASE_SECONDS`` the next tab that asks for a slot
+stops that run and takes the slot. Streamlit 1.67 has no public way to ask whether a session is still
+connected, and a lease needs none.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import streamlit as st
 
 from lstm_vault.training import TrainingWorker
 
+#: a lease not renewed for this long belongs to a tab that has gone (its page polls about every second)
+LEASE_SECONDS = 10.0
+
 
 @dataclass
 class Holder:
     token: str  # per browser session, kept in its st.session_state
-    session_id: str  # Streamlit's session id, to ask whether that tab is still connected
     worker: TrainingWorker
     title: str  # what it trains, for the message another tab sees
+    renewed: float = field(default_factory=time.monotonic)  # the last time its tab polled
 
 
 def duration(seconds: float) -> str:
@@ -45,30 +55,31 @@ def time_left(snapshots) -> float:
     return left
 
 
-def _session_alive(session_id: str) -> bool:
-    try:
-        from streamlit.runtime import Runtime
-
-        return bool(Runtime.instance().is_active_session(session_id))
-    except (ImportError, RuntimeError, AttributeError):
-        return True  # no runtime (bare mode) or a changed private API: assume alive; the time budget ends it
-
-
 class RunSlots:
     """At most ``limit`` training workers at a time across every session of this server process."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, lease_seconds: float = LEASE_SECONDS, clock=time.monotonic):
         self.limit = limit
+        self.lease_seconds = lease_seconds
+        self._clock = clock
         self._lock = threading.Lock()
         self._holders: dict[str, Holder] = {}
 
     def _prune(self) -> None:
+        now = self._clock()
         for token, holder in list(self._holders.items()):
             if holder.worker.done:
                 del self._holders[token]
-            elif not _session_alive(holder.session_id):  # its tab is gone: nobody will look at the result
+            elif now - holder.renewed > self.lease_seconds:  # its tab stopped polling: nobody is watching
                 holder.worker.stop(timeout=0)
                 del self._holders[token]
+
+    def renew(self, token: str) -> None:
+        """The holder's tab is still there (called from its progress view's every poll)."""
+        with self._lock:
+            holder = self._holders.get(token)
+            if holder is not None:
+                holder.renewed = self._clock()
 
     def claim(self, holder: Holder) -> str | None:
         """Take a slot for ``holder``; None on success, else a message saying who holds the CPU."""
@@ -77,6 +88,7 @@ class RunSlots:
             others = [h for t, h in self._holders.items() if t != holder.token]
             if len(others) >= self.limit:
                 return self._busy_message(others)
+            holder.renewed = self._clock()
             self._holders[holder.token] = holder
             return None
 
