@@ -121,6 +121,18 @@ class Task:
         """A short markdown paragraph for the UI: the task, and why it needs memory."""
         raise NotImplementedError
 
+    def distinct_examples(self) -> int | None:
+        """How many different examples the task can draw; None for real-valued or finite-data tasks."""
+        return None
+
+    def held_out(self) -> str:
+        """Where the validation examples come from, as a clause for a caption ("held-out examples, ...")."""
+        text = "drawn from a random stream kept apart from the one that makes the training batches"
+        n = self.distinct_examples()
+        if n is not None and n <= 10**9:  # beyond this, repeats between training and validation are rare
+            text += f"; but the task has only {n:,} different examples, so they can turn up in training too"
+        return text
+
     def encoding(self) -> dict:
         """JSON-serialisable input/output encoding, stored in model files."""
         return {"type": "real", "offset": 0.0, "scale": 1.0}
@@ -136,7 +148,14 @@ class Task:
 
 @dataclass(frozen=True)
 class Adding(Task):
-    """The adding problem (Hochreiter & Schmidhuber 1997, experiment 4)."""
+    """The adding problem, in the variant of Arjovsky, Shah & Bengio (2016).
+
+    Values are uniform in ``[0, 1)``; exactly two steps are marked, one uniformly in the first half
+    ``[0, T // 2)`` and one in the second ``[T // 2, T)``; the target is the sum of the two marked values,
+    so predicting 1.0 costs 1/6 on average. It is a later form of experiment 4 of Hochreiter &
+    Schmidhuber (1997), which drew values from ``[-1, 1]``, marked two pairs in the first half of sequences
+    of random length and asked for ``0.5 + (X1 + X2) / 4``.
+    """
 
     length: int = 100  # T, number of (value, marker) pairs
 
@@ -172,13 +191,16 @@ class Adding(Task):
         return 2 * (1 / 12)
 
     def description(self) -> str:
+        half = self.length // 2
         return (
             f"Each sequence has {self.length} steps. Channel 0 carries a random number "
-            "in [0, 1); channel 1 marks exactly two steps, one in the first half and one "
-            "in the second. At the end the model must output the **sum of the two marked "
-            f"numbers**. The first marked number can be up to {self.length - 1} steps in "
-            "the past, so the model has to store it in its cell and ignore every "
-            "unmarked number in between."
+            f"in [0, 1); channel 1 marks exactly two steps, one among the first {half} and one "
+            f"among the last {self.length - half}. At the end the model must output the **sum of the "
+            f"two marked numbers**. The first marked number can be up to {self.length - 1} steps "
+            "in the past, so the model has to keep it in its state and ignore every "
+            "unmarked number in between. This is the version of Hochreiter & Schmidhuber's "
+            "(1997) adding problem defined by Arjovsky, Shah & Bengio (2016); the original drew "
+            "the numbers from [-1, 1] and marked both in the first half."
         )
 
 
@@ -243,9 +265,15 @@ class Copy(Task):
             f"then {delay} blank steps, then a cue. After the cue it must output the "
             f"{self.seq_len} symbols **in order**; only those recall steps count in the "
             "loss. Nothing in the input during the delay says what the symbols were, so "
-            f"each must survive {self.length - self.seq_len} steps in the state: a plain "
-            "RNN's gradient fades over that distance, the LSTM's cell can carry it."
+            f"each must survive {self.length - self.seq_len} steps in the state, and the gradient "
+            f"that teaches the model to keep it must travel back as many steps. In a plain RNN that "
+            "gradient passes through the recurrent weights and tanh at every step and can fade on "
+            "the way; an LSTM's cell can carry it when its forget gates stay near 1."
         )
+
+    def distinct_examples(self) -> int:
+        """How many different sequences the task can draw: every string of ``seq_len`` symbols."""
+        return self.n_symbols**self.seq_len
 
     def encoding(self) -> dict:
         channels = [f"symbol {k}" for k in range(self.n_symbols)] + ["blank", "cue"]
@@ -306,14 +334,29 @@ class NextNumber(Task):
         return float(np.mean((steps / self.SCALE) ** 2))
 
     def description(self) -> str:
+        (lo, hi), (down, up) = self.STARTS, self.STEPS
+        if self.window == 1:
+            why = (
+                "With one number shown the step cannot be seen: as the steps up and down are equally "
+                "likely, the best guess is the number itself, which is the baseline, so no model can "
+                "beat it on average."
+            )
+        else:
+            why = (
+                "The step is only visible as the difference between neighbours, so the model has to "
+                "keep the previous number while it reads the next."
+            )
         return (
-            f"The model reads {self.window} numbers of a sequence that goes up or down "
-            "by a fixed step (like 1, 2, 3 or 9, 7, 5) and predicts the next one; "
-            "1, 2, ..., 10 is the classic example. Numbers are divided by "
-            f"{self.SCALE:g} on the way in and multiplied back on the way out. The step "
-            "is only visible as the difference between neighbours, so the model has to "
-            "keep the previous number while it reads the next."
+            f"The model reads {self.window} number{'s' if self.window > 1 else ''} of a sequence that "
+            f"changes by a fixed whole step from {down} to {up} (like 1, 2, 3 or 9, 7, 5; a step of 0 "
+            f"repeats the number) and starts at a whole number from {lo} to {hi}, and predicts the next "
+            f"number. Numbers are divided by {self.SCALE:g} on the way in and multiplied back on the way "
+            f"out. {why}"
         )
+
+    def distinct_examples(self) -> int:
+        """How many different sequences the task can draw: one per first number and step."""
+        return (self.STARTS[1] - self.STARTS[0] + 1) * (self.STEPS[1] - self.STEPS[0] + 1)
 
     def encoding(self) -> dict:
         return {"type": "real", "offset": 0.0, "scale": self.SCALE}
@@ -363,7 +406,15 @@ class Sine(Task):
             f"plus Gaussian noise (standard deviation {self.noise:g}), and predicts the "
             "next value. One value does not say whether the wave is rising or falling, "
             "nor how fast: the model has to keep a running estimate of phase and "
-            f"frequency. No model can beat the noise floor of {self.noise**2:.4g}."
+            f"frequency.{self._floor()}"
+        )
+
+    def _floor(self) -> str:
+        if self.noise == 0:
+            return ""
+        return (
+            " The noise added to the value to predict cannot be foreseen, so no model can get below "
+            f"its variance, {self.noise**2:.4g}, on average."
         )
 
 
@@ -451,7 +502,6 @@ class _SeriesTask(Task):
     length: int = 24  # T, values shown
 
     series: ClassVar[str] = ""  # a key of SERIES
-    note: ClassVar[str] = ""  # what this series shows, for the description
     baseline_description: ClassVar[str] = "repeat the last value seen (persistence), on the validation data"
 
     def __post_init__(self):
@@ -495,14 +545,23 @@ class _SeriesTask(Task):
 
     def description(self) -> str:
         source = SERIES[self.series]
-        n = len(self._data[0])
+        z, split, _, _ = self._data
+        n = len(z)
         return (
-            f"**{source.title}** ({n} values). The model sees {self.length} consecutive "
+            f"**{source.title}** ({n:,} values). The model sees {self.length} consecutive "
             "values, standardised with the training part's mean and standard deviation, "
-            "and predicts the next one. It trains on the first 85 % of the series and "
-            "is validated on the last 15 %, which it never sees in training. "
-            f"{self.note}"
+            f"and predicts the next one. It trains on the first {split:,} values and is validated on "
+            f"the last {n - split:,} ({100 * (n - split) / n:.0f} %), which it never sees in training. "
+            f"{self.note()}"
         )
+
+    def note(self) -> str:
+        """What this series shows, for the description."""
+        return ""
+
+    def held_out(self) -> str:
+        z, split, _, _ = self._data
+        return f"from the last {len(z) - split:,} values of the series, which training never sees"
 
     def encoding(self) -> dict:
         _, _, mean, std = self._data
@@ -526,6 +585,14 @@ def _standardised(series: str) -> tuple[np.ndarray, int, float, float]:
     return z, split, mean, std
 
 
+def dominant_period(values: np.ndarray) -> float:
+    """The period (in samples) of the strongest peak of the periodogram of ``values`` minus their mean."""
+    x = np.asarray(values, dtype=np.float64) - np.mean(values)
+    power = np.abs(np.fft.rfft(x)) ** 2
+    k = int(np.argmax(power[1:])) + 1  # skip frequency 0
+    return len(x) / k
+
+
 @dataclass(frozen=True)
 class Sunspots(_SeriesTask):
     length: int = 36
@@ -533,10 +600,20 @@ class Sunspots(_SeriesTask):
     name: ClassVar[str] = "sunspots"
     title: ClassVar[str] = "Sunspots (monthly)"
     series: ClassVar[str] = "sunspots"
-    note: ClassVar[str] = (
-        "The solar cycle is about 11 years (132 months) long, longer than most "
-        "windows: where the cycle stands must be inferred from the recent slope and level."
-    )
+
+    def note(self) -> str:
+        _, split, _, _ = self._data
+        period = dominant_period(_read_series(self.series)[1][:split])
+        text = (
+            f"The solar cycle is about {period / 12:.0f} years long (the strongest period in the "
+            f"training part is {period:.0f} months)"
+        )
+        if self.length < period:
+            return (
+                f"{text}, longer than this window of {self.length} months: where the cycle stands must "
+                "be inferred from the recent slope and level."
+            )
+        return f"{text}: this window of {self.length} months spans a whole cycle."
 
 
 @dataclass(frozen=True)
@@ -546,10 +623,19 @@ class CO2(_SeriesTask):
     name: ClassVar[str] = "co2"
     title: ClassVar[str] = "CO2 at Mauna Loa (monthly)"
     series: ClassVar[str] = "co2"
-    note: ClassVar[str] = (
-        "A yearly cycle rides on a rising trend. The validation years are higher than "
-        "any training value, so this also shows how a model copes with extrapolation."
-    )
+
+    def note(self) -> str:
+        _, split, _, _ = self._data
+        values = _read_series(self.series)[1]
+        top = values[:split].max()
+        held, targets = values[split:], values[split + self.length :]
+        return (
+            "A yearly cycle rides on a rising trend: "
+            f"{int((held > top).sum())} of the {len(held)} held-out months lie above the highest "
+            f"training value ({top:g} ppmv), and {int((targets > top).sum())} of the {len(targets)} "
+            "months the model is asked to predict do. So this also shows how a model copes with "
+            "values beyond those it trained on."
+        )
 
 
 @dataclass(frozen=True)
@@ -559,7 +645,14 @@ class Nile(_SeriesTask):
     name: ClassVar[str] = "nile"
     title: ClassVar[str] = "Nile flow (yearly)"
     series: ClassVar[str] = "nile"
-    note: ClassVar[str] = "Only 100 values: a small model overfits quickly, which the validation curve shows."
+
+    def note(self) -> str:
+        _, split, _, _ = self._data
+        return (
+            f"Only {split} years to train on ({split - self.length} windows): a model with many "
+            "weights can learn them by heart. When it does, the training loss keeps falling while "
+            "the validation loss rises (overfitting)."
+        )
 
 
 @functools.cache
@@ -585,7 +678,8 @@ class Text(Task):
     loss: ClassVar[str] = "ce"
     target: ClassVar[str] = "all"
     baseline_description: ClassVar[str] = (
-        "predict each character with its frequency in the training text (unigram entropy, nats per character)"
+        "predict each character with its frequency in the training text, scored on the held-out text "
+        "(nats per character)"
     )
 
     def __post_init__(self):
@@ -630,20 +724,29 @@ class Text(Task):
         return self._windows(starts)
 
     def baseline_loss(self) -> float:
+        # cross-entropy of the training text's character frequencies on every held-out target,
+        # the characters that validation windows predict (the first held-out one is only read)
         vocab, ids, split = _encoded_text(self.source)
         p = np.bincount(ids[:split], minlength=len(vocab)) / split
-        p = p[p > 0]
-        return float(-(p * np.log(p)).sum())
+        # inf if a held-out character never occurs in training (not so in the shipped texts: a test checks)
+        with np.errstate(divide="ignore"):
+            return float(-np.log(p[ids[split + 1 :]]).mean())
 
     def description(self) -> str:
         return (
             f"Character-level language model on **{TEXTS[self.source].title}** "
             f"({len(load_text(self.source)):,} characters, {len(self.vocab)} distinct). "
             f"At each of {self.length} steps the model reads one character and predicts "
-            "the next. To do better than letter frequencies it must remember what it is "
-            "inside: a word, a line, an open bracket or quote, an indented block. Those "
-            "are the cells worth looking at."
+            "the next. To do better than letter frequencies it must use what came before: the "
+            "letters of the word so far, and further back, how far the line has gone or whether a "
+            "quote or bracket is open. Karpathy, Johnson & Fei-Fei (2015) found LSTM cells that "
+            "track such things (the position in a line, an open quote, the depth of nested code): "
+            "they are the cells worth looking for."
         )
+
+    def held_out(self) -> str:
+        _, ids, split = _encoded_text(self.source)
+        return f"from the last {len(ids) - split:,} characters of the text, which training never sees"
 
     def encoding(self) -> dict:
         return {"type": "chars", "vocab": self.vocab, "source": self.source}

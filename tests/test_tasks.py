@@ -205,8 +205,14 @@ def test_text_validation_comes_from_the_held_out_tail(source):
     assert all(s in valid for s in strings(task.validation(64, seed=0)))
     batch = task.batch(8, np.random.default_rng(1))
     np.testing.assert_array_equal(batch.x.argmax(axis=-1)[1:], batch.y[:-1])  # y is x shifted
-    counts = np.array([train.count(ch) for ch in vocab if ch in train]) / split
-    assert task.baseline_loss() == pytest.approx(-(counts * np.log(counts)).sum())
+    # the baseline: the training text's character frequencies, scored on every held-out target character
+    assert set(valid) <= set(train)  # so that score is finite
+    frequency = {ch: train.count(ch) / split for ch in set(train)}
+    expected = -np.mean([math.log(frequency[ch]) for ch in valid[1:]])
+    assert task.baseline_loss() == pytest.approx(expected, rel=1e-12)
+    assert (
+        task.held_out() == f"from the last {len(valid):,} characters of the text, which training never sees"
+    )
 
 
 def test_loaders_read_the_shipped_files():
