@@ -8,11 +8,12 @@ thing about memory:
 - ``step``: the input switches on and stays on; the gates settle to a new regime.
 - ``sine`` / ``noisy_sine``: a smooth periodic signal, clean or with noise.
 - ``square``: a periodic signal that jumps, so the gates react in bursts.
-- ``counting``: 1, 2, ..., 10, the classic "predict the next number" example (10 long unless
-  a length is asked for).
+- ``counting``: 1, 2, 3, ..., one more each step, the classic "predict the next number" example
+  (1 to 10 unless a length is asked for).
 - ``noise``: white Gaussian noise, nothing to remember.
 
 Lengths run from 1 to :data:`MAX_LENGTH`; anything else is a ``ValueError`` that says so.
+:func:`preset_label` says what a made sequence is ("Counting 1 to 2,000, T = 2000"), read from its values.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Preset:
     default_length: int  # what the page proposes when this preset is picked
     params: dict = field(default_factory=dict)  # option -> default value
     random: bool = False  # True when the seed changes the sequence
+    # (x, options) -> what this particular sequence is, e.g. "a 1 at t = 6" (x: (T,), the made sequence)
+    detail: Callable[[np.ndarray, dict], str] = lambda x, options: ""
 
 
 def _impulse(T: int, rng, at: int | None = None, height: float = 1.0) -> np.ndarray:
@@ -71,6 +74,33 @@ def _noise(T: int, rng, sd: float = 1.0) -> np.ndarray:
     return sd * rng.standard_normal(T)
 
 
+PERIOD = 25.0  # the waves' period in steps
+NOISE_SD = 0.25  # the noisy sine's noise
+
+
+def _num(value: float) -> str:
+    """A value for a label: "2,000", "0.25", "−1" (a real minus sign)."""
+    value = float(value)
+    text = f"{int(value):,}" if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
+    return text.replace("-", "\u2212")
+
+
+def _spike(x: np.ndarray, options: dict) -> str:
+    at = np.flatnonzero(x)
+    return f"{_num(x[at[0]])} at t = {at[0]}, 0 elsewhere" if at.size else "all 0"
+
+
+def _switch(x: np.ndarray, options: dict) -> str:
+    at = np.flatnonzero(x)
+    if not at.size:
+        return "all 0"
+    return f"{_num(x[0])} at every step" if at[0] == 0 else f"0, then {_num(x[at[0]])} from t = {at[0]} on"
+
+
+def _wave(x: np.ndarray, options: dict) -> str:
+    return f"period {_num(options['period'])}, amplitude {_num(options['amplitude'])}"
+
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
@@ -81,6 +111,7 @@ PRESETS: dict[str, Preset] = {
             _impulse,
             60,
             {"at": None, "height": 1.0},
+            detail=_spike,
         ),
         Preset(
             "step",
@@ -89,51 +120,73 @@ PRESETS: dict[str, Preset] = {
             _step,
             60,
             {"at": None, "height": 1.0},
+            detail=_switch,
         ),
         Preset(
             "sine",
             "Sine wave",
-            "A smooth wave with a period of 25 steps: the gates open and close with it.",
+            f"A smooth wave with a period of {PERIOD:g} steps: the gates open and close with it.",
             _sine,
             100,
-            {"period": 25.0, "amplitude": 1.0},
+            {"period": PERIOD, "amplitude": 1.0},
+            detail=_wave,
         ),
         Preset(
             "noisy_sine",
             "Noisy sine wave",
-            "The same wave with Gaussian noise added: what gets through the gates?",
+            f"The same wave plus Gaussian noise (standard deviation {NOISE_SD:g}): what gets through the "
+            "gates?",
             _noisy_sine,
             100,
-            {"period": 25.0, "amplitude": 1.0, "noise": 0.25},
+            {"period": PERIOD, "amplitude": 1.0, "noise": NOISE_SD},
             random=True,
+            detail=lambda x, o: f"{_wave(x, o)}, noise sd {_num(o['noise'])}",
         ),
         Preset(
             "square",
             "Square wave",
-            "Jumps between +1 and -1 every half period: the gates react in bursts.",
+            f"Jumps between +1 and \u22121 every {PERIOD / 2:g} steps (half a period): the gates react in "
+            "bursts.",
             _square,
             100,
-            {"period": 25.0, "amplitude": 1.0},
+            {"period": PERIOD, "amplitude": 1.0},
+            detail=_wave,
         ),
         Preset(
             "counting",
-            "Counting 1 to 10",
-            "1, 2, ..., 10, the classic 'predict the next number' example; large inputs saturate the gates.",
+            "Counting (1, 2, 3, ...)",
+            "1, 2, 3, ..., one more at each step, the classic 'predict the next number' example. "
+            "Numbers past about 10 push the gates towards 0 or 1 unless standardised.",
             _counting,
             10,
             {"start": 1.0, "scale": 1.0},
+            detail=lambda x, o: _num(x[0]) if len(x) == 1 else f"{_num(x[0])} to {_num(x[-1])}",
         ),
         Preset(
             "noise",
             "Random noise",
-            "White Gaussian noise: nothing in it is worth remembering.",
+            "White Gaussian noise (standard deviation 1): nothing in it is worth remembering.",
             _noise,
             100,
             {"sd": 1.0},
             random=True,
+            detail=lambda x, o: f"sd {_num(o['sd'])}",
         ),
     )
 }
+
+
+def preset_label(name: str, x: np.ndarray, seed: int = 0, **params) -> str:
+    """What the sequence ``x`` made by preset ``name`` is, for a caption, read from its values:
+    "Counting 1 to 2,000, T = 2000", "Impulse: 1 at t = 6, 0 elsewhere, T = 60", "Noisy sine wave:
+    period 25, ..., seed 3, T = 100". ``params`` are the options it was made with (as for make_sequence)."""
+    preset = PRESETS[name]
+    x = np.asarray(x, dtype=np.float64).ravel()
+    detail = preset.detail(x, {**preset.params, **params})
+    title = preset.title.split(" (")[0]  # "Counting (1, 2, 3, ...)" -> "Counting"
+    sep = " " if name == "counting" else ": "
+    parts = [f"{title}{sep}{detail}" if detail else title] + ([f"seed {seed}"] if preset.random else [])
+    return ", ".join(parts + [f"T = {len(x)}"])
 
 
 def preset_names() -> list[str]:

@@ -24,12 +24,15 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from lstm_vault.sequences import MAX_LENGTH, PRESETS, check_length, make_sequence
+from lstm_vault.sequences import MAX_LENGTH, PRESETS, check_length, make_sequence, preset_label
+from lstm_vault.userdata import MAX_BYTES
 
 SOURCES = {"preset": "Preset", "typed": "Type numbers", "csv": "Upload a CSV"}
 DEFAULT_TEXT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
 MAX_URL_TEXT = 400  # typed numbers go into a shared link only when this short
 LARGE_INPUT = 10.0  # above this, raw numbers saturate the gates: suggest standardising
+# the uploader's limit, in Streamlit's MB (2**20 bytes), whole, within the parser's byte limit
+UPLOAD_MB = max(1, MAX_BYTES // 2**20)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class SequenceChoice:
     seed: int = 0  # the preset's noise seed
     text: str | None = None  # the typed numbers when source == "typed"
     error: str | None = None  # message of the current, rejected input; None when the input is valid
-    standardised: bool = False  # typed or CSV numbers shifted and scaled to mean 0, std 1
+    standardised: bool = False  # the numbers shifted and scaled to mean 0, std 1
 
     @property
     def length(self) -> int:
@@ -81,7 +84,7 @@ def _read(p: str) -> SequenceChoice:
     if source == "preset":
         name, T, seed = s[k["preset"]], int(s[k["T"]]), int(s[k["xseed"]])
         x = make_sequence(name, T, seed)
-        return SequenceChoice(x, f"{PRESETS[name].title}, T = {T}", "preset", name, seed)
+        return SequenceChoice(x, preset_label(name, x, seed), "preset", name, seed)
     from lstm_vault.userdata import parse_numbers
 
     if source == "typed":
@@ -175,21 +178,22 @@ def sequence_input(
             "CSV file",
             type=["csv", "txt", "tsv"],
             key=k["csv"],
-            help=f"A column of up to {MAX_LENGTH:,} numbers; a header row is optional.",
+            help=f"A column of up to {MAX_LENGTH:,} numbers, in a file of at most {UPLOAD_MB} MB; a header "
+            "row is optional.",
+            max_upload_size=UPLOAD_MB,
         )
         st.text_input(
             "Column (name or number; blank = the rightmost column of numbers)",
             key=k["column"],
             persist_state="session",
         )
-    if source in ("typed", "csv"):
-        st.checkbox(
-            "Standardise (mean 0, standard deviation 1)",
-            key=k["z"],
-            persist_state="session",
-            help="Shift and scale the numbers so that they sit around 0 with a spread of 1, where the "
-            "gates respond. Raw values in the hundreds push every gate to 0 or 1.",
-        )
+    st.checkbox(
+        "Standardise (mean 0, standard deviation 1)",
+        key=k["z"],
+        persist_state="session",
+        help="Shift and scale the numbers so that they sit around 0 with a spread of 1, where the gates "
+        "respond. Large raw values push the gates towards 0 or 1, where they hardly respond to a change.",
+    )
     waiting = source == "csv" and st.session_state.get(k["csv"]) is None
     if waiting:  # nothing is wrong yet: say what to do, keep showing the last sequence
         st.info("Upload a CSV file: until then the page keeps the last sequence.")
@@ -209,8 +213,9 @@ def sequence_input(
     big = float(np.abs(choice.values).max(initial=0.0))
     if not choice.standardised and big > LARGE_INPUT:
         st.warning(
-            f"These numbers reach {big:,.4g}: a gate adds up weight × input, so values this large push "
-            "every gate to 0 or 1 and nothing interesting happens. Tick **Standardise** above."
+            f"These numbers reach {big:,.4g}. Each gate adds up weight × input, so inputs this large push "
+            "the gates towards 0 or 1, where they hardly respond to a change. Tick **Standardise** above "
+            "to shift and scale them to mean 0, standard deviation 1."
         )
     return choice
 
@@ -218,13 +223,14 @@ def sequence_input(
 def _default_choice(p: str, default_preset: str) -> SequenceChoice:
     preset = st.session_state[f"{p}preset"]
     preset = preset if preset in PRESETS else default_preset
-    return SequenceChoice(make_sequence(preset), f"{PRESETS[preset].title} (default)", "preset", preset)
+    x = make_sequence(preset)
+    return SequenceChoice(x, f"{preset_label(preset, x)} (default)", "preset", preset)
 
 
 def _standardised(choice: SequenceChoice, on: bool) -> SequenceChoice:
     """``choice`` with its values shifted and scaled to mean 0 and standard deviation 1 when ``on``
     (a constant sequence is only shifted)."""
-    if not on or choice.source == "preset":
+    if not on:
         return choice
     x = choice.values - choice.values.mean()
     spread = float(x.std())
@@ -236,8 +242,8 @@ def _standardised(choice: SequenceChoice, on: bool) -> SequenceChoice:
 
 
 def apply_query_params(params: Mapping[str, str], key_prefix: str) -> list[str]:
-    """Set the widgets from a link's ``preset``, ``T``, ``xseed`` or ``x`` (typed numbers; ``z=1``
-    standardises them).
+    """Set the widgets from a link's ``preset``, ``T``, ``xseed`` or ``x`` (typed numbers); ``z=1``
+    standardises either.
 
     Call before :func:`sequence_input`, once per session. Invalid values are skipped;
     returns one warning per skipped value, for the page to show.
@@ -256,6 +262,7 @@ def apply_query_params(params: Mapping[str, str], key_prefix: str) -> list[str]:
         if params["preset"] in PRESETS:
             s[k["source"]], s[k["preset"]] = "preset", params["preset"]
             s[k["T"]] = PRESETS[params["preset"]].default_length
+            s[k["z"]] = params.get("z") == "1"
         else:
             warnings.append(f"link parameter preset={params['preset']!r} is not one of: {', '.join(PRESETS)}")
     for name, check in (("T", check_length), ("xseed", _check_seed)):
@@ -273,7 +280,7 @@ def query_params_of(choice: SequenceChoice) -> dict[str, str]:
         out = {"preset": choice.preset, "T": str(choice.length)}
         if PRESETS[choice.preset].random:
             out["xseed"] = str(choice.seed)
-        return out
+        return out | ({"z": "1"} if choice.standardised else {})
     if choice.source == "typed" and choice.text is not None and len(choice.text) <= MAX_URL_TEXT:
         from lstm_vault.userdata import parse_numbers
 
