@@ -25,7 +25,7 @@ import numpy as np
 import streamlit as st
 
 from lstm_vault import LSTM, explain
-from lstm_vault.cells import LSTM_GATES
+from lstm_vault.cells import LSTM_GATES, sigmoid
 from lstm_vault.figures.cell import (
     TIMELINE_MARGIN,
     TIMELINE_X_DOMAIN,
@@ -52,20 +52,28 @@ KNOBS = {
     "hh": ("Recurrent weight scale", 1.0, 0.0, 10.0, 0.25, "hh"),
 }
 TRACE_BUDGET = 2_000_000  # T x H of a trained model's trace: ~12 arrays of it, ~200 MB in float64
+_SIG = {b: float(sigmoid(b)) for b in (3.0, 1.0, 0.0, -1.0)}  # σ(b): a gate whose weighted sum is 0
+_SETTLED = _SIG[0.0] * math.tanh(1.0) / (1 - _SIG[1.0])  # c = i·g / (1 - f) at b_f = 1, b_i = 0, b_g = 1
 KNOB_HELP = {
     "H": "Memory units in the cell: the length of the vectors c and h.",
-    "seed": "Seeds torch's random initial weights: another seed, another cell.",
-    "bf": "Added inside the forget gate's sigmoid. Large and positive: f near 1, the memory is kept; "
-    "negative: it is wiped at every step.",
+    "seed": "Seeds the random initial weights, drawn as torch draws them (uniform within ±1/√H): another "
+    "seed, another cell.",
+    "bf": "Added inside the forget gate's sigmoid, f = σ(weights · [hₜ₋₁, xₜ] + b_f). Where the weighted sum "
+    f"is 0, b_f = 3 gives f = {_SIG[3.0]:.2f}: a memory halves "
+    f"{explain.fmt_half_life(explain.half_life(_SIG[3.0]))}. b_f = 0 gives {_SIG[0.0]:.2f}: it halves at "
+    f"every step. b_f = −1 gives {_SIG[-1.0]:.2f}: the memory fades fast, but each step still keeps "
+    f"{explain.pct(_SIG[-1.0])} of it; no finite bias wipes it at once.",
     "bi": "Added inside the input gate's sigmoid: how readily new content is written into the memory.",
     "bo": "Added inside the output gate's sigmoid: how much of the memory shows in h.",
-    "bg": "Added inside the candidate's tanh: a nonzero value writes into the memory at every step, "
-    "whatever the input, so the memory drifts.",
-    "scale": "Multiplies every weight (not the biases). 0: the gates see only their biases; large: they "
-    "snap to 0 or 1.",
-    "hh": "Multiplies the recurrent weights W_h· once more. 0 cuts h_{t-1} out of the gates and the "
-    "candidate: the memory then changes only through the input, and you can watch the forget gate alone "
-    "decide how long it lasts.",
+    "bg": "Added inside the candidate's tanh: a nonzero b_g makes g nonzero even where the input is 0, so "
+    "i·g is written at every step. While f < 1 the memory does not drift away: with steady gates it "
+    "settles where the forget gate takes away what is written, c = i·g / (1 − f) (with a weighted sum of "
+    f"0, b_f = 1, b_i = 0 and b_g = 1: c = {_SETTLED:.2f}).",
+    "scale": "Multiplies every weight (not the biases). 0: the gates see only their biases; large: the "
+    "weighted sums grow and push the gates towards 0 or 1.",
+    "hh": "Multiplies the recurrent weights W_h· once more. 0 cuts hₜ₋₁ out of the gates and the candidate: "
+    "they then see only the input and their biases, so where the input is 0 (and b_g = 0) nothing is "
+    "written, and you can watch the forget gate alone decide how long the memory lasts.",
 }
 PLAY_SECONDS = 0.3  # one animation frame while playing
 PLAY_FRAMES = 80  # a play-through takes at most this many frames
