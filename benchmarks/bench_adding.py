@@ -6,8 +6,8 @@ prints a table: final validation MSE, the first step (and second) at which valid
 target, total seconds. Pass: every LSTM seed gets below the target within the steps and the time budget,
 and every RNN seed stays above 0.1.
 
-    python benchmarks/bench_adding.py                    # length 100, lstm seeds 0 1 2, rnn seed 0
-    python benchmarks/bench_adding.py --length 200       # the stretch goal
+    python -m benchmarks.bench_adding                    # length 100, lstm seeds 0 1 2, rnn seed 0
+    python -m benchmarks.bench_adding --length 200       # the stretch goal
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lstm_vault import modelfile  # numpy only
 
-from lstm_vault import modelfile  # noqa: E402  (numpy only)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(arch: str, seed: int, args, out: Path) -> dict:

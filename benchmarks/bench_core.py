@@ -1,6 +1,6 @@
 """Speed of the NumPy reference against torch.nn.LSTM, measured in the same process.
 
-    python benchmarks/bench_core.py            # B=1 and B=32, T=500, I=8, H=64, float64, one thread
+    python -m benchmarks.bench_core            # B=1 and B=32, T=500, I=8, H=64, float64, one thread
 
 Prints, for each batch size, the median time of
   - forward with the full trace   vs  torch.nn.LSTM forward (no grad),
@@ -14,14 +14,11 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 import torch

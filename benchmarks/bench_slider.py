@@ -13,8 +13,8 @@ run having finished and painted, with Chromium already open: a cold start, impor
 
 Targets: step median <= 150 ms and <= 2x the minimal page's median, p95 <= 400 ms; home ready <= 3 s.
 
-    python benchmarks/bench_slider.py                       # the first pages/*Step* page
-    python benchmarks/bench_slider.py --page Step_through --query "T=200&H=32" --steps 40
+    python -m benchmarks.bench_slider                       # the first pages/*Step* page
+    python -m benchmarks.bench_slider --page Step_through --query "T=200&H=32" --steps 40
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from browser_support import (  # shared with the browser tests, which live in tests/
+from tests.browser_support import (  # shared with the browser tests, which live in tests/
     REPO_ROOT,
     BrowserErrors,
     StreamlitServer,

@@ -6,7 +6,7 @@ setup. So the ratio measures only the bookkeeping of ``train``. The two alternat
 process and the fastest of each counts, since other processes on the machine make single timings noisy.
 Target: ratio <= 1.15.
 
-    python benchmarks/bench_training.py [--steps 300] [--repeats 5] [--threads 1]
+    python -m benchmarks.bench_training [--steps 300] [--repeats 5] [--threads 1]
 """
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ import argparse
 import sys
 import threading
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 

@@ -18,8 +18,8 @@
 Exit status 1 when any PASS/FAIL check fails (or CUDA was asked for and is missing). The last line of
 stdout is a JSON summary. Imports neither streamlit nor plotly.
 
-    python benchmarks/cuda_check.py                      # --device cuda
-    python benchmarks/cuda_check.py --device cpu --quick # a fast dry run on any machine
+    python -m benchmarks.cuda_check                      # --device cuda
+    python -m benchmarks.cuda_check --device cpu --quick # a fast dry run on any machine
 
 Measured results: benchmarks/results/cuda_h200.txt.
 """
@@ -32,9 +32,6 @@ import os
 import sys
 import threading
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
@@ -298,7 +295,7 @@ def train_loop(torch, device, config, task, batches) -> float:
 
     sync(torch, device)
     start = time.perf_counter()
-    from bench_training import Replay  # this folder is on sys.path when a script here runs
+    from benchmarks.bench_training import Replay
 
     result = train(config, callback=lambda p: None, task=Replay(task, batches))
     sync(torch, device)

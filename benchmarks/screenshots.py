@@ -3,8 +3,8 @@
 For a person to look at (layout on a projector and on a laptop), not a test: pages are only loaded, nothing
 is clicked. Exceptions shown on a page, or errors in the browser console, are listed at the end.
 
-    python benchmarks/screenshots.py                      # all pages
-    python benchmarks/screenshots.py --query "T=200&H=32" # the same query string on every page
+    python -m benchmarks.screenshots                      # all pages
+    python -m benchmarks.screenshots --query "T=200&H=32" # the same query string on every page
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from browser_support import (  # shared with the browser tests, which live in tests/
+from tests.browser_support import (  # shared with the browser tests, which live in tests/
     REPO_ROOT,
     SCREENSHOT_DIR,
     BrowserErrors,
