@@ -54,7 +54,7 @@ def all_figures():
 
 def test_every_figure_is_valid_plotly_and_uses_no_webgl():
     for fig in all_figures():
-        go.Figure(fig.to_dict())  # validates every property (the builders skip validation for speed)
+        go.Figure(fig.to_dict())  # round-trips through validation (a figure read back from JSON)
         for tr in as_json(fig)["data"]:
             assert "gl" not in tr["type"], tr["type"]
 
