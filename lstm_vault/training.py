@@ -474,3 +474,94 @@ class TrainingWorker:
                         self._status[i] = "error"
                         self._message[i] = f"internal error: {type(error).__name__}: {error}"
             raise
+
+
+# ------------------------------------------------------------------------------------------------
+# reading a run: against its baseline, and while it runs
+
+# A run counts as having beaten the trivial predictor only when its validation loss is at least this share
+# below the baseline's: a rule of thumb, since a validation batch scatters around the expected loss and a
+# model can shave a little off by using the easy part of a task (e.g. an adding mark near the end).
+BASELINE_MARGIN = 0.05
+
+
+def beats_baseline(loss: float, baseline: float, margin: float = BASELINE_MARGIN) -> bool:
+    """True when ``loss`` is at least ``margin`` (a share, 0.05 = 5 %) below ``baseline``."""
+    return loss <= (1 - margin) * baseline
+
+
+def distinct(*values: float) -> list[str]:
+    """``values`` with the fewest significant digits (3 or more) that tell the different ones apart."""
+    for digits in range(3, 18):
+        shown = [f"{v:.{digits}g}" for v in values]
+        if len(set(shown)) == len(set(values)):
+            return shown
+    return [repr(v) for v in values]
+
+
+def baseline_verdict(label: str, loss: float, baseline: float, hint: str = "") -> str | None:
+    """A markdown sentence when run ``label`` did not beat the baseline by the margin; None when it did.
+
+    ``hint`` (a sentence) says what to try. A non-finite loss gets no verdict: the run's own status says
+    what happened.
+    """
+    if not math.isfinite(loss) or beats_baseline(loss, baseline):
+        return None
+    percent = f"{100 * BASELINE_MARGIN:g} %"
+    if loss >= baseline:
+        shown_loss, shown_base = distinct(loss, baseline)
+        where = f"its validation loss, {shown_loss}, is not below the baseline's {shown_base}"
+    else:
+        shown_loss, shown_base, shown_need = distinct(loss, baseline, (1 - BASELINE_MARGIN) * baseline)
+        where = (
+            f"its validation loss, {shown_loss}, is below the baseline's {shown_base} by less than "
+            f"{percent} (that would take {shown_need} or less)"
+        )
+    return (
+        f"**{label}** has not beaten the baseline: {where}. So it has learned little or nothing beyond "
+        f"the trivial predictor.{f' {hint}' if hint else ''}"
+    )
+
+
+def duration(seconds: float) -> str:
+    """``75`` -> "1 min 15 s"."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min" + (f" {seconds % 60:02d} s" if seconds % 60 else "")
+
+
+def time_left(snapshots) -> float:
+    """Seconds until every run is done: the runs share one thread, so their times add up."""
+    left = 0.0
+    for s in snapshots:
+        if s.status in ("pending", "running"):
+            if s.steps_per_second <= 0:
+                return math.inf
+            left += (s.steps - s.step) / s.steps_per_second
+    return left
+
+
+def progress_text(snapshots, elapsed: float) -> tuple[float, str]:
+    """-> (fraction done, a progress line), counted per model: the models take turns on one thread.
+
+    "step 817 of 3,000 for each of 2 models · 40 steps/s per model · about 1 min 49 s left". A model that
+    stopped early (diverged, failed) counts as done; the step shown is that of the models still training,
+    and the rate is that step over the ``elapsed`` wall-clock seconds since the job started.
+    """
+    snaps = list(snapshots)
+    if not snaps:
+        return 0.0, "starting"
+    active = [s for s in snaps if s.status in ("pending", "running")] or snaps
+    step, steps = min(s.step for s in active), max(s.steps for s in snaps)
+    finished = sum(s.steps if s.status not in ("pending", "running") else s.step for s in snaps)
+    fraction = min(1.0, finished / sum(s.steps for s in snaps))
+    n = len(snaps)
+    each = f" for each of {n} models" if n > 1 else ""
+    if elapsed > 0 and step:
+        rate = f"{step / elapsed:.0f} steps/s" + (" per model" if n > 1 else "")
+    else:
+        rate = "starting"
+    left = time_left(snaps)
+    eta = f"about {duration(left)} left" if math.isfinite(left) else "estimating the time left"
+    return fraction, f"step {step:,} of {steps:,}{each} · {rate} · {eta}"
