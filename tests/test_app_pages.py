@@ -3,6 +3,7 @@
 import base64
 import html
 import json
+import math
 import re
 import subprocess
 import sys
@@ -80,6 +81,55 @@ def test_home_runs_and_shows_the_equations_from_explain():
     assert "conveyor belt" in prose
     for name in ("learn gate", "forget gate", "remember gate", "use gate", "long-term memory"):
         assert f"**{name}**" in prose, name
+
+
+def home_prose(at) -> str:
+    return " ".join(" ".join(m.value.split()) for m in at.markdown)
+
+
+def test_home_says_memory_lasts_only_while_f_is_near_1_with_computed_numbers():
+    at = AppTest.from_file(HOME, default_timeout=TIMEOUT).run()
+    prose = home_prose(at)
+    f3 = 1 / (1 + math.exp(-3.0))  # the forget gate at b_f = 3 when the rest of its sum is 0
+    assert f"at f = {f3:.2f} (a forget bias of 3" in prose
+    assert f"they halve {explain.fmt_half_life(explain.half_life(f3))};" in prose
+    f100 = 0.5 ** (1 / 100)
+    assert explain.half_life(f100) == pytest.approx(100)
+    assert f"f must stay above {explain.fmt_gate(f100)}" in prose and "hundreds of steps" not in prose
+    # g is the candidate, not a gate: three gates, and the caption does not count four
+    assert "Three **gates**" in prose and "candidate** *g*" in prose and "not a gate" in prose
+    captions = " ".join(c.value for c in at.caption)
+    assert "feeds the three gates and the candidate" in captions and "four gates" not in captions + prose
+
+
+def test_home_history_credits_what_each_paper_showed():
+    at = AppTest.from_file(HOME, default_timeout=TIMEOUT).run()
+    prose = home_prose(at)
+    history = prose[prose.index("Networks with memory came before") :]
+    tdnn, rest = history.split("Elman's", 1)
+    assert "fixed window" in tdnn and "cannot use anything older than the window" in tdnn
+    assert "gradient" not in tdnn and "signal" not in tdnn  # a TDNN's limit is its window, not BPTT
+    assert "Hochreiter analysed this vanishing gradient in his 1991 diploma thesis" in rest
+    assert "Bengio, Simard and Frasconi (1994)" in rest
+    assert "no forget gate" in rest and "The forget gate came in 2000 (Gers, Schmidhuber and Cummins)" in rest
+    assert "without the peephole connections" in rest
+
+
+def test_home_gru_text_states_the_codes_z_convention():
+    from lstm_vault.cells import GATES
+
+    at = AppTest.from_file(HOME, default_timeout=TIMEOUT).run()
+    prose = home_prose(at)
+    assert "h = (1 \u2212 z) \u2299 n + z \u2299 h\u209c\u208b\u2081" in prose and "swap the roles" in prose
+    assert explain.EQUATIONS["gru"][-1].latex == r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"
+    # and the code does it: z near 1 keeps the old state (biases of +30 on z, weights 0)
+    gru = GRU(1, 2, seed=0)
+    params = {k: np.zeros_like(v) for k, v in gru.params.items()}
+    k = GATES["gru"].index("z")
+    params["bias_ih_l0"][2 * k : 2 * k + 2] = 30.0
+    h0 = np.array([[[0.3, -0.7]]])  # (layers x directions, B, H)
+    out = gru.load_params(params).forward(np.ones((3, 1, 1)), h0)[2].layers[0][0].h
+    np.testing.assert_allclose(out[-1], h0[0], atol=1e-12)
 
 
 def test_home_draws_the_symbolic_cell():
@@ -340,7 +390,7 @@ def test_a_trained_model_too_big_to_trace_gets_a_message_not_a_hang():
     assert "Forget gate" in readings(at)  # the hand-set LSTM instead
 
 
-def test_candidate_bias_knob_makes_the_memory_drift_without_input():
+def test_candidate_bias_knob_writes_into_the_memory_without_input():
     x = make_sequence("impulse", 60)
     spike = int(np.argmax(np.abs(x)))
     assert spike > 2 and not x[:spike].any()
@@ -433,3 +483,70 @@ def test_the_home_pages_impulse_example_shows_a_memory_held_by_the_forget_gate_a
     assert at.slider(key="st_t").value == int(params["t"]) == spike  # it opens at the spike
     at.slider(key="st_t").set_value(spike + 10).run()
     assert f"c\u209c = {explain.fmt(c[spike + 10, unit])}</text>" in drawn_cell(readings(at))
+
+
+def test_knob_help_says_what_a_bias_does_with_numbers_from_the_cell():
+    at = step_page()
+    sig = lambda b: 1 / (1 + math.exp(-b))  # noqa: E731
+    bf = at.number_input(key="st_bf").help
+    assert (
+        f"b_f = 3 gives f = {sig(3):.2f}: a memory halves {explain.fmt_half_life(explain.half_life(sig(3)))}"
+        in bf
+    )
+    assert f"b_f = \u22121 gives {sig(-1):.2f}" in bf and f"still keeps {explain.pct(sig(-1))} of it" in bf
+    assert "wiped at every step" not in bf
+    # b_g: the memory settles at i·g / (1 - f); with the weights at 0 the page's cell gets exactly there
+    lt = expected_lstm_trace(np.zeros(400), H=2, bf=1.0, bi=0.0, bg=1.0, scale=0.0)
+    c = lt.c[:, 0, 0]
+    assert abs(c[-1] - c[-2]) < 1e-12  # settled, not drifting
+    assert "c = i\u00b7g / (1 \u2212 f)" in at.number_input(key="st_bg").help
+    assert f"b_g = 1: c = {c[-1]:.2f})" in at.number_input(key="st_bg").help
+    assert "drifts" not in at.number_input(key="st_bg").help
+
+
+def test_the_forget_reading_and_the_summary_on_the_page_are_the_librarys():
+    at = step_page(preset="impulse", H=4, bf=2)
+    at.slider(key="st_t").set_value(12).run()
+    lt = expected_lstm_trace(make_sequence("impulse", 60), H=4, bf=2.0)
+    text = readings(at)
+    v = explain.step_values(lt, 12, 0)
+    assert (
+        f"f \u00d7 c\u209c\u208b\u2081 = {explain.fmt_gate(v['f'])} \u00d7 " in text and "c went" not in text
+    )
+    assert html.escape(explain.summary(lt, 0)) in text
+    assert (
+        f"geometric mean of f, {explain.fmt_gate(explain.keep_gate_stats(lt.f[:, 0, 0]).geometric_mean)}"
+        in text
+    )
+
+
+def test_a_preset_that_reaches_2000_is_labelled_so_and_can_be_standardised():
+    at = step_page(preset="counting", T=2000)
+    assert not at.exception
+    x = make_sequence("counting", 2000)
+    label = f"Counting {int(x[0]):,} to {int(x[-1]):,}, T = 2000"
+    assert any(label in c.value for c in at.caption) and "1 to 10" not in " ".join(
+        c.value for c in at.caption
+    )
+    (warning,) = [w.value for w in at.warning]
+    assert f"reach {x.max():,.4g}" in warning and "Tick **Standardise** above" in warning
+    at.checkbox(key="st_x_z").check().run()  # the box the warning names is there for a preset
+    assert not at.warning and not at.exception
+    np.testing.assert_allclose(at.session_state["st_x_last_good"].values, (x - x.mean()) / x.std())
+    assert any(f"{label}, standardised" in c.value for c in at.caption)
+    assert at.query_params["z"] == "1" and at.query_params["preset"] == "counting"
+    again = step_page(preset="counting", T=2000, z=1)  # the link carries it
+    assert again.checkbox(key="st_x_z").value and not again.warning
+    plain = step_page(preset="counting", T=2000)  # and a link without z=1 is not standardised
+    assert not plain.checkbox(key="st_x_z").value
+
+
+def test_the_csv_uploader_states_the_limit_the_parser_accepts():
+    from lstm_vault.userdata import MAX_BYTES
+
+    at = step_page()
+    at.radio(key="st_x_source").set_value("csv").run()
+    (uploader,) = at.get("file_uploader")
+    mb = uploader.proto.max_upload_size_mb
+    assert mb == MAX_BYTES // 2**20 and mb * 2**20 <= MAX_BYTES  # Streamlit's MB is 2**20 bytes
+    assert f"at most {mb} MB" in uploader.proto.help

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lstm_vault.sequences import MAX_LENGTH, PRESETS, make_sequence, preset_names
+from lstm_vault.sequences import MAX_LENGTH, PRESETS, make_sequence, preset_label, preset_names
 
 
 @pytest.mark.parametrize("name", preset_names())
@@ -62,3 +62,41 @@ def test_known_values():
 def test_bad_requests_say_what_is_wrong(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_sequence(**kwargs)
+
+
+@pytest.mark.parametrize("length", [1, 10, 60, MAX_LENGTH])
+def test_a_presets_label_says_what_the_made_sequence_is(length):
+    """The caption is read from the values: a preset stretched to 2,000 steps is not called '1 to 10'."""
+    x = make_sequence("counting", length)
+    counted = f"{int(x[0]):,}" if length == 1 else f"{int(x[0]):,} to {int(x[-1]):,}"
+    assert preset_label("counting", x) == f"Counting {counted}, T = {length}"
+    assert "10" not in PRESETS["counting"].title  # the title names no end: the length sets it
+    impulse = make_sequence("impulse", length)
+    spike = int(np.flatnonzero(impulse)[0])
+    assert preset_label("impulse", impulse) == f"Impulse: 1 at t = {spike}, 0 elsewhere, T = {length}"
+    step = make_sequence("step", length)
+    on = int(np.flatnonzero(step)[0])
+    expected = "1 at every step" if on == 0 else f"0, then 1 from t = {on} on"
+    assert preset_label("step", step) == f"Step: {expected}, T = {length}"
+    noisy = make_sequence("noisy_sine", length, seed=7)
+    options = PRESETS["noisy_sine"].params
+    assert preset_label("noisy_sine", noisy, seed=7) == (
+        f"Noisy sine wave: period {options['period']:g}, amplitude {options['amplitude']:g}, "
+        f"noise sd {options['noise']:g}, seed 7, T = {length}"
+    )
+    assert preset_label("counting", make_sequence("counting", 3, start=-2)) == "Counting \u22122 to 0, T = 3"
+
+
+def test_preset_descriptions_quote_their_own_options():
+    period = PRESETS["sine"].params["period"]
+    assert f"a period of {period:g} steps" in PRESETS["sine"].description
+    sine = make_sequence("sine", 200)
+    np.testing.assert_allclose(sine[: int(2 * period)], sine[int(period) : int(3 * period)], atol=1e-12)
+    half = PRESETS["square"].params["period"] / 2
+    assert f"every {half:g} steps" in PRESETS["square"].description
+    square = make_sequence("square", 100)
+    assert np.flatnonzero(np.diff(square))[0] + 1 == int(np.ceil(half))  # the first jump
+    assert (
+        f"standard deviation {PRESETS['noisy_sine'].params['noise']:g}" in PRESETS["noisy_sine"].description
+    )
+    assert f"standard deviation {PRESETS['noise'].params['sd']:g}" in PRESETS["noise"].description
