@@ -38,8 +38,8 @@ PAGES = (  # file, label, icon on the home page's card, what it is for, link par
         "pages/3_Train.py",
         "Train",
         ":material/model_training:",
-        "Train an LSTM, a GRU and a plain RNN side by side on a memory task, then open the trained model in "
-        "the other pages.",
+        "Train an LSTM, a GRU and a plain RNN side by side on a sequence task (a memory task, a forecast or "
+        "text), then open the trained model in the other pages.",
         None,
         "Train",
     ),

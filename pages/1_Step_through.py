@@ -27,6 +27,7 @@ import streamlit as st
 from lstm_vault import LSTM, explain
 from lstm_vault.cells import LSTM_GATES, sigmoid
 from lstm_vault.figures.cell import (
+    MAX_LINE_UNITS,
     TIMELINE_MARGIN,
     TIMELINE_X_DOMAIN,
     marker_fraction,
@@ -524,7 +525,12 @@ st.subheader("Every unit over all time steps")
 st.caption(
     "Gates run from 0 (shut) to 1 (open); candidate, cell and hidden state are signed. "
     "The black line is step t. "
-    + ("One line per unit." if H <= 8 else "Each heatmap row is one unit; red is positive, blue negative.")
+    + (
+        "One line per unit."
+        if H <= MAX_LINE_UNITS
+        else "Each heatmap row is one unit: gates go from dark (0) to yellow (1); in the signed rows red is "
+        "positive, blue negative."
+    )
 )
 with st.container(key=P + "timeline"):
     labels = explain.input_labels(lt.x[:, 0], encoding) if encoding else None

@@ -550,3 +550,24 @@ def test_the_csv_uploader_states_the_limit_the_parser_accepts():
     mb = uploader.proto.max_upload_size_mb
     assert mb == MAX_BYTES // 2**20 and mb * 2**20 <= MAX_BYTES  # Streamlit's MB is 2**20 bytes
     assert f"at most {mb} MB" in uploader.proto.help
+
+
+@pytest.mark.parametrize("H", [4, 32])
+def test_the_timeline_caption_says_what_the_figure_draws(H):
+    from lstm_vault.figures.cell import MAX_LINE_UNITS
+
+    at = step_page(H=H)
+    caption = " ".join(c.value for c in at.caption)
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    kinds = {trace["type"] for trace in spec["data"][1:]}  # after the input row
+    if H <= MAX_LINE_UNITS:
+        assert "One line per unit." in caption and "heatmap" not in kinds
+    else:
+        assert "Each heatmap row is one unit: gates go from dark (0) to yellow (1)" in caption
+        gates = [tr for tr in spec["data"] if tr["type"] == "heatmap" and tr.get("zmin") == 0.0]
+        assert gates and all(tr["zmax"] == 1.0 for tr in gates)
+        assert all(tr["colorscale"][0][1].lower() == "#440154" for tr in gates)  # Viridis: dark purple at 0
+        signed = [tr for tr in spec["data"] if tr["type"] == "heatmap" and tr.get("zmin", 0) < 0]
+        assert signed and all(
+            tr["colorscale"][-1][1].startswith("rgb(103") for tr in signed
+        )  # RdBu_r: red high

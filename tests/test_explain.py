@@ -112,6 +112,47 @@ def test_gru_and_rnn_readings():
     assert readings(rnn, 3, 0)[1].endswith("not chosen at each step by a gate.")
 
 
+def test_every_number_in_the_gru_and_rnn_readings_is_the_traces():
+    x = np.linspace(-1, 1, 7).reshape(7, 1, 1)
+    gru = GRU(1, 3, seed=2).forward(x)[2].layers[0][0]
+    v = step_values(gru, 4, 2)
+    reset, update, hidden = readings(gru, 4, 2)
+    assert reset.startswith(f"**Reset gate** {fmt_gate(v['r'])}: the candidate saw {pct(v['r'])} of the old")
+    assert f"came out as n = {fmt(v['n'])}." in reset
+    assert update == (
+        f"**Update gate** {fmt_gate(v['z'])}: kept {pct(v['z'])} of the old h = {fmt(gru.h[3, 0, 2])} "
+        f"({fmt(v['z'] * gru.h[3, 0, 2])}) and took {pct(1 - v['z'])} of the candidate "
+        f"({fmt((1 - v['z']) * v['n'])})."
+    )
+    assert f"**{fmt(gru.h[4, 0, 2])}**" in hidden
+    rnn = RNN(1, 3, seed=2).forward(x)[2].layers[0][0]
+    first, second = readings(rnn, 4, 1)
+    assert (
+        first
+        == f"**No gates**: a vanilla RNN rewrites unit 1 at every step, h = tanh({fmt(rnn.a[4, 0, 1])}) = "
+        + (f"**{fmt(np.tanh(rnn.a[4, 0, 1]))}**.")
+    )
+    assert f"the old h = {fmt(rnn.h[3, 0, 1])} only enters" in second
+
+
+def test_the_last_steps_cell_state_is_carried_to_the_end_of_the_sequence_not_a_step_that_is_not_there():
+    lt = constant_gates_lstm().forward(np.zeros((3, 1, 1)))[2].layers[0][0]
+    assert readings(lt, 1, 0)[2].endswith("the memory carried to step 2.")
+    assert readings(lt, 2, 0)[2].endswith("the memory carried to the end of the sequence.")
+    assert "step 3" not in " ".join(readings(lt, 2, 0))
+
+
+def test_a_forget_gate_of_0_wipes_the_memory_and_the_candidate_stays_within_minus_1_and_1():
+    """The equations' meanings: f = 0 leaves only what is written (c = i·g); g = tanh(...) is in [-1, 1]."""
+    lt = forget_gates_lstm([0.9, 0.0, 0.9])
+    assert lt.f[1, 0, 0] == 0.0 and lt.c[1, 0, 0] == lt.i[1, 0, 0] * lt.g[1, 0, 0]
+    assert "0 = wipe it, 1 = keep all of it" in EQUATIONS["lstm"][0].meaning
+    big = (
+        LSTM(1, 8, seed=0).forward(50 * np.random.default_rng(1).standard_normal((30, 1, 1)))[2].layers[0][0]
+    )
+    assert np.abs(big.g).max() <= 1.0 and "between -1 and 1" in EQUATIONS["lstm"][2].meaning
+
+
 def forget_gates_lstm(f) -> object:
     """The trace of an LSTM whose unit 0 has the forget gate f_t = σ(x_t) at step t: W_if = 1 and every other
     weight and bias 0, fed x_t = logit(f_t) (-800 for f = 0: σ underflows to exactly 0)."""
