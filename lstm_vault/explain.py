@@ -121,7 +121,7 @@ GRADIENT_EQUATIONS = {
     ),
     "rnn_estimate": (
         r"\Big\|\frac{\partial L}{\partial h_t}\Big\|"
-        r"\;\approx\; \big(\rho(W_{hh})\cdot\overline{\tanh'}\big)^{\,T-1-t}"
+        r"\;\approx\; \prod_{k=t+1}^{T-1} \rho(W_{hh})\cdot\mathrm{rms}\big(\tanh'(a_k)\big)"
     ),
     "lstm_step": (
         r"\begin{aligned}\frac{\partial L}{\partial c_{t-1}} &= f_t \odot \frac{\partial L}{\partial c_t}\\"

@@ -1,4 +1,5 @@
-"""The gradient figures carry the computed norms in their JSON, on log axes, clipped honestly, no WebGL."""
+"""The gradient figures carry the computed norms in their JSON, on log axes, clipped honestly, no WebGL; no
+mean-field line for a trained RNN; the marked steps and the ρ sweep drawn from the library's values."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import json
 import numpy as np
 import pytest
 
+from lstm_vault import RNN
 from lstm_vault.figures import gradients as G
-from lstm_vault.vanishing import compare_gradients, format_log10, power_of_ten
+from lstm_vault.gradient_edge import edge_sweep
+from lstm_vault.gradient_readings import format_log10, power_of_ten
+from lstm_vault.vanishing import compare_gradients
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +58,39 @@ def test_input_gradient_heatmaps(result):
 
 
 def test_no_webgl_anywhere(result):
-    for build in (G.gradient_norms, G.input_gradients, G.forget_product):
-        types = {tr["type"] for tr in json.loads(build(result).to_json())["data"]}
+    figures = [build(result) for build in (G.gradient_norms, G.input_gradients, G.forget_product)]
+    figures.append(G.edge_sweep(edge_sweep(result.x, 8, 1, radii=(0.5, 1.0, 2.0))))
+    for fig in figures:
+        types = {tr["type"] for tr in json.loads(fig.to_json())["data"]}
         assert types <= {"scatter", "heatmap"}, types
+
+
+def test_no_mean_field_line_for_a_trained_rnn(result):
+    trained = compare_gradients(result.x, rnn=RNN(1, 8, seed=5))
+    by_name, _ = traces(G.gradient_norms(trained))
+    assert G.PREDICTED not in by_name and G.RNN_DH in by_name
+    assert not any("mean-field" in n for n in G.clip_notes(trained))
+
+
+def test_marked_steps_are_drawn_on_the_heatmaps(result):
+    spec = json.loads(G.input_gradients(result, marked=(3, 60)).to_json())
+    lines = [s for s in spec["layout"]["shapes"] if s["type"] == "line"]
+    assert sorted({s["x0"] for s in lines}) == [3, 60] and len(lines) == 4  # both rows
+    assert [a["text"] for a in spec["layout"]["annotations"] if a["text"].startswith("marked")] == [
+        "marked t = 3",
+        "marked t = 60",
+    ]
+
+
+def test_edge_figure_holds_the_sweep(result):
+    sweep = edge_sweep(result.x, 8, 1, radii=(0.5, 1.0, 1.5, 2.0))
+    by_name, spec = traces(G.edge_sweep(sweep, current_rho=1.0))
+    np.testing.assert_allclose(by_name[G.EDGE_MEASURED]["y"], 10**sweep.log10_measured, rtol=1e-12)
+    np.testing.assert_allclose(by_name[G.EDGE_RULE]["y"], sweep.predicted, rtol=1e-12)
+    np.testing.assert_allclose(by_name[G.EDGE_SIGMA]["y"], sweep.radii * sweep.singular_over_radius)
+    assert by_name[G.EDGE_RHO]["y"] == [0.5, 1.0, 1.5, 2.0]
+    assert spec["layout"]["yaxis"]["type"] == "log"
+    assert [s["y0"] for s in spec["layout"]["shapes"] if s["y0"] == s["y1"]] == [1.0]  # the line at 1
 
 
 def test_values_beyond_float_are_clipped_and_noted():

@@ -1,26 +1,29 @@
-"""compare_gradients equals backward's dh, dc, dx; vanishes/explodes as predicted; readings follow regimes."""
+"""compare_gradients equals backward's dh, dc, dx; σ_max bounds each step; the edge sweep, the chaos check,
+the mean-field accuracy the docstring states, and the trained pairs the page compares."""
 
 from __future__ import annotations
 
 import math
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from lstm_vault import LSTM, RNN
-from lstm_vault.explain import fmt_gate, fmt_half_life, half_life
-from lstm_vault.gradient_readings import lstm_readings, regime, rnn_readings
+from lstm_vault.figures.gradients import for_log_axis
+from lstm_vault.gradient_edge import EdgeSweep, edge_sweep
+from lstm_vault.gradient_models import SHIPPED_FILES, load_shipped_pair, session_pair, task_example, unusable
+from lstm_vault.gradient_readings import format_log10, power_of_ten, regime, steps_text
+from lstm_vault.sequences import make_sequence
+from lstm_vault.tasks import get_task
 from lstm_vault.vanishing import (
-    VanishingResult,
+    PERTURBATION,
     build_models,
     compare_gradients,
-    for_log_axis,
-    format_log10,
+    largest_singular_value,
     loss_weights,
-    power_of_ten,
     spectral_radius,
-    steps_text,
 )
 
 
@@ -60,8 +63,28 @@ def test_rnn_vanishes_below_one_and_explodes_above():
     assert small.rnn.log10_ratio < -10  # t = 0 gets less than 1e-10 of the gradient at T-1
     big = compare_gradients(sine(200), spectral_radius_target=3.0)
     assert big.rnn.log10_ratio > 5
-    # the rough prediction ρ · rms tanh' gets the direction right in both regimes
+    # the mean-field factor ρ · rms tanh' gets the direction right in both regimes
     assert small.predicted_step_factor < 1 < big.predicted_step_factor
+
+
+def test_largest_singular_value_bounds_every_step():
+    W = np.random.default_rng(0).standard_normal((6, 6))
+    assert largest_singular_value(W) == pytest.approx(np.linalg.svd(W, compute_uv=False)[0], rel=1e-12)
+    assert largest_singular_value(W) >= spectral_radius(W)
+    for rho in (0.5, 0.95, 2.0):
+        r = compare_gradients(sine(100), hidden_size=16, spectral_radius_target=rho)
+        W = build_models(1, 16, 0, rho, 3.0)[0].params["weight_hh_l0"]
+        assert r.largest_singular_value == pytest.approx(np.linalg.svd(W, compute_uv=False)[0], rel=1e-12)
+        assert r.largest_singular_value > r.spectral_radius  # a random W_hh is far from symmetric
+        # ||W_hhᵀ diag(tanh') v|| <= σ_max ||v||: no step back can grow the gradient by more than σ_max
+        assert r.rnn.log10_step_factors.max() <= math.log10(r.largest_singular_value) + 1e-12
+        np.testing.assert_allclose(r.rnn.log10_step_factors.sum(), r.rnn.log10_ratio, rtol=1e-12)
+    # the issue's example: ρ = 0.95 < 1, yet the gradient grows on some steps back, since σ_max > 1
+    r = compare_gradients(sine(100), hidden_size=16, spectral_radius_target=0.95)
+    assert r.largest_singular_value > 1 and (r.rnn.log10_step_factors > 0).sum() > 5
+    # σ_max < 1 (Pascanu et al.'s sufficient condition): it shrinks on every step
+    r = compare_gradients(sine(100), hidden_size=16, spectral_radius_target=0.5)
+    assert r.largest_singular_value < 1 and (r.rnn.log10_step_factors < 0).all()
 
 
 def test_lstm_with_forget_bias_keeps_a_far_larger_gradient():
@@ -72,6 +95,12 @@ def test_lstm_with_forget_bias_keeps_a_far_larger_gradient():
     forgetful = compare_gradients(sine(200), hidden_size=16, spectral_radius_target=1.0, forget_bias=0.0)
     assert forgetful.lstm.log10_ratio < r.lstm.log10_ratio - 20
     assert forgetful.log10_forget_product_mean[0] < r.log10_forget_product_mean[0] - 20
+    # ... and the result carries that comparison for the page: the same LSTM at bias 0
+    assert r.lstm_log10_ratio_zero_bias == forgetful.lstm.log10_ratio
+    assert forgetful.lstm_log10_ratio_zero_bias == forgetful.lstm.log10_ratio
+    assert (
+        forgetful.lstm_log10_ratio_zero_bias < r.rnn.log10_ratio
+    )  # worse than the RNN, by architecture alone
 
 
 def test_forget_product_equals_direct_product():
@@ -86,11 +115,65 @@ def test_forget_product_equals_direct_product():
     np.testing.assert_allclose(r.forget_mean, f.mean(axis=1))
 
 
-def test_predicted_decay_is_the_running_product():
+def test_mean_field_line_is_the_running_product():
     r = compare_gradients(sine(30), hidden_size=6, spectral_radius_target=0.9)
     steps = np.log10(r.spectral_radius * r.rnn_tanh_slope_rms)
     assert r.log10_predicted[-1] == 0.0
     assert r.log10_predicted[10] == pytest.approx(steps[11:].sum())
+    assert r.log10_predicted[0] == pytest.approx(29 * math.log10(r.predicted_step_factor))
+    assert r.prediction_applies
+
+
+def test_mean_field_accuracy_is_what_the_docstring_says():
+    """The docstring's table (sine preset, T = 100, seeds 0-9), recomputed for H = 16 and 64."""
+    radii = (0.5, 0.8, 1.0, 1.2, 1.5, 2.0, 3.0, 4.0)
+    stated = {16: ((3, 16), (17, 98)), 64: ((1, 6), (8, 19))}  # (median, largest) % for ρ <= 1, ρ > 1
+    x = make_sequence("sine", 100)
+    for H, (low, high) in stated.items():
+        sweeps = [edge_sweep(x, H, seed, radii=radii) for seed in range(10)]
+        rule = np.array([sw.predicted for sw in sweeps])  # (10 seeds, 8 radii)
+        measured = np.array([10**sw.log10_measured for sw in sweeps])
+        off = np.abs(rule / measured - 1) * 100
+        for cols, (median, largest) in ((slice(0, 3), low), (slice(3, None), high)):
+            assert np.median(off[:, cols]) == pytest.approx(median, abs=1.0)
+            assert off[:, cols].max() == pytest.approx(largest, abs=1.0)
+
+
+def test_chaotic_runs_are_flagged_and_calm_ones_are_not():
+    calm = compare_gradients(sine(100), hidden_size=16, spectral_radius_target=1.0)
+    assert calm.rnn_reproducible and abs(calm.log10_ratio_perturbed - calm.rnn.log10_ratio) < 1e-6
+    hot = compare_gradients(sine(500), hidden_size=16, spectral_radius_target=4.0)
+    assert not hot.rnn_reproducible  # a change of 1e-14 in W_hh moves the gradient at t = 0
+    rnn = build_models(1, 16, 0, 4.0, 3.0)[0]
+    rnn.params["weight_hh_l0"] = rnn.params["weight_hh_l0"] * (1 + PERTURBATION)
+    again = compare_gradients(sine(500), rnn=rnn)
+    assert again.rnn.log10_ratio == hot.log10_ratio_perturbed
+
+
+def test_edges_are_read_from_the_sweep():
+    radii = np.array([1.0, 1.5, 2.0, 2.5, 3.0, 3.5])
+    sweep = EdgeSweep(
+        radii, np.array([-1, -0.5, 0.1, -0.1, 0.2, 0.3]), np.array([0.8, 0.9, 1.1, 1.2, 1.3, 1.4]), 1.6
+    )
+    assert sweep.measured_edges() == (1.5, 3.0)  # shrinks up to 1.5, grows for good from 3.0
+    assert sweep.predicted_edges() == (1.5, 2.0)
+    never = EdgeSweep(radii, -np.ones(6), np.full(6, 0.5), 1.6)
+    assert never.measured_edges() == (3.5, None) and never.predicted_edges() == (3.5, None)
+    always = EdgeSweep(radii, np.ones(6), np.full(6, 2.0), 1.6)
+    assert always.measured_edges() == (None, 1.0)
+
+
+def test_edge_sweep_runs_the_pages_rnn():
+    x = sine(100)
+    sweep = edge_sweep(x, 16, 0)
+    below, above = sweep.measured_edges()
+    assert below is not None and above is not None and 1.0 < below < above  # with tanh: above ρ = 1
+    for rho in (below, above, 1.0):
+        n = int(np.argmin(np.abs(sweep.radii - rho)))
+        r = compare_gradients(x, 16, 0, rho, 3.0)
+        assert sweep.log10_measured[n] == r.rnn.log10_step_factor  # the same W_hh, rescaled the same way
+        assert sweep.predicted[n] == pytest.approx(r.predicted_step_factor, rel=1e-9)
+    assert sweep.singular_over_radius == pytest.approx(r.largest_singular_value / r.spectral_radius)
 
 
 def test_no_warnings_at_T500_exploding_and_vanishing():
@@ -117,19 +200,26 @@ def test_zero_weights_give_an_exact_zero_reported_as_such():
     values, clipped = for_log_axis(r.rnn.log10_dh)
     assert clipped[:-1].all() and not clipped[-1] and values[0] == 1e-300
     assert format_log10(r.rnn.log10_ratio) == "0"
+    assert r.rnn_reproducible  # 0 and 0
 
 
 def test_trained_models_are_used_as_given():
     lstm = LSTM(2, 6, seed=9, forget_bias=1.5)
     x = np.random.default_rng(0).standard_normal((20, 2))
     r = compare_gradients(x, hidden_size=99, lstm=lstm)
-    assert r.hidden_size == 6 and r.trained == "lstm" and r.forget_bias is None
+    assert r.hidden_size == 6 and r.trained == ("lstm",) and r.forget_bias is None
+    assert r.lstm_log10_ratio_zero_bias is None and r.prediction_applies
     dh, _, _ = reference(lstm, x, loss_weights(6, 0))
     np.testing.assert_allclose(10**r.lstm.log10_dh, np.linalg.norm(dh, axis=-1), rtol=1e-9)
     rnn = RNN(2, 6, seed=4)
     r = compare_gradients(x, rnn=rnn, spectral_radius_target=3.0)
     assert r.spectral_radius == pytest.approx(spectral_radius(rnn.params["weight_hh_l0"]))
-    assert r.trained == "rnn"
+    assert r.trained == ("rnn",) and not r.prediction_applies  # mean-field needs a random W_hh
+    both = compare_gradients(x, rnn=rnn, lstm=lstm)  # trained on both sides
+    assert both.trained == ("rnn", "lstm") and both.forget_bias is None
+    np.testing.assert_allclose(both.rnn.log10_dh, r.rnn.log10_dh)
+    dh, _, _ = reference(lstm, x, loss_weights(6, 0))
+    np.testing.assert_allclose(10**both.lstm.log10_dh, np.linalg.norm(dh, axis=-1), rtol=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -144,14 +234,67 @@ def test_trained_models_are_used_as_given():
         ({"x": np.zeros(5), "spectral_radius_target": -1}, "spectral radius"),
         ({"x": np.zeros(5), "forget_bias": float("inf")}, "forget-gate bias"),
         ({"x": np.zeros(5), "lstm": RNN(1, 3)}, "must be an LSTM"),
+        ({"x": np.zeros(5), "rnn": LSTM(1, 3)}, "must be a tanh RNN"),
         ({"x": np.zeros((5, 2)), "lstm": LSTM(1, 3)}, "reads 1 input feature"),
         ({"x": np.zeros(5), "lstm": LSTM(1, 3, num_layers=2)}, "one-layer"),
+        ({"x": np.zeros(5), "lstm": LSTM(1, 3), "rnn": RNN(1, 4)}, "the same hidden size"),
     ],
 )
 def test_bad_values_are_named(kwargs, message):
     with pytest.raises(ValueError) as e:
         compare_gradients(**kwargs)
     assert message in str(e.value)
+
+
+# ------------------------------------------------------------------------------------------ trained pairs
+
+
+def saved(model, task="adding", **options):
+    """A SavedModel-like record, as the Train page stores it."""
+    t = get_task(task, **options)
+    return SimpleNamespace(rnn=model, meta={"task": task, "task_options": t.options()}, task=lambda: t)
+
+
+def test_shipped_pair_loads_and_its_lstm_lights_up_at_the_marks():
+    pair = load_shipped_pair()
+    assert pair.trained == ("rnn", "lstm") and pair.task_name == "adding"
+    assert set(SHIPPED_FILES) == {"lstm", "rnn"}
+    losses = pair.losses()
+    assert losses["lstm"] < 0.01 < losses["baseline"] < losses["rnn"]  # the LSTM solved it, the RNN did not
+    for seed in range(3):
+        ex = task_example(pair.lstm, seed)
+        assert len(ex.marked) == 2 and ex.x.shape == (100, 2)
+        assert list(ex.marked) == list(np.nonzero(ex.x[:, 1])[0])
+        r = compare_gradients(ex.x, seed=seed, lstm=pair.lstm.rnn, rnn=pair.rnn.rnn)
+        assert set(r.lstm.top_input_steps(2)) == set(ex.marked)  # the heatmap's brightest steps
+        assert not set(r.rnn.top_input_steps(2)) & set(ex.marked)
+        first = min(ex.marked)
+        assert r.lstm.log10_dh[first] > r.rnn.log10_dh[first] + 10
+
+
+def test_session_pair_prefers_the_current_model_with_the_runs_other():
+    lstm, rnn = saved(LSTM(2, 5, seed=1)), saved(RNN(2, 5, seed=2))
+    assert session_pair(None, {}) is None
+    assert session_pair(None, {"lstm": lstm}) is None  # one side only
+    pair = session_pair(None, {"lstm": lstm, "rnn": rnn})
+    assert pair.source == "session" and pair.lstm is lstm and pair.rnn is rnn
+    mine = saved(LSTM(2, 5, seed=7))
+    pair = session_pair(mine, {"lstm": lstm, "rnn": rnn})
+    assert pair.lstm is mine and pair.rnn is rnn
+    other_task = saved(RNN(2, 5), "adding", length=30)
+    assert session_pair(mine, {"rnn": other_task}) is None  # not the same task options
+    assert session_pair(saved(LSTM(2, 6)), {"rnn": rnn}) is None  # not the same size
+
+
+def test_unusable_models_are_named():
+    assert unusable(saved(LSTM(2, 3))) == ""
+    assert "GRU" in unusable(SimpleNamespace(rnn=SimpleNamespace(arch="gru")))
+    assert "2 layer(s)" in unusable(saved(LSTM(2, 3, num_layers=2)))
+    with pytest.raises(ValueError, match="names no task"):
+        task_example(SimpleNamespace(rnn=LSTM(2, 3), meta={}), 0)
+
+
+# ------------------------------------------------------------------------------------------ number words
 
 
 def test_format_log10_reads_like_a_textbook():
@@ -174,70 +317,3 @@ def test_regime_edges_are_a_factor_of_100():
     assert regime(-2.01) == "vanishing" and regime(-math.inf) == "vanishing"
     assert regime(-2.0) == regime(0.0) == regime(2.0) == "neither"
     assert regime(2.01) == "exploding"
-
-
-def readings_of(**kwargs) -> tuple[VanishingResult, str, str]:
-    r = compare_gradients(sine(100), hidden_size=16, **kwargs)
-    return r, "\n".join(rnn_readings(r)), "\n".join(lstm_readings(r))
-
-
-def test_readings_follow_the_vanishing_regime():
-    r, rnn, lstm = readings_of(spectral_radius_target=1.2)
-    assert regime(r.rnn.log10_ratio) == "vanishing" and r.spectral_radius > 1
-    assert "has **vanished**" in rnn and "tanh′ < 1 makes it shrink faster than $\\rho$ alone" in rnn
-    assert "would even let it grow" in rnn  # ρ > 1 alone would not shrink it at all
-    assert "explosion" not in rnn and "damps the growth" not in rnn
-    assert "blew up" not in lstm
-    r, rnn, _ = readings_of(spectral_radius_target=0.5)
-    assert "$\\rho$ alone would leave $\\rho^{99}$" in rnn and "even let it grow" not in rnn
-
-
-def test_readings_follow_the_exploding_regime():
-    r, rnn, lstm = readings_of(spectral_radius_target=4.0)
-    assert regime(r.rnn.log10_ratio) == "exploding"
-    assert "has **exploded**" in rnn and "diverges unless the gradient is clipped" in rnn
-    assert "tanh′ < 1 damps the growth, the explosion is slower than $\\rho$ alone" in rnn
-    assert "shrink faster" not in rnn
-    assert "more is not better here" in lstm and "The LSTM's stays bounded: never more than 1.0" in lstm
-    assert "Raise the forget-gate bias" not in lstm and "*less*" not in lstm
-
-
-def test_readings_follow_the_neither_regime():
-    r, rnn, lstm = readings_of(spectral_radius_target=1.5)
-    assert regime(r.rnn.log10_ratio) == "neither"
-    assert "neither vanished nor exploded" in rnn and "close to 1, the edge between the two" in rnn
-    assert "pulls the factor per step down to" in rnn
-    assert "explosion" not in rnn and "shrink faster" not in rnn
-    r = compare_gradients(sine(10), spectral_radius_target=1.0)  # short: on the way to vanishing
-    rnn = "\n".join(rnn_readings(r))
-    assert "neither vanished nor exploded yet" in rnn and "Make the sequence longer to see it vanish." in rnn
-    assert "would make it grow" not in rnn  # ρ = 1.00 (1 + 1e-16 after rescaling) does not grow
-
-
-def test_forget_bias_advice_only_where_there_is_a_bias_to_raise():
-    _, _, fresh = readings_of(forget_bias=-2.0)
-    assert "Raise the forget-gate bias to push f towards 1." in fresh
-    trained = compare_gradients(sine(100), lstm=LSTM(1, 16, seed=0, forget_bias=-2.0))
-    text = "\n".join(lstm_readings(trained))
-    assert "*less* of the gradient reaches t = 0 through this LSTM" in text
-    assert "Raise the forget-gate bias" not in text and "switch the trained model off" in text
-    assert "the trained model's own biases" in text
-
-
-def test_half_life_sentence_uses_the_shared_wording():
-    r, _, lstm = readings_of(forget_bias=6.0)
-    f = float(r.forget_mean[1:].mean())
-    assert f"A gate held at {fmt_gate(f)} halves the gradient {fmt_half_life(half_life(f))}." in lstm
-    assert "A gate held at 0.9975 halves the gradient in about 273 steps." in lstm  # not "at 1.00"
-    assert "$\\sigma(6)$ = 0.9975" in lstm
-
-
-def test_readings_of_a_zero_gradient_and_of_one_step():
-    r = compare_gradients(sine(10), hidden_size=4, spectral_radius_target=0.0)
-    rnn = "\n".join(rnn_readings(r))
-    assert "none of it is left (exactly 0)" in rnn and "shrink faster" not in rnn
-    r = compare_gradients(sine(2), spectral_radius_target=0.5)
-    rnn, lstm = "\n".join(rnn_readings(r)), "\n".join(lstm_readings(r))
-    assert "Over the 1 step back to t = 0" in rnn and "Over this 1 step" in rnn and "per step)" not in rnn
-    assert "over the 1 step back" in lstm
-    assert "1 steps" not in rnn + lstm

@@ -1,7 +1,7 @@
 """Vanishing-gradient figures: data in (a :class:`lstm_vault.vanishing.VanishingResult`), ``go.Figure`` out.
 
 Every magnitude arrives as a base-10 logarithm (it may lie far outside float64) and is drawn on a log
-axis through :func:`lstm_vault.vanishing.for_log_axis`, which clips to [10⁻³⁰⁰, 10³⁰⁰]: a log axis
+axis through :func:`for_log_axis`, which clips to [10⁻³⁰⁰, 10³⁰⁰]: a log axis
 cannot show 0, nor a number the browser cannot hold. Hover labels always give the true value
 (``format_log10``), also for clipped points, and :func:`clip_notes` says in words what was clipped.
 Arrays go into the figures as plain lists so the JSON a page sends (and a test reads) holds numbers.
@@ -13,25 +13,38 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..vanishing import (
-    DISPLAY_CEIL,
-    DISPLAY_FLOOR,
-    VanishingResult,
-    for_log_axis,
-    format_log10,
-    power_of_ten,
-    steps_text,
-)
+from ..gradient_edge import EdgeSweep
+from ..gradient_readings import format_log10, power_of_ten, steps_text
+from ..vanishing import VanishingResult
 from .style import COLORS, SEQUENTIAL, base_layout
+
+#: norms outside [10**DISPLAY_FLOOR, 10**DISPLAY_CEIL] are drawn at the limit (a log axis cannot show 0)
+DISPLAY_FLOOR = -300
+DISPLAY_CEIL = 300
 
 #: legend names, also used by the tests to find a trace
 RNN_DH = "RNN  ‖∂L/∂hₜ‖"
 LSTM_DH = "LSTM  ‖∂L/∂hₜ‖"
 LSTM_DC = "LSTM  ‖∂L/∂cₜ‖ (cell state)"
-PREDICTED = "RNN predicted: (ρ · rms tanh′)^(T−1−t)"
+PREDICTED = "RNN mean-field rule: Π ρ · rms tanh′(aₖ)"
 F_MEAN = "mean over units of Π f"
 F_UNIT = "one unit's Π f"
 DC_MEASURED = "measured ‖∂L/∂cₜ‖ ÷ ‖∂L/∂c<sub>T−1</sub>‖"
+EDGE_MEASURED = "measured factor per step back"
+EDGE_RULE = "ρ · rms tanh′ (mean-field rule)"
+EDGE_RHO = "ρ alone (a linear RNN)"
+EDGE_SIGMA = "σ_max: the most one step can stretch"
+
+
+def for_log_axis(log10_values, floor: float = DISPLAY_FLOOR, ceil: float = DISPLAY_CEIL):
+    """Values for a log axis: 10**log10, clipped to [10**floor, 10**ceil].
+
+    Returns ``values, clipped`` where ``clipped`` marks the entries drawn at a limit (including exact
+    zeros, log10 = -inf, which no log axis can show).
+    """
+    logs = np.asarray(log10_values, dtype=np.float64)
+    clipped = ~((logs >= floor) & (logs <= ceil))
+    return np.power(10.0, np.clip(np.nan_to_num(logs, nan=floor), floor, ceil)), clipped
 
 
 def _strings(log10_values) -> list[str]:
@@ -59,7 +72,8 @@ def clip_notes(result: VanishingResult) -> list[str]:
     notes, floor, ceil = [], power_of_ten(DISPLAY_FLOOR), power_of_ten(DISPLAY_CEIL)
     curves = [("the RNN's ‖∂L/∂hₜ‖", result.rnn.log10_dh), ("the LSTM's ‖∂L/∂hₜ‖", result.lstm.log10_dh)]
     curves.append(("the LSTM's ‖∂L/∂cₜ‖", result.lstm.log10_dc))
-    curves.append(("the predicted RNN decay", result.log10_predicted))
+    if result.prediction_applies:
+        curves.append(("the mean-field line", result.log10_predicted))
     for label, logs in curves:
         logs = np.asarray(logs)
         zero, low, high = logs == -np.inf, (logs < DISPLAY_FLOOR) & (logs > -np.inf), logs > DISPLAY_CEIL
@@ -82,14 +96,18 @@ def clip_notes(result: VanishingResult) -> list[str]:
 
 
 def gradient_norms(result: VanishingResult, height: int = 410) -> go.Figure:
-    """‖∂L/∂hₜ‖ of the RNN and the LSTM, the LSTM's ‖∂L/∂cₜ‖ and the RNN's predicted decay, log y-axis."""
+    """‖∂L/∂hₜ‖ of the RNN and the LSTM, the LSTM's ‖∂L/∂cₜ‖, log y-axis; for a fresh (random) RNN also
+    its mean-field line Π ρ · rms tanh′(aₖ), which assumes a random W_hh and is left out for a trained one."""
     T = result.T
     t = list(range(T))
     fig = go.Figure()
-    # drawn bottom to top; legendrank puts the legend in reading order (RNN, its prediction, LSTM)
-    _log_line(
-        fig, t, result.log10_predicted, PREDICTED, COLORS["baseline"], dash="dot", width=2.5, legendrank=2
-    )
+    # drawn bottom to top; legendrank puts the legend in reading order (RNN, its mean-field line, LSTM)
+    lines = [result.rnn.log10_dh, result.lstm.log10_dh, result.lstm.log10_dc]
+    if result.prediction_applies:
+        _log_line(
+            fig, t, result.log10_predicted, PREDICTED, COLORS["baseline"], dash="dot", width=2.5, legendrank=2
+        )
+        lines.append(result.log10_predicted)
     _log_line(fig, t, result.rnn.log10_dh, RNN_DH, COLORS["rnn"], legendrank=1)
     _log_line(fig, t, result.lstm.log10_dc, LSTM_DC, COLORS["c"], dash="dash", width=2.5, legendrank=4)
     _log_line(fig, t, result.lstm.log10_dh, LSTM_DH, COLORS["lstm"], legendrank=3)
@@ -97,7 +115,7 @@ def gradient_norms(result: VanishingResult, height: int = 410) -> go.Figure:
     fig.update_layout(margin={"t": 40})
     fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])
     fig.update_yaxes(type="log", title="gradient norm (log scale)", exponentformat="power")
-    _log_ticks(fig, result.log10_predicted, result.rnn.log10_dh, result.lstm.log10_dh, result.lstm.log10_dc)
+    _log_ticks(fig, *lines)
     return fig
 
 
@@ -121,11 +139,12 @@ def _colorbar_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     return vals.tolist(), [power_of_ten(int(v)) if v else "1" for v in vals]
 
 
-def input_gradients(result: VanishingResult, height: int | None = None) -> go.Figure:
+def input_gradients(result: VanishingResult, height: int | None = None, marked=()) -> go.Figure:
     """|∂L/∂xₜ| over time as two heatmaps (RNN on top, LSTM below), one shared log colour scale.
 
     Rows are input features, columns time steps; colour is log10 |∂L/∂xₜ|, clipped to the display range;
-    exact zeros are left blank. Hover gives the signed value.
+    exact zeros are left blank. Hover gives the signed value. ``marked``: steps to mark with a dotted
+    line in both rows (the adding problem's marked steps).
     """
     T, I = result.x.shape
     rows = [("RNN", result.rnn), ("LSTM", result.lstm)]
@@ -171,6 +190,11 @@ def input_gradients(result: VanishingResult, height: int | None = None) -> go.Fi
     )  # fmt: skip
     fig.update_xaxes(title=_time_axis_title(T), row=2, col=1)
     fig.update_yaxes(autorange="reversed")  # x[0] on top, as in a table
+    for k, step in enumerate(marked):
+        fig.add_vline(x=int(step), line={"color": COLORS["x"], "dash": "dot", "width": 1.5}, row="all", col=1)
+        fig.add_annotation(x=int(step), y=1.0, yref="paper", yanchor="bottom", text=f"marked t = {step}",
+                           showarrow=False, font={"size": 11}, xshift=-4 if k == 0 else 4,
+                           xanchor="right" if k == 0 else "left")  # fmt: skip
     return fig
 
 
@@ -194,4 +218,45 @@ def forget_product(result: VanishingResult, max_units: int = 12, height: int = 3
     fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])
     fig.update_yaxes(type="log", title="Π f  (log scale)", exponentformat="power")
     _log_ticks(fig, result.log10_forget_product[:, :max_units], dc - dc[-1])
+    return fig
+
+
+def edge_sweep(sweep: EdgeSweep, current_rho: float | None = None, height: int = 330) -> go.Figure:
+    """The RNN's factor per step back against ρ: measured, the mean-field ρ · rms tanh′, ρ alone and σ_max.
+
+    Log y-axis with a line at 1, the edge between shrinking and growing; a dotted vertical line at
+    ``current_rho`` (the slider's value).
+    """
+    measured = np.power(10.0, np.nan_to_num(sweep.log10_measured, nan=DISPLAY_FLOOR, neginf=DISPLAY_FLOOR))
+    grey = COLORS["baseline"]
+    lines = [  # drawn bottom to top
+        (EDGE_SIGMA, sweep.radii * sweep.singular_over_radius, {"color": grey, "width": 1.5, "dash": "dash"}),
+        (EDGE_RHO, sweep.radii, {"color": grey, "width": 1.5}),
+        (EDGE_RULE, sweep.predicted, {"color": grey, "width": 2.5, "dash": "dot"}),
+        (EDGE_MEASURED, measured, {"color": COLORS["rnn"], "width": 3}),
+    ]
+    fig = go.Figure()
+    for name, y, line in lines:
+        fig.add_trace(
+            go.Scatter(
+                x=sweep.radii.tolist(),
+                y=np.asarray(y, dtype=np.float64).tolist(),
+                name=name,
+                mode="lines",
+                line=line,
+                hovertemplate="ρ = %{x:.2f}: %{y:.3f}",
+            )
+        )
+    fig.add_hline(y=1.0, line={"color": "#222222", "width": 1})
+    if current_rho is not None:
+        fig.add_vline(
+            x=float(current_rho),
+            line={"color": COLORS["rnn"], "dash": "dot", "width": 1.5},
+            annotation_text=f"slider ρ = {current_rho:.2f}",
+            annotation_position="top left",
+        )
+    base_layout(fig, height=height)
+    fig.update_layout(margin={"t": 40}, hovermode="closest")
+    fig.update_xaxes(title="spectral radius ρ of W_hh")
+    fig.update_yaxes(type="log", title="factor per step back (log scale)")
     return fig

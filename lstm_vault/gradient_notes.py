@@ -1,0 +1,232 @@
+"""The Vanishing gradients page's other sentences, each with the numbers of the run it describes.
+
+Which models are trained (said first), where the curves of the norm plot start, what ∂L/∂x_t is,
+where the edge between vanishing and exploding lies for this setting (from an
+:class:`~lstm_vault.gradient_edge.EdgeSweep`), and whether a trained model's input gradient lights up
+at the adding problem's marked steps. Markdown out, no streamlit; the RNN's and LSTM's own readings
+are in :mod:`lstm_vault.gradient_readings`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .gradient_readings import format_log10
+
+if TYPE_CHECKING:
+    from .gradient_edge import EdgeSweep
+    from .vanishing import VanishingResult
+
+
+def intro(r: VanishingResult, source: str, task_title: str = "", losses: dict | None = None) -> str:
+    """The page's first paragraph: which models are trained, said first.
+
+    source: "session" (the Train page's last run) or "shipped" (assets/models) for a trained pair,
+    "current" for the session's one trained model, "" for two fresh ones. losses: optional
+    ``{"lstm": val_loss, "rnn": val_loss, "baseline": loss}`` from the models' metadata.
+    """
+    question = (
+        "A loss sits on the **last** step only: how much of its gradient gets back to each earlier step t? "
+        "That is what a model needs to learn that $x_t$ mattered."
+    )
+    task = f" on the {task_title}" if task_title else ""
+    if set(r.trained) == {"rnn", "lstm"}:
+        where = "this session's last Train run" if source == "session" else "the files shipped with the app"
+        scores = ""
+        losses = losses or {}
+        if all(isinstance(losses.get(k), (int, float)) for k in ("lstm", "rnn", "baseline")):
+            scores = (
+                f" (validation loss: LSTM {losses['lstm']:.3g}, RNN {losses['rnn']:.3g}; always predicting "
+                f"the mean scores {losses['baseline']:.3g})"
+            )
+        return (
+            f"Both models are **trained**{task}, from {where}{scores}. One example of their task runs "
+            f"through both. {question}"
+        )
+    if r.trained == ("lstm",):
+        return (
+            "The RNN here is **untrained** (random weights, its ρ set by the slider); the LSTM is your "
+            f"trained one{task}. {question}"
+        )
+    if r.trained == ("rnn",):
+        return (
+            "The LSTM here is **untrained** (random weights, its forget-gate bias set by the slider); the "
+            f"RNN is your trained one{task}. {question}"
+        )
+    return (
+        "Both models are **untrained**: a plain tanh RNN and an LSTM of the same size with random weights, "
+        f"the RNN's ρ and the LSTM's forget-gate bias set by the sliders. {question}"
+    )
+
+
+def norms_caption(r: VanishingResult, input_label: str) -> str:
+    """The caption under the gradient-norm plot: where each curve starts, and what the dotted line is."""
+    last = r.T - 1
+    text = (
+        f"Loss at t = {last}. Both ‖∂L/∂hₜ‖ curves start there at 1 (‖u‖ = 1); the LSTM's cell-state curve "
+        f"starts at {format_log10(float(r.lstm.log10_dc[-1]))}, since the loss reaches c_{last} only through "
+        f"h_{last} = o ⊙ tanh(c_{last}). "
+    )
+    if r.prediction_applies:
+        text += (
+            "Dotted: the mean-field rule, from the RNN's own activations (a decomposition, not a forecast). "
+        )
+    else:
+        text += "No mean-field line: it assumes a random W_hh, and this RNN is trained. "
+    scale = "Log scale: equal distances are equal factors."
+    return f"{text}{scale} Input: {input_label}; H = {r.hidden_size}, seed {r.seed}."
+
+
+def input_reading(r: VanishingResult) -> str:
+    """The paragraph above the input-gradient heatmaps: ∂L/∂x_t is a sensitivity; its size at t = 0."""
+    return (
+        r"The gradient with respect to the input at each step, $\partial L/\partial x_t$, is a sensitivity: "
+        r"how much the loss would move if $x_t$ moved. Training does not use it directly; the input weights "
+        r"get $\sum_t \partial L/\partial a_t\, x_t^\top$ ($a_t$ the pre-activation at step t). For the RNN, "
+        r"$\partial L/\partial a_t = \tanh'(a_t) \odot \partial L/\partial h_t$ is never larger than "
+        r"$\partial L/\partial h_t$, so where that has vanished, step t adds next to nothing to it. "
+        f"At t = 0, |∂L/∂x₀| is {format_log10(float(r.rnn.log10_dx[0].max()))} through the RNN and "
+        f"{format_log10(float(r.lstm.log10_dx[0].max()))} through the LSTM (largest over the input features; "
+        "one logarithmic colour scale for both)."
+    )
+
+
+def marked_steps_readings(r: VanishingResult, marked: tuple[int, ...]) -> list[str]:
+    """For a trained model on the adding problem: are its largest |∂L/∂x_t| at the marked steps?
+
+    One sentence per trained side; "lights up at the marked steps" only where its ``len(marked)``
+    largest steps are exactly the marked ones in this example.
+    """
+    out = []
+    if not marked:
+        return out
+    where = " and ".join(str(t) for t in sorted(marked))
+    for name, path in (("LSTM", r.lstm), ("RNN", r.rnn)):
+        if name.lower() not in r.trained:
+            continue
+        mag = path.log10_dx.max(axis=1)  # (T,) largest over features
+        top = path.top_input_steps(len(marked))
+        at_marks = " and ".join(format_log10(float(mag[t])) for t in sorted(marked))
+        if set(top) == set(marked):
+            rest = np.delete(mag, list(marked))
+            runner = int(np.delete(np.arange(r.T), list(marked))[np.argmax(rest)]) if rest.size else None
+            after = (
+                f" (next largest: {format_log10(float(mag[runner]))} at t = {runner})"
+                if runner is not None
+                else ""
+            )
+            out.append(
+                f"The trained {name}'s input-gradient heatmap lights up at the two marked steps, "
+                f"t = {where}: |∂L/∂xₜ| is {at_marks} there, the largest of all {r.T} steps{after}. "
+                "Its loss is most sensitive to the two numbers it has to add."
+            )
+        else:
+            tops = " and ".join(str(t) for t in sorted(top))
+            out.append(
+                f"The trained {name}'s largest |∂L/∂xₜ| are at t = {tops}, not at the marked steps "
+                f"t = {where}, where it is {at_marks}."
+            )
+    if len(r.trained) == 2:
+        first = min(marked)
+        out.append(
+            f"At the first marked step, t = {first}, {r.T - 1 - first} steps before the loss, ‖∂L/∂hₜ‖ is "
+            f"{format_log10(float(r.lstm.log10_dh[first]))} in the trained LSTM and "
+            f"{format_log10(float(r.rnn.log10_dh[first]))} in the trained RNN."
+        )
+    return out
+
+
+def _edges_text(below: float | None, above: float | None, lo: float, hi: float, step: float) -> str:
+    """ "below 1 for every ρ up to 1.40 and above 1 for every ρ from 1.85 (in between ...)"."""
+    if below is not None and above is not None:
+        text = f"below 1 for every ρ up to {below:.2f} and above 1 for every ρ from {above:.2f}"
+        return text + ("" if above - below < 1.5 * step else " (in between it wobbles around 1)")
+    if below is not None:
+        return (
+            f"below 1 for every ρ up to {hi:.2f}, the whole range"
+            if below >= hi
+            else f"below 1 for every ρ up to {below:.2f}, and above 1 for good nowhere up to {hi:.2f}"
+        )
+    if above is not None:
+        return (
+            f"above 1 for every ρ from {lo:.2f}, the whole range"
+            if above <= lo
+            else f"not below 1 even at ρ = {lo:.2f}, and above 1 for every ρ from {above:.2f}"
+        )
+    return f"on both sides of 1 by turns from ρ = {lo:.2f} to {hi:.2f}"
+
+
+def edge_reading(sweep: EdgeSweep) -> str:
+    """Where the fresh RNN of this setting turns from shrinking to growing, measured over ρ."""
+    lo, hi = float(sweep.radii[0]), float(sweep.radii[-1])
+    step = float(sweep.radii[1] - sweep.radii[0]) if len(sweep.radii) > 1 else 0.0
+    below, above = sweep.measured_edges()
+    p_below, p_above = sweep.predicted_edges()
+    if p_below is not None and p_above is not None and p_above - p_below < 1.5 * step:
+        predicted = f"crosses 1 between ρ = {p_below:.2f} and {p_above:.2f}"
+    else:
+        predicted = "is " + _edges_text(p_below, p_above, lo, hi, step)
+    text = (
+        r"**Where is the edge?** Each step back multiplies by $W_{hh}^\top$ *and* by tanh′ ≤ 1, so by the "
+        r"mean-field rule the gradient grows only once $\rho \cdot \mathrm{rms}(\tanh')$ passes 1, which "
+        f"takes ρ above 1. Swept over ρ from {lo:.2f} to {hi:.2f} in steps of {step:.2f} (this input, H and "
+        f"seed), the measured factor per step is {_edges_text(below, above, lo, hi, step)}; "
+        rf"$\rho \cdot \mathrm{{rms}}(\tanh')$ {predicted}."
+    )
+    if below is not None and above is not None:
+        where = "above ρ = 1, not at 1" if below > 1.0 + step / 2 else "close to ρ = 1"
+        text += (
+            f" For this setting the edge of exploding lies between ρ = {below:.2f} and {above:.2f}: {where}."
+        )
+    return text
+
+
+def singular_value_caption(r: VanishingResult) -> str:
+    """The caption under the ρ control: the RNN's σ_max beside its ρ."""
+    rho, sigma = r.spectral_radius, r.largest_singular_value
+    own = f"The trained RNN has ρ = {rho:.2f}; " if "rnn" in r.trained else ""
+    times = f" ({sigma / rho:.2f} × ρ)" if rho > 0 else ""
+    return f"{own}σ_max(W_hh) = **{sigma:.2f}**{times}, the largest singular value."
+
+
+def method_notes(r: VanishingResult) -> str:
+    """*How this is computed*, as a markdown list with this run's numbers."""
+    if "rnn" in r.trained:
+        rnn_text = r"The RNN is a trained one, as it is: its own $W_{hh}$ sets $\rho$."
+    else:
+        rho0 = r.spectral_radius / r.weight_factor if r.weight_factor > 0 else float("nan")
+        rnn_text = (
+            rf"The RNN starts from PyTorch's initialisation, whose $W_{{hh}}$ has $\rho$ = {rho0:.2f} for "
+            rf"this seed and size, and is rescaled to the slider's $\rho$ (multiplied by "
+            f"{r.weight_factor:.3g})."
+        )
+    if "lstm" in r.trained:
+        lstm_text = "The LSTM is a trained one, as it is, with its own forget-gate biases."
+    else:
+        lstm_text = (
+            "The LSTM keeps PyTorch's initial weights except for the forget-gate bias, which the slider "
+            r"sets. Its long-range path runs through the forget gates; scaling its $W_{hh}$ as well would "
+            "mix a second effect into the comparison."
+        )
+    return "\n".join(
+        [
+            r"- **Loss.** $u$ is a fixed random unit vector (from the seed), so the gradient at the last "
+            "step has norm exactly 1 and every other value reads as *the share of it that gets back*. "
+            r"($\frac12\|h_{T-1}\|^2$ would start from $\|h_{T-1}\|$, which depends on the run.)",
+            f"- **Models.** Same hidden size, same seed. {rnn_text} {lstm_text}",
+            "- **Backpropagation.** The library's own step-by-step BPTT (the step functions its tests check "
+            "against PyTorch), carrying the gradient as a unit vector times a power of 10, so norms far "
+            "outside float64's range (10⁻³⁰⁸ to 10³⁰⁸) stay exact. The plots clip to 10⁻³⁰⁰ and 10³⁰⁰ and "
+            "say so; hover shows the true value.",
+            r"- **Mean-field line.** $\prod_k \rho \cdot \mathrm{rms}(\tanh'(a_k))$: for a random $W_{hh}$ "
+            r"each step scales the squared norm by about $\rho^2 \cdot \mathrm{mean}(\tanh'^2)$. The plain "
+            r"mean of $\tanh'$ would predict decay even where the gradient explodes (saturated units have "
+            "slope near 0, the others near 1). It is a rough guide, closer for larger H and below the edge, "
+            "and a small error per step compounds over the T − 1 steps.",
+            "- **History.** Hochreiter (1991) and Bengio, Simard & Frasconi (1994) analysed why gradients "
+            "through many steps vanish or explode; Pascanu, Mikolov & Bengio (2013) gave the singular-value "
+            "conditions used above and proposed clipping the gradient's norm.",
+        ]
+    )
