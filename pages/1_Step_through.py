@@ -99,8 +99,8 @@ def hand_set_lstm(
     """A one-unit-input LSTM with torch's initialisation, then the knobs: each gate's bias slice of
     ``bias_ih`` set to its knob and of ``bias_hh`` to 0 (so b_ih + b_hh = knob), weights times ``scale``,
     the recurrent weights ``W_h·`` times ``hh`` as well (0 cuts h_{t-1} out of every gate).
-    The candidate's bias is a knob too (0 by default): left random, it writes into the cell at every
-    step whatever the input, and the memory drifts."""
+    The candidate's bias is a knob too (0 by default): left random, it would write into the cell at every
+    step whatever the input."""
     model = LSTM(1, H, seed=seed)
     p = {k: v.copy() for k, v in model.params.items()}
     p["weight_ih_l0"] *= scale
