@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -51,6 +51,7 @@ class Text:
     color: str = "#222222"
     size: int = FONT_SIZE
     anchor: str = "middle"
+    key: str | None = None  # names a label that changes with the step (see :func:`cell_frames`)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Fill:
     base: float
     height: float
     color: str
+    key: str | None = None  # the gate it shows
 
 
 @dataclass
@@ -115,8 +117,8 @@ def _sub(name: str) -> str:
 
 
 def _texter(d: Drawing):
-    def text(x, y, label, color="#222222", size=FONT_SIZE, anchor="middle"):
-        d.texts.append(Text(x, y, label, color, size, anchor))
+    def text(x, y, label, color="#222222", size=FONT_SIZE, anchor="middle", key=None):
+        d.texts.append(Text(x, y, label, color, size, anchor, key))
 
     return text
 
@@ -129,9 +131,9 @@ def _gate_box(d: Drawing, text, name: str, gx: float, role: str, fn: str, v: dic
     if v is not None:
         val = float(np.clip(v[name], -1.0, 1.0))
         lo, hi = sorted((GATE_Y, GATE_Y + val * GATE_H / 2)) if signed else (y0, y0 + val * GATE_H)
-        d.fills.append(Fill(gx, lo, hi - lo, COLORS[name]))
+        d.fills.append(Fill(gx, lo, hi - lo, COLORS[name], name))
     label = f"{name} = {fmt(v[name])}" if v is not None else f"{_sub(name)} = {fn}"
-    text(gx, GATE_Y - 0.25, label, "#111111" if v is not None else COLORS[name], FONT_SIZE - 1)
+    text(gx, GATE_Y - 0.25, label, "#111111" if v is not None else COLORS[name], FONT_SIZE - 1, key=name)
     text(gx, GATE_Y + 0.33, role, COLORS[name], FONT_SIZE - 2)
 
 
@@ -191,12 +193,12 @@ def lstm_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
     dark = {"c": cc, "h": hc, "x": COLORS["x"]}
     if v is not None:  # darker shades: a number must be readable, not only its colour
         dark |= {"c": "#9A6700", "h": "#1F6F99"}
-    text(0.3, BELT + 0.42, f"{_sub('c_prev')}{num('c_prev')}", dark["c"], anchor="start")
-    text(15.5, BELT + 0.5, f"{_sub('c')}{num('c')}", dark["c"], anchor="end")
-    text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
-    text(15.5, BUS - 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    text(0.3, BELT + 0.42, f"{_sub('c_prev')}{num('c_prev')}", dark["c"], anchor="start", key="c_prev")
+    text(15.5, BELT + 0.5, f"{_sub('c')}{num('c')}", dark["c"], anchor="end", key="c")
+    text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start", key="h_prev")
+    text(15.5, BUS - 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end", key="h")
     x_label = num("x") if x_text is None else " = " + x_text
-    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
+    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start", key="x")
     small = FONT_SIZE - 1
     if v is None:
         text(MUL_F[0] + 0.55, BELT - 0.45, "keep", COLORS["f"], small, "start")
@@ -206,9 +208,17 @@ def lstm_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
         bus = f"[{_sub('h_prev')}, {_sub('x')}] goes into every gate"
         text(3.0, BUS - 0.42, bus, "#555555", small, "start")
     else:
-        text(MUL_F[0] + 0.55, BELT - 0.45, f"f·c = {fmt(v['kept'])}", COLORS["f"], small, "start")
-        text(MUL_IG[0] - 0.5, MUL_IG[1] + 0.45, f"i·g = {fmt(v['written'])}", COLORS["i"], small, "end")
-        text(TANH_C[0] + 0.7, TANH_C[1], f"= {fmt(v['tanh_c'])}", cc, small, "start")
+        text(MUL_F[0] + 0.55, BELT - 0.45, f"f·c = {fmt(v['kept'])}", COLORS["f"], small, "start", key="kept")
+        text(
+            MUL_IG[0] - 0.5,
+            MUL_IG[1] + 0.45,
+            f"i·g = {fmt(v['written'])}",
+            COLORS["i"],
+            small,
+            "end",
+            key="written",
+        )
+        text(TANH_C[0] + 0.7, TANH_C[1], f"= {fmt(v['tanh_c'])}", cc, small, "start", key="tanh_c")
     return d
 
 
@@ -261,10 +271,10 @@ def gru_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
         return "" if v is None else f" = {fmt(v[key])}"
 
     dark = {"h": "#1F6F99" if v is not None else hc, "x": COLORS["x"]}
-    text(0.3, BELT + 0.42, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
-    text(15.5, BELT + 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    text(0.3, BELT + 0.42, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start", key="h_prev")
+    text(15.5, BELT + 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end", key="h")
     x_label = num("x") if x_text is None else " = " + x_text
-    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
+    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start", key="x")
     small = FONT_SIZE - 1
     rx = (GRU_X["r"] + GRU_X["n"]) / 2
     text(rx, GATE_Y - 0.45, "r ⊙ h", COLORS["r"], small)
@@ -275,8 +285,16 @@ def gru_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
         bus = f"[{_sub('h_prev')}, {_sub('x')}] goes into every gate"
         text(3.0, BUS - 0.42, bus, "#555555", small, "start")
     else:
-        text(MUL_Z[0] + 0.55, BELT - 0.45, f"z·h = {fmt(v['kept'])}", COLORS["z"], small, "start")
-        text(MUL_N[0] + 0.55, MUL_N[1], f"(1−z)·n = {fmt(v['written'])}", COLORS["n"], small, "start")
+        text(MUL_Z[0] + 0.55, BELT - 0.45, f"z·h = {fmt(v['kept'])}", COLORS["z"], small, "start", key="kept")
+        text(
+            MUL_N[0] + 0.55,
+            MUL_N[1],
+            f"(1−z)·n = {fmt(v['written'])}",
+            COLORS["n"],
+            small,
+            "start",
+            key="written",
+        )
     return d
 
 
@@ -312,13 +330,13 @@ def rnn_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
         return "" if v is None else f" = {fmt(v[key])}"
 
     a_label = "a = W x + W h + b" if v is None else f"a = {fmt(v['a'])}"
-    text(TANH_H[0], GATE_Y - 0.25, a_label, "#111111" if v is not None else ac, FONT_SIZE - 1)
+    text(TANH_H[0], GATE_Y - 0.25, a_label, "#111111" if v is not None else ac, FONT_SIZE - 1, key="a")
     text(TANH_H[0], GATE_Y + 0.33, "pre-activation", ac, FONT_SIZE - 2)
     dark = {"h": "#1F6F99" if v is not None else hc, "x": COLORS["x"]}
-    text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start")
-    text(15.5, BELT + 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end")
+    text(0.3, BUS + 0.4, f"{_sub('h_prev')}{num('h_prev')}", dark["h"], anchor="start", key="h_prev")
+    text(15.5, BELT + 0.5, f"{_sub('h')}{num('h')}", dark["h"], anchor="end", key="h")
     x_label = num("x") if x_text is None else " = " + x_text
-    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start")
+    text(2.85, -0.05, f"{_sub('x')}{x_label}", dark["x"], anchor="start", key="x")
     small = FONT_SIZE - 1
     text(2.0, BELT - 0.1, "no gates, no belt: every step", "#555555", small, "start")
     text(2.0, BELT - 0.65, "rewrites the whole state", "#555555", small, "start")
@@ -355,36 +373,99 @@ def _svg_shape(s: Shape) -> str:
     return f'<path d="{"".join(parts)}" {paint} stroke-linejoin="round"/>'
 
 
-def _svg_fill(f: Fill) -> str:
+def fill_box(f: Fill) -> tuple[float, float, float, float]:
+    """A fill bar's ``(x, y, width, height)`` in SVG user units (y down), rounded as the SVG writes them."""
     (x0, y0), (x1, y1) = _px(f.x - FILL_W / 2, f.base + f.height), _px(f.x + FILL_W / 2, f.base)
+    return round(x0, 1), round(y0, 1), round(x1 - x0, 1), round(y1 - y0, 1)
+
+
+def _svg_fill(f: Fill, template: bool = False) -> str:
+    x, y, w, h = fill_box(f)
+    slot = f' data-fill="{f.key}"' if template else ""
     return (
-        f'<rect class="lv-fill" x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" '
+        f'<rect class="lv-fill"{slot} x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
         f'fill="{f.color}" fill-opacity="{FILL_OPACITY}" stroke="none"/>'
     )
 
 
-def _svg_text(t: Text) -> str:
+def _svg_text(t: Text, template: bool = False) -> str:
     x, y = _px(t.x, t.y)
+    slot, label = (f' data-text="{t.key}"', "") if template and t.key else ("", t.label)
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" fill="{t.color}" font-size="{t.size}" text-anchor="{t.anchor}" '
-        f'dominant-baseline="central">{html.escape(t.label, quote=False)}</text>'
+        f'<text{slot} x="{x:.1f}" y="{y:.1f}" fill="{t.color}" font-size="{t.size}" text-anchor="{t.anchor}" '
+        f'dominant-baseline="central">{html.escape(label, quote=False)}</text>'
     )
 
 
-def to_svg(drawing: Drawing, title: str = "The LSTM cell", max_height: int = 390) -> str:
+def to_svg(
+    drawing: Drawing, title: str = "The LSTM cell", max_height: int = 390, template: bool = False
+) -> str:
     """The drawing as one ``<svg>`` element that scales to its container's width (at most
-    ``max_height`` px tall); ``title`` is its accessible name."""
+    ``max_height`` px tall); ``title`` is its accessible name. As a ``template``, every keyed text is
+    empty and marked ``data-text="<key>"``, every fill marked ``data-fill="<key>"``: the slots that
+    :func:`cell_frames` fills at each step."""
     w, h = (X_RANGE[1] - X_RANGE[0]) * SVG_SCALE, (Y_RANGE[1] - Y_RANGE[0]) * SVG_SCALE
     body = "".join(
         [_svg_shape(s) for s in drawing.shapes]
-        + [_svg_fill(f) for f in drawing.fills]
-        + [_svg_text(t) for t in drawing.texts]
+        + [_svg_fill(f, template) for f in drawing.fills]
+        + [_svg_text(t, template) for t in drawing.texts]
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
         f'class="lv-cell" style="width: 100%; height: auto; max-height: {max_height}px; display: block" '
         f"font-family='{FONT_FAMILY}'><title>{html.escape(title, quote=False)}</title>{body}</svg>"
     )
+
+
+@dataclass(frozen=True)
+class CellFrames:
+    """One unit's cell over a whole sequence: the SVG drawn once, and per step only what changes in it.
+
+    svg:       (:func:`to_svg` as a template) the cell with every keyed text empty and every fill flat
+    text_keys: (K,) the ``data-text`` slots in the SVG, in drawing order
+    fill_keys: (F,) the ``data-fill`` slots (gate names), in drawing order
+    texts:     (T, K) the label of each text slot at each step
+    fills:     (T, F, 2) the ``y`` and ``height`` of each fill bar at each step, SVG user units (y down)
+    """
+
+    svg: str
+    text_keys: tuple[str, ...]
+    fill_keys: tuple[str, ...]
+    texts: tuple[tuple[str, ...], ...]
+    fills: tuple[tuple[tuple[float, float], ...], ...]
+
+
+def cell_frames(
+    steps: list[dict],
+    x_texts: list[str | None] | None = None,
+    arch: str = "lstm",
+    title: str | None = None,
+    max_height: int = 390,
+) -> CellFrames:
+    """The cell of ``arch`` at every step: ``steps[t]`` is one unit's numbers at step t and
+    ``x_texts[t]`` the input shown (None: x's number), as :func:`cell_svg` takes them. Each step is drawn
+    by :data:`CELLS`, exactly as :func:`cell_svg` draws it; its keyed texts and its fills are kept, and
+    the rest, the same at every step, is rendered once as the template (which holds no label of the
+    data: a browser fills the slots as text)."""
+    if not steps:
+        raise ValueError("no steps to draw")
+    x_texts = [None] * len(steps) if x_texts is None else list(x_texts)
+    if len(x_texts) != len(steps):
+        raise ValueError(f"{len(x_texts)} input labels for {len(steps)} steps")
+    drawings = [CELLS[arch](v, x) for v, x in zip(steps, x_texts)]
+    first = drawings[0]
+    text_keys = tuple(t.key for t in first.texts if t.key)
+    fill_keys = tuple(f.key for f in first.fills)
+    texts, fills = [], []
+    for d in drawings:
+        keyed = [t for t in d.texts if t.key]
+        if tuple(t.key for t in keyed) != text_keys or tuple(f.key for f in d.fills) != fill_keys:
+            raise ValueError("the drawing's slots changed from one step to another")
+        texts.append(tuple(t.label for t in keyed))
+        fills.append(tuple(fill_box(f)[1::2] for f in d.fills))
+    flat = Drawing(first.shapes, [replace(f, base=GATE_Y, height=0.0) for f in first.fills], first.texts)
+    svg = to_svg(flat, title or TITLES[arch], max_height, template=True)
+    return CellFrames(svg, text_keys, fill_keys, tuple(texts), tuple(fills))
 
 
 def cell_svg(
