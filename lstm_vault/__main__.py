@@ -33,7 +33,8 @@ class _Defaults(argparse.HelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "%(default)" not in text and action.default not in (None, [], False, argparse.SUPPRESS):
+        shown = action.default is not None and action.default is not False  # 0 is a default worth showing
+        if "%(default)" not in text and shown and action.default not in ([], argparse.SUPPRESS):
             text += " (default: %(default)s)"
         return text
 
@@ -81,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a model on a task and print one JSON line",
         description="Train an LSTM, RNN or GRU on a task with Adam and gradient clipping. "
-        "Progress goes to stderr; "
-        "the result is one JSON line on stdout. Ctrl-C stops early and still saves.",
+        "Progress goes to stderr; the result is one JSON line on stdout. A first Ctrl-C stops after the "
+        "current step, prints the JSON line and writes --out if given; a second one aborts.",
         formatter_class=_Defaults,
     )
     t.add_argument("--task", default="adding", help=f"task name: {', '.join(task_names())}")
@@ -107,7 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=_number, default=1e-2, help="Adam learning rate")
     t.add_argument("--steps", type=_positive_int, default=3000, help="Adam steps")
     t.add_argument("--clip", type=_number, default=1.0, help="max global gradient norm (0 = no clipping)")
-    t.add_argument("--forget-bias", type=_number, default=1.0, help="LSTM forget-gate bias at init")
+    t.add_argument(
+        "--forget-bias",
+        type=_number,
+        default=1.0,
+        help="LSTM forget-gate bias at init (rnn and gru ignore it)",
+    )
     t.add_argument("--seed", type=int, default=0, help="seed for the weights and the training batches")
     t.add_argument(
         "--eval-every",
@@ -129,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-seconds",
         type=_number,
         default=1800.0,
-        help="wall-clock budget in seconds; the run stops (and saves) when it is spent; 0 = no limit",
+        help="budget in seconds of training time; when it is spent the run stops, prints its JSON line "
+        "and writes --out if given; 0 = no limit",
     )
     t.add_argument("--out", default=None, help="write the model file (.npz) here")
     t.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -29,7 +29,8 @@ VALIDATION_SEED = 0  # every run validates on the same held-out batch, so runs c
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One training run. The defaults solve ``adding`` (length 100) with an LSTM in ~1000 steps on a CPU."""
+    """One training run. With these defaults an LSTM gets ``adding`` (length 100) below 1 % of the baseline's
+    loss within 1000 steps (``assets/models/adding_lstm.npz``, a CPU run of a few tens of seconds)."""
 
     task: str = "adding"  # task registry name (lstm_vault.tasks)
     task_options: dict = field(default_factory=dict)  # options for get_task, e.g. {"length": 100}
@@ -384,7 +385,7 @@ class TrainingWorker:
         return self
 
     def stop(self, timeout: float | None = None) -> None:
-        """Ask every run to stop (each keeps its weights and validates once more); wait up to timeout."""
+        """Ask every run to stop (each keeps its weights; steps since its last check are validated); wait."""
         self._stop.set()
         if self._thread.is_alive() and timeout != 0:
             self._thread.join(timeout)

@@ -573,7 +573,7 @@ def live_view() -> None:
         parts.append(part)
     st.caption(" · ".join(parts))
     if job.stopping:
-        st.caption("Stopping: each model finishes its step, checks its loss once more and keeps its weights.")
+        st.caption("Stopping: each model finishes its current step and keeps its weights.")
     fig = curves(job.task, job.steps, [(s.label, s.config.arch, s.history) for s in snaps])
     st.plotly_chart(fig, width="stretch", key="lv_train_live_chart")
 

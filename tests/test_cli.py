@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,47 @@ def test_unwritable_out(tmp_path):
     assert proc.returncode == 2 and "is not writable" in proc.stderr and "Traceback" not in proc.stderr
     proc = cli(*TINY, "--out", str(tmp_path))
     assert proc.returncode == 2 and "is a directory" in proc.stderr
+
+
+def test_cli_defaults_are_the_training_module_s():
+    """The help's "(default: X)" for each setting is TrainConfig's own default."""
+    from lstm_vault.__main__ import build_parser
+    from lstm_vault.training import TrainConfig
+
+    args, config = build_parser().parse_args(["train"]), TrainConfig()
+    for name in ("task", "arch", "hidden_size", "num_layers", "batch_size", "lr", "steps", "clip", "seed",
+                 "eval_every", "val_size", "device", "forget_bias"):  # fmt: skip
+        assert getattr(args, name) == getattr(config, name), name
+    assert "(default: 0)" in cli("train", "--help").stdout  # the seed's default is shown too
+
+
+def test_first_ctrl_c_stops_prints_and_saves(tmp_path):
+    """What the help says a first Ctrl-C does."""
+    out = tmp_path / "stopped.npz"
+    args = [*TINY, "--steps", "1000000", "--eval-every", "1", "--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "lstm_vault", *args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        first = proc.stderr.readline()  # the first progress line: training has started
+        assert "step 1/1000000" in first, first
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, stderr
+    (line,) = stdout.strip().splitlines()
+    result = json.loads(line)
+    assert result["status"] == "stopped" and 0 < result["steps"] < 1_000_000 and result["val_loss"] > 0
+    assert "stopped: stopped by request at step" in stderr
+    assert modelfile.load(out).meta["training"]["steps"] == result["steps"]
+
+
+def test_max_seconds_stops_prints_and_saves(tmp_path):
+    out = tmp_path / "timed.npz"
+    proc = cli(*TINY, "--steps", "1000000", "--max-seconds", "1", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "time-limit" and 0 < result["steps"] < 1_000_000
+    assert "time limit of 1 s reached" in proc.stderr
+    assert modelfile.load(out).meta["training"]["status"] == "time-limit"

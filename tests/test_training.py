@@ -3,6 +3,7 @@
 import math
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -259,3 +260,15 @@ def test_a_model_with_many_weights_learns_the_nile_training_years_by_heart():
     first, last = result.history[0], result.history[-1]
     assert last.train_loss < first.train_loss / 2
     assert last.val_loss > first.val_loss
+
+
+def test_the_shipped_adding_model_shows_what_the_config_docstring_says():
+    """TrainConfig: its defaults take an LSTM on adding (T = 100) below 1 % of the baseline in 1000 steps."""
+    saved = modelfile.load(Path(__file__).resolve().parents[1] / "assets" / "models" / "adding_lstm.npz")
+    training = saved.meta["training"]
+    config = {k: v for k, v in training["config"].items() if k not in ("device", "max_seconds")}
+    defaults = TrainConfig(task_options={"length": 100}).to_dict()
+    assert config == {k: v for k, v in defaults.items() if k not in ("device", "max_seconds")}
+    base = get_task("adding", length=100).baseline_loss()
+    first = next(step for step, _, val_loss, *_ in training["history"] if val_loss < 0.01 * base)
+    assert first <= 1000
