@@ -221,3 +221,17 @@ def test_assets_readme_interpolated_co2_months_lie_on_straight_lines():
             hi += 1
         line = values[lo] + (values[hi] - values[lo]) * (i - lo) / (hi - lo)
         assert values[i] == pytest.approx(line, abs=0.006), month  # linear, rounded to 0.01 ppmv
+
+
+def test_assets_readme_says_how_the_texts_were_made():
+    readme = " ".join((ASSETS / "README.md").read_text(encoding="utf-8").split())
+    sonnets = (ASSETS / "sonnets.txt").read_text(encoding="utf-8")
+    assert "trailing spaces stripped from each line, one final newline" in readme
+    assert not any(line.endswith(" ") for line in sonnets.split("\n"))
+    assert sonnets.endswith("\n") and not sonnets.endswith("\n\n")
+    code = (ASSETS / "python_stdlib.txt").read_text(encoding="utf-8")
+    headers = re.findall(r"^# ==== Lib/(\w+)\.py \(CPython 3\.11\.7\) ====\n\n", code, flags=re.M)
+    listed = re.search(
+        r"eight modules of the Python 3\.11\.7 standard library, concatenated: ([^(]*) \(", readme
+    )
+    assert headers == re.findall(r"`(\w+)`", listed[1]) and len(headers) == 8
