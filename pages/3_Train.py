@@ -3,7 +3,8 @@
 Training never runs inside a script run (any click reruns the script). It runs in the library's
 ``TrainingWorker``, a daemon thread, kept in this browser session's ``st.session_state``; a fragment polls it
 once a second while it runs and redraws the curves and the progress, then reruns the page once to show the
-result and stops polling. Leaving the page leaves the run going; coming back shows it.
+result and stops polling. Leaving the page leaves the run going; coming back shows it (unless its slot's
+lease lapsed meanwhile and another tab took it: see below).
 
 One process serves every browser tab, and a tab is a session of its own. So that one tab cannot starve the
 others, a process-wide ``RunSlots`` (``pages/common/run_slots.py``) admits ``MAX_RUNNING`` training runs at
@@ -43,7 +44,7 @@ from lstm_vault.training import (
     progress_text,
 )
 from pages.common.navigation import use_app_navigation
-from pages.common.run_slots import Holder, run_slots
+from pages.common.run_slots import LEASE_SECONDS, Holder, run_slots
 from pages.common.session import current_model, set_current_model, set_last_run_models
 
 # ------------------------------------------------------------------------------------------------
@@ -414,7 +415,7 @@ def finish(job: Job) -> None:
         else:  # the user loaded or picked a model while this ran: theirs stays
             st.toast(
                 f"Training finished. The model you loaded during the run stays the other pages' model; "
-                f"pick {best.label} below to use the best trained one."
+                f"pick {best.label} below to use the trained one with the lowest validation loss."
             )
     set_last_run_models({r.arch: r.saved for r in runs if r.saved is not None})
     st.session_state[RUNS] = Finished(job.task, job.steps, runs, figure, samples, examples)
@@ -652,7 +653,8 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
         )  # fmt: skip
         st.caption(
             f"Each model stops after {duration(RUN_SECONDS)} of compute at most. Training runs in the "
-            "background: you can visit other pages and come back."
+            "background: you can visit other pages and come back. But once this page has been away for "
+            f"{duration(LEASE_SECONDS)}, another tab that asks to train takes the CPU and stops this run."
         )
     return submitted, archs, values
 
@@ -736,7 +738,8 @@ with view:
     elif finished is not None:
         shown = options_text(finished.task.options())
         st.caption(
-            f"Last training: {finished.task.title}{f' ({shown})' if shown else ''}, {finished.steps:,} steps."
+            f"Last training: {finished.task.title}{f' ({shown})' if shown else ''}, up to {finished.steps:,} "
+            "steps per model."
         )
         for run in finished.runs:
             text = f"**{run.label}**: {run.message}"

@@ -429,7 +429,20 @@ def test_the_submitted_settings_stay_in_the_form_and_the_link_after_the_start(pa
             key
         )  # ... and shows them
     assert page.multiselect(key="lv_train_archs").value == ["gru"]
+    # the budget and the lease the caption states are the ones this run lives by
+    from lstm_vault.training import duration
+    from pages.common.run_slots import LEASE_SECONDS
+
+    budget = duration(job.worker.snapshot()[0].config.max_seconds)
+    assert (
+        f"Each model stops after {budget} of compute at most. Training runs in the background: you can visit "
+        f"other pages and come back. But once this page has been away for {duration(LEASE_SECONDS)}, another "
+        "tab that asks to train takes the CPU and stops this run."
+    ) in [c.value for c in page.caption]
     wait_finished(page)
+    assert "Last training: Adding problem (sequence length 8), up to 30 steps per model." in [
+        c.value for c in page.caption
+    ]
     assert page.query_params["steps"] == "30" and page.query_params["H"] == "4"
     assert page.query_params["arch"] == "gru"
     assert (
