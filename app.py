@@ -1,5 +1,5 @@
-"""The app: its pages (``st.navigation``) and the home page, what an LSTM is, its equations, the
-drawn cell, and a guide to the other pages.
+"""The home page (Streamlit's main script; the other pages are the files in ``pages/``, linked by
+:mod:`pages.common.navigation`): what an LSTM is, its equations, the drawn cell, and a guide to the pages.
 
 Paints fast: no torch here (``import lstm_vault`` never imports it), and the only figure is the
 symbolic cell, an SVG image built once per server process.
@@ -12,38 +12,7 @@ import streamlit as st
 from lstm_vault import explain
 from lstm_vault.cells import sigmoid
 from lstm_vault.figures.drawing import cell_img
-
-PAGES = (  # file, label, icon on the home page's card, what it is for, link parameters, URL path
-    (
-        "pages/1_Step_through.py",
-        "Step through",
-        ":material/search:",
-        "Feed a sequence to an LSTM and move through time: the drawn cell shows one unit's numbers at each "
-        "step, plain sentences say what every gate did, and a timeline shows all units at once. Set the gate "
-        "biases by hand and watch cause and effect.",
-        # a spike written by an open input gate, then held by the forget gate alone (h cut out: hh = 0)
-        {"preset": "impulse", "H": "4", "bf": "4", "bi": "4", "scale": "3", "hh": "0", "unit": "1", "t": "6"},
-        "Step_through",
-    ),
-    (
-        "pages/2_Vanishing_gradients.py",
-        "Vanishing gradients",
-        ":material/trending_down:",
-        "Follow the gradient backwards through time in a plain RNN and an LSTM: see how fast it fades, and "
-        "how forget gates held near 1 let the LSTM carry it.",
-        None,
-        "Vanishing_gradients",
-    ),
-    (
-        "pages/3_Train.py",
-        "Train",
-        ":material/model_training:",
-        "Train an LSTM, a GRU and a plain RNN side by side on a sequence task (a memory task, a forecast or "
-        "text), then open the trained model in the other pages.",
-        None,
-        "Train",
-    ),
-)
+from pages.common.navigation import PAGES, sidebar
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,6 +24,7 @@ def symbolic_cell() -> str:
 def home() -> None:
     """The home page: what an LSTM is, the equations, the drawn cell, a guide to the other pages."""
     st.set_page_config(page_title="lstm_vault: inside an LSTM", page_icon="🔐", layout="wide")
+    sidebar()
     st.title("lstm_vault: inside an LSTM, one step at a time")
 
     f_bias3 = float(sigmoid(3.0))  # the forget gate at b_f = 3 when the rest of its sum is 0
@@ -95,10 +65,12 @@ def home() -> None:
         )
 
     st.header("Explore")
-    for column, (path, label, icon, text, params, _url) in zip(st.columns(len(PAGES), gap="large"), PAGES):
+    for column, page in zip(st.columns(len(PAGES), gap="large"), PAGES):
         with column, st.container(border=True, height="stretch"):
-            st.page_link(path, label=f"**{label}**", icon=icon, query_params=params)
-            st.caption(text)
+            st.page_link(
+                page.path, label=f"**{page.label}**", icon=page.icon, query_params=page.example or None
+            )
+            st.caption(page.blurb)
 
     st.header("The equations")
     eq_left, eq_right = st.columns([5, 6], gap="large")
@@ -170,17 +142,4 @@ def home() -> None:
         )
 
 
-# The app's pages, in the sidebar's order; st.navigation names them (v1 auto-discovery would label
-# this file "app"). No icons here: a page's icon becomes the tab's favicon, and a :material/: one
-# is fetched from Google's servers, which an offline classroom cannot reach (each page sets an
-# emoji favicon itself). Each page file also runs on its own (AppTest, `streamlit run pages/...`).
-navigation = st.navigation(
-    [
-        st.Page(home, title="Home", default=True),
-        *(st.Page(path, title=label, url_path=url) for path, label, *_rest, url in PAGES),
-    ]
-)
-st.set_page_config(layout="wide")
-# less empty space above every page's title, so a 1366x768 laptop sees more of the page at once
-st.html("<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>")
-navigation.run()
+home()

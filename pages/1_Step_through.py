@@ -14,12 +14,6 @@ import hashlib
 import html
 import math
 import re
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # AppTest and `streamlit run pages/...` start from elsewhere
-    sys.path.insert(0, str(ROOT))
 
 import numpy as np
 import streamlit as st
@@ -34,7 +28,7 @@ from lstm_vault.figures.cell import (
     timeline,
 )
 from lstm_vault.figures.drawing import cell_img
-from pages.common.navigation import use_app_navigation
+from pages.common.navigation import sidebar
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model
 
@@ -87,7 +81,7 @@ STEP_CSS = (
 )
 
 st.set_page_config(page_title="Step through · lstm_vault", page_icon="🔍", layout="wide")
-use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
+sidebar()  # the app's page links, first in the sidebar
 
 
 # ------------------------------------------------------------------------------------- the model

@@ -17,13 +17,7 @@ their wording by the regime of the current run (vanished, exploded or neither).
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `streamlit run pages/...` and AppTest start from elsewhere
-    sys.path.insert(0, str(ROOT))
 
 import numpy as np
 import streamlit as st
@@ -40,7 +34,7 @@ from lstm_vault.vanishing import (
     format_log10,
     spectral_radius,
 )
-from pages.common.navigation import use_app_navigation
+from pages.common.navigation import sidebar
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model
 
@@ -57,7 +51,7 @@ CONTROLS = {
 LEN_KEY, WIDGET_T_KEY, TRAINED_KEY, URL_READ = P + "len", P + "T", P + "trained", P + "url_read"
 
 st.set_page_config(page_title="Vanishing gradients · lstm_vault", page_icon="📉", layout="wide")
-use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
+sidebar()  # the app's page links, first in the sidebar
 
 
 # ------------------------------------------------------------------------------------------ link state

@@ -18,15 +18,12 @@ import io
 import math
 import os
 import re
-import sys
 import time
 import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `streamlit run pages/3_Train.py` and AppTest start from elsewhere
-    sys.path.insert(0, str(ROOT))
 
 import numpy as np
 import streamlit as st
@@ -43,7 +40,7 @@ from lstm_vault.training import (
     duration,
     progress_text,
 )
-from pages.common.navigation import use_app_navigation
+from pages.common.navigation import sidebar
 from pages.common.run_slots import LEASE_SECONDS, Holder, run_slots
 from pages.common.session import current_model, set_current_model, set_last_run_models
 
@@ -660,7 +657,7 @@ def settings_form(running: bool, task) -> tuple[bool, list[str], dict]:
 
 
 st.set_page_config(page_title="Train · lstm_vault", page_icon="🏋️", layout="wide")
-use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
+sidebar()  # the app's page links, first in the sidebar
 st.title("Train: LSTM vs RNN vs GRU")
 st.markdown(
     "Pick a task and up to three architectures, press **Train**: they learn side by side on the same "

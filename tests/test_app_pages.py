@@ -465,7 +465,7 @@ def test_every_page_runs_through_the_apps_navigation_and_step_through_keeps_t_an
 
 def test_the_home_pages_impulse_example_shows_a_memory_held_by_the_forget_gate_alone():
     home = AppTest.from_file(HOME, default_timeout=TIMEOUT).run()
-    (link,) = [p for p in home.get("page_link") if "Step_through" in p.proto.page]
+    (link,) = [p for p in home.get("page_link") if "Step_through" in p.proto.page and p.proto.query_string]
     params = dict(kv.split("=") for kv in link.proto.query_string.split("&"))
     assert params["hh"] == "0" and params["preset"] == "impulse"
     at = step_page(**params)

@@ -1,26 +1,77 @@
-"""Make sure a page runs inside the app's navigation (``app.py``'s ``st.navigation``), not Streamlit's
-older automatic one for a ``pages/`` folder.
+"""The app's pages, declared once, and the sidebar that links them.
 
-Streamlit 1.67 decides per server process: until some run has called ``st.navigation``, a run goes
-through the old multipage mode, which executes the requested page file directly and labels the
-pages from their file names (the home page becomes "app"). The first visitor who opens a page by its
-address (``/Step_through``) rather than the home page would get that sidebar. :func:`use_app_navigation`,
-called first thing on every page, switches the process to ``st.navigation`` mode and reruns, so that
-``app.py`` runs and names the pages. It reads a private flag (``PagesManager.uses_pages_directory``);
-if a later Streamlit moves it, the call does nothing and the sidebar falls back to file names.
+Streamlit finds the pages by itself: ``app.py`` is the home page and every file in ``pages/`` is a page
+whose address is its name without the number (``pages/1_Step_through.py`` -> ``/Step_through``). Its
+own sidebar would label them by file name ("app" for home), so ``.streamlit/config.toml`` hides it
+(``client.showSidebarNavigation = false``) and every page calls :func:`sidebar` first thing, which
+draws :data:`PAGES` as ``st.page_link`` s with their real names. Public API only, and the same on a
+fresh server whichever address the first visitor opens (a browser test checks that).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import streamlit as st
 
 
-def use_app_navigation() -> None:
-    """Rerun through ``app.py``'s navigation when this run came through the old ``pages/`` mode."""
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without the flag: nothing to switch
-        return
-    if getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False  # what st.navigation itself sets, process-wide
-        st.rerun()
+@dataclass(frozen=True)
+class Page:
+    """One page of the app."""
+
+    path: str  # the script, relative to the repository root
+    label: str  # its name in the sidebar and on the home page
+    icon: str  # a Material icon
+    blurb: str = ""  # what it is for, on the home page's card
+    example: dict = field(default_factory=dict)  # link parameters of the home page's example view
+
+
+HOME = Page("app.py", "Home", ":material/home:")
+PAGES = (
+    Page(
+        "pages/1_Step_through.py",
+        "Step through",
+        ":material/search:",
+        "Feed a sequence to an LSTM and move through time: the drawn cell shows one unit's numbers at each "
+        "step, plain sentences say what every gate did, and a timeline shows all units at once. Set the gate "
+        "biases by hand and watch cause and effect.",
+        # a spike written by an open input gate, then held by the forget gate alone (h cut out: hh = 0)
+        {"preset": "impulse", "H": "4", "bf": "4", "bi": "4", "scale": "3", "hh": "0", "unit": "1", "t": "6"},
+    ),
+    Page(
+        "pages/2_Vanishing_gradients.py",
+        "Vanishing gradients",
+        ":material/trending_down:",
+        "Follow the gradient backwards through time in a plain RNN and an LSTM: see how fast it fades, and "
+        "how forget gates held near 1 let the LSTM carry it.",
+    ),
+    Page(
+        "pages/3_Train.py",
+        "Train",
+        ":material/model_training:",
+        "Train an LSTM, a GRU and a plain RNN side by side on a memory task, then open the trained model in "
+        "the other pages.",
+    ),
+)
+
+
+def url_path(page: Page) -> str:
+    """The page's address as Streamlit derives it from the file name: "Step_through"; "" for home."""
+    if page is HOME:
+        return ""
+    stem = page.path.rsplit("/", 1)[-1].removesuffix(".py")
+    return stem.split("_", 1)[1] if stem.split("_", 1)[0].isdigit() else stem
+
+
+#: less empty space above every page's title, so a 1366x768 laptop sees more of the page at once
+COMPACT_TOP = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>"
+
+
+def sidebar() -> None:
+    """The app's navigation at the top of the sidebar: Home and every page, by name (and the compact top
+    padding every page shares)."""
+    st.html(COMPACT_TOP)
+    with st.sidebar:
+        for page in (HOME, *PAGES):
+            st.page_link(page.path, label=page.label, icon=page.icon)
+        st.divider()
