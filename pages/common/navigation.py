@@ -55,14 +55,6 @@ PAGES = (
 )
 
 
-def url_path(page: Page) -> str:
-    """The page's address as Streamlit derives it from the file name: "Step_through"; "" for home."""
-    if page is HOME:
-        return ""
-    stem = page.path.rsplit("/", 1)[-1].removesuffix(".py")
-    return stem.split("_", 1)[1] if stem.split("_", 1)[0].isdigit() else stem
-
-
 #: less empty space above every page's title, so a 1366x768 laptop sees more of the page at once
 COMPACT_TOP = "<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>"
 
