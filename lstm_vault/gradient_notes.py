@@ -93,6 +93,12 @@ def input_reading(r: VanishingResult) -> str:
     )
 
 
+def _ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 13 -> "13th", 22 -> "22nd"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def marked_steps_readings(r: VanishingResult, marked: tuple[int, ...]) -> list[str]:
     """For a trained model on the adding problem: are its largest |∂L/∂x_t| at the marked steps?
 
@@ -124,9 +130,11 @@ def marked_steps_readings(r: VanishingResult, marked: tuple[int, ...]) -> list[s
             )
         else:
             tops = " and ".join(str(t) for t in sorted(top))
+            order = np.argsort(-mag, kind="stable")
+            ranks = " and ".join(_ordinal(int(np.nonzero(order == t)[0][0]) + 1) for t in sorted(marked))
             out.append(
-                f"The trained {name}'s largest |∂L/∂xₜ| are at t = {tops}, not at the marked steps "
-                f"t = {where}, where it is {at_marks}."
+                f"The trained {name}'s largest |∂L/∂xₜ| are at t = {tops}; at the marked steps t = {where} "
+                f"it is {at_marks}, the {ranks} largest of {r.T}."
             )
     if len(r.trained) == 2:
         first = min(marked)
@@ -224,7 +232,7 @@ def method_notes(r: VanishingResult) -> str:
             r"each step scales the squared norm by about $\rho^2 \cdot \mathrm{mean}(\tanh'^2)$. The plain "
             r"mean of $\tanh'$ would predict decay even where the gradient explodes (saturated units have "
             "slope near 0, the others near 1). It is a rough guide, closer for larger H and below the edge, "
-            "and a small error per step compounds over the T − 1 steps.",
+            "and a small error per step compounds, step after step.",
             "- **History.** Hochreiter (1991) and Bengio, Simard & Frasconi (1994) analysed why gradients "
             "through many steps vanish or explode; Pascanu, Mikolov & Bengio (2013) gave the singular-value "
             "conditions used above and proposed clipping the gradient's norm.",

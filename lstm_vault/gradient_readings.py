@@ -110,8 +110,9 @@ def rnn_readings(r: VanishingResult) -> list[str]:
             f"gives {format_log10(r.log10_predicted[0])}; the measured share is **{shown}**{average}. This "
             "decomposes the measurement rather than forecasting it: the rule reads tanh′ from this very run."
         )
-        gap = float(r.log10_predicted[0] - ratio)
-        if steps > 1 and math.isfinite(gap) and abs(gap) >= 0.3:  # a factor of 2 or more at t = 0
+        finite = math.isfinite(ratio) and math.isfinite(r.log10_predicted[0])
+        gap = float(r.log10_predicted[0] - ratio) if finite else 0.0
+        if steps > 1 and abs(gap) >= 0.3:  # a factor of 2 or more at t = 0
             off = abs(r.predicted_step_factor / per_step - 1) * 100
             first += (
                 f" Its factor per step is {off:.1f} % off the measured one, and over {steps_text(steps)} "
@@ -174,7 +175,7 @@ def _regime_text(r: VanishingResult, ratio: float, step_log: float, shown: str, 
         left = "none of it is left (exactly 0)" if ratio == -math.inf else f"only {shown} of it is left"
         return (
             f"The gradient has **vanished**: by t = 0 {left} (below 1/100 counts as vanished here), so "
-            "gradient descent barely learns anything about the early inputs."
+            "the early steps add next to nothing to the weight gradient."
         )
     if kind == "exploding":
         return (

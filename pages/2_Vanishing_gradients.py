@@ -6,37 +6,60 @@ Every number in the text is read from the cached result. The controls are mirror
 (``st.query_params``) so any view is a shareable link; a bad value in a link falls back to its default
 with a warning.
 
+The models: two untrained ones (the sliders set the RNN's ρ and the LSTM's forget-gate bias), the
+session's trained model beside an untrained one, the session's trained LSTM and RNN (the Train page's
+last run), or the pair shipped in assets/models; ``lstm_vault.gradient_models`` finds and loads them. A
+pair from a new Train run is picked as soon as it arrives (with a toast; the user can switch back).
+
 The sequence length has two controls that stay in step: the sequence widget's "Length T" in the sidebar
 and the slider above the plots (the one a teacher drags). Each writes the other's session-state key.
 Both stop at T = 2 (``MIN_T``): with T = 1 the loss sits at t = 0 and there is nothing to follow back.
 
-The explanations under the plots come from ``gradient_readings.rnn_readings`` / ``lstm_readings``, which pick
-their wording by the regime of the current run (vanished, exploded or neither).
+The sentences come from ``lstm_vault.gradient_readings`` (the RNN and the LSTM, by the regime of the
+run) and ``lstm_vault.gradient_notes`` (which models are trained, captions, the edge sweep).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run pages/...` and AppTest start from elsewhere
+    sys.path.insert(0, str(ROOT))
 
 import numpy as np
 import streamlit as st
 
+from lstm_vault import modelfile
 from lstm_vault.figures import gradients as figs
-from lstm_vault.gradient_readings import lstm_readings, regime, rnn_readings
+from lstm_vault.gradient_edge import EdgeSweep, edge_sweep
+from lstm_vault.gradient_models import (
+    Example,
+    Pair,
+    choices,
+    load_shipped_pair,
+    session_pair,
+    task_example,
+    unusable,
+)
+from lstm_vault.gradient_notes import (
+    edge_reading,
+    input_reading,
+    intro,
+    marked_steps_readings,
+    method_notes,
+    norms_caption,
+    singular_value_caption,
+)
+from lstm_vault.gradient_readings import format_log10, lstm_readings, regime_word, rnn_readings
 from lstm_vault.models import make_model
 from lstm_vault.sequences import PRESETS
-from lstm_vault.vanishing import (
-    EQUATIONS,
-    MAX_HIDDEN,
-    VanishingResult,
-    compare_gradients,
-    format_log10,
-    spectral_radius,
-)
-from pages.common.navigation import sidebar
+from lstm_vault.vanishing import EQUATIONS, MAX_HIDDEN, VanishingResult, compare_gradients
+from pages.common.navigation import use_app_navigation
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
-from pages.common.session import current_model
+from pages.common.session import current_model, last_run_models
 
 P = "vg_"  # key prefix of every widget on this page
 SLIDER_T_MAX = 500  # the length slider's range (the sidebar's number box goes further)
@@ -48,10 +71,12 @@ CONTROLS = {
     "H": (P + "H", 16, 1, MAX_HIDDEN, 1),
     "seed": (P + "seed", 0, 0, 2**31 - 1, 1),
 }
-LEN_KEY, WIDGET_T_KEY, TRAINED_KEY, URL_READ = P + "len", P + "T", P + "trained", P + "url_read"
+LEN_KEY, WIDGET_T_KEY, URL_READ = P + "len", P + "T", P + "url_read"
+MODELS_KEY, SEEN_PAIR_KEY = P + "models", P + "seen_pair"
+SWEEP_BUDGET = 4_000_000  # T · H² above which the ρ sweep waits for a click (71 runs of the RNN)
 
 st.set_page_config(page_title="Vanishing gradients · lstm_vault", page_icon="📉", layout="wide")
-sidebar()  # the app's page links, first in the sidebar
+use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
 
 
 # ------------------------------------------------------------------------------------------ link state
@@ -120,84 +145,86 @@ def _length_slider_moved() -> None:
 # ------------------------------------------------------------------------------------------ computation
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def run(x: np.ndarray, H: int, seed: int, rho: float, fb: float, trained: tuple | None) -> VanishingResult:
-    """compare_gradients, cached; ``trained`` = (arch, config, params) of a session model, or None."""
-    kwargs = {}
-    if trained is not None:
-        arch, config, params = trained
-        kwargs[arch] = make_model(arch, **config).load_params(params)
-    return compare_gradients(x, H, seed, rho, fb, **kwargs)
+def _spec(saved) -> tuple:
+    """(arch, config, params) of a trained model: hashable pieces for the cached functions."""
+    m = saved.rnn
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in m.params.items()}
+    return m.arch, {"input_size": m.input_size, "hidden_size": m.hidden_size}, params
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def figures(x: np.ndarray, H: int, seed: int, rho: float, fb: float, trained: tuple | None):
+def run(x: np.ndarray, H: int, seed: int, rho: float, fb: float, trained: tuple) -> VanishingResult:
+    """compare_gradients, cached; ``trained`` = the (arch, config, params) of each trained side."""
+    models = {arch: make_model(arch, **config).load_params(params) for arch, config, params in trained}
+    return compare_gradients(x, H, seed, rho, fb, **models)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def figures(x: np.ndarray, H: int, seed: int, rho: float, fb: float, trained: tuple, marked: tuple):
     r = run(x, H, seed, rho, fb, trained)
-    return figs.gradient_norms(r), figs.forget_product(r), figs.input_gradients(r), figs.clip_notes(r)
+    dx = figs.input_gradients(r, marked=marked)
+    return figs.gradient_norms(r), figs.forget_product(r), dx, figs.clip_notes(r)
 
 
-@dataclass(frozen=True)
-class Trained:
-    """A session model this page can use, as hashable-enough pieces for the cached functions."""
-
-    arch: str  # "lstm" | "rnn"
-    model: tuple  # (arch, config, params) for run()
-    x: np.ndarray | None  # (T, I) one example of its own task when it reads I > 1 features, else None
-    label: str  # what the input is, for captions
+@st.cache_data(max_entries=16, show_spinner=False)
+def sweep(x: np.ndarray, H: int, seed: int) -> EdgeSweep:
+    return edge_sweep(x, H, seed)
 
 
-def _task_example(model, seed: int) -> tuple[np.ndarray, str]:
-    """One validation sequence of the model's own task: (T, I) float64 and a caption."""
-    task = model.task()
-    if task is None:
-        raise ValueError("the model file names no task to draw a sequence from")
-    x = np.asarray(task.validation(1, seed=seed).x[:, 0, :], dtype=np.float64)
-    return x, f"one example of the {model.meta.get('task')} task it was trained on, T = {len(x)}"
+@st.cache_resource(show_spinner=False)
+def shipped_pair() -> Pair:
+    return load_shipped_pair()
 
 
-def trained_option(seed: int) -> Trained | None:
-    """The session's trained model, if there is one, this page can use it and the user switched it on."""
-    model = current_model()
-    rnn = getattr(model, "rnn", None) if model is not None else None
-    arch = getattr(rnn, "arch", None)
-    if rnn is None:
-        return None
-    name = {"lstm": "LSTM", "rnn": "RNN"}.get(arch)
-    if name is None:
-        st.caption(f"The trained model is a {str(arch).upper()}; this page compares an RNN with an LSTM.")
-        return None
-    if rnn.num_layers != 1 or rnn.bidirectional:
-        st.caption(
-            f"The trained {name} has {rnn.num_layers} layer(s)"
-            f"{' and two directions' if rnn.bidirectional else ''}; this page follows the gradient through "
-            "one layer in one direction."
-        )
-        return None
-    task = (getattr(model, "meta", None) or {}).get("task", "")
-    label = f"Use the trained {name}" + (f" ({task})" if task else "") + f" for the {name} side"
-    if not st.toggle(label, key=TRAINED_KEY, persist_state="session"):
-        return None
-    x, x_label = None, ""
-    if rnn.input_size != 1:  # the sequence widget makes one feature per step: use the model's own task
+def choose_models(seed: int) -> tuple[Pair, Example | None]:
+    """The sidebar's choice of models, and one example of their task where the input must come from it."""
+    current, last = current_model(), last_run_models()
+    own = current if current is not None and not unusable(current) else None
+    pair = session_pair(current, last)
+    options = choices(own, pair)
+    seen = None if pair is None else (id(pair.lstm), id(pair.rnn))
+    if seen is not None and st.session_state.get(SEEN_PAIR_KEY) != seen:  # a new Train run: show it
+        if SEEN_PAIR_KEY in st.session_state:
+            st.toast(
+                "Now comparing the LSTM and RNN of your last Train run; pick other models in the sidebar."
+            )
+        st.session_state[SEEN_PAIR_KEY] = seen
+        st.session_state[MODELS_KEY] = "session"
+    if st.session_state.get(MODELS_KEY) not in options:
+        st.session_state[MODELS_KEY] = ""
+    choice = st.radio(
+        "Compare", list(options), format_func=options.get, key=MODELS_KEY, persist_state="session"
+    )
+    if current is not None and own is None:
+        st.caption(unusable(current)[:1].upper() + unusable(current)[1:] + ".")
+    if choice == "shipped":
         try:
-            x, x_label = _task_example(model, seed)
-        except (ValueError, AttributeError, TypeError) as err:
-            st.caption(f"This {name} reads {rnn.input_size} features per step, and no sequence for it: {err}")
-            return None
-        st.caption(f"It reads {rnn.input_size} features per step, so the input is {x_label}.")
-    config = {"input_size": rnn.input_size, "hidden_size": rnn.hidden_size}
-    params = {k: np.asarray(v, dtype=np.float64) for k, v in rnn.params.items()}
-    return Trained(arch, (arch, config, params), x, x_label)
+            chosen = shipped_pair()
+        except (modelfile.ModelFileError, OSError) as err:
+            st.error(f"Cannot load the shipped models: {err}")
+            return Pair(""), None
+    else:
+        chosen = {"session": pair, "current": Pair("current", **{own.rnn.arch: own}) if own else None}.get(
+            choice
+        ) or Pair("")
+    model = chosen.any_model
+    if model is None or (chosen.source == "current" and model.rnn.input_size == 1):
+        return chosen, None  # the sequence widget's input
+    try:
+        return chosen, task_example(model, seed)
+    except (ValueError, TypeError) as err:
+        if model.rnn.input_size == 1:
+            return chosen, None
+        st.caption(
+            f"This model reads {model.rnn.input_size} features per step, and no sequence for it: {err}"
+        )
+        return Pair(""), None
 
 
 # ------------------------------------------------------------------------------------------ page
 
 st.title("Vanishing gradients: RNN vs LSTM")
-st.markdown(
-    "One sequence, a plain tanh RNN and an LSTM of the same size, a loss on the **last** step only. How much "
-    "of its gradient gets back to each earlier step t? That is what a model needs to learn that $x_t$ "
-    "mattered."
-)
+intro_box = st.empty()  # filled once the run is known: its first sentence says which models are trained
 
 if not st.session_state.get(URL_READ):
     st.session_state[URL_READ] = True
@@ -213,8 +240,9 @@ with st.sidebar:
     input_box, models_box = st.container(), st.container()  # filled out of order: the model decides the input
 with models_box:
     st.header("Models")
-    trained = trained_option(int(st.session_state.get(CONTROLS["seed"][0], CONTROLS["seed"][1])))
-    if trained is None:
+    pair, example = choose_models(int(st.session_state.get(CONTROLS["seed"][0], CONTROLS["seed"][1])))
+    trained_model = pair.any_model
+    if trained_model is None:
         st.slider(
             "Hidden size H (both models)",
             CONTROLS["H"][2],
@@ -224,7 +252,7 @@ with models_box:
             help="Number of hidden units of the RNN and of the LSTM.",
         )
     else:
-        st.caption(f"Hidden size H = {trained.model[1]['hidden_size']} for both: the trained model's.")
+        st.caption(f"Hidden size H = {trained_model.rnn.hidden_size} for both: the trained model's.")
     st.number_input(
         "Weight seed",
         CONTROLS["seed"][2],
@@ -232,20 +260,19 @@ with models_box:
         step=1,
         key=CONTROLS["seed"][0],
         persist_state="session",
-        help="Seeds the fresh models' weights and the loss direction u.",
+        help="Seeds the untrained models' weights, the loss direction u and a trained model's example.",
     )
 with input_box:
     st.header("Input")
-    if trained and trained.x is not None:
-        st.info(f"Not used while the trained model is on: the input is {trained.label}.")
+    if example is not None:
+        st.info(f"Not used while trained models are compared: the input is {example.label}.")
     seq = sequence_input(P)
 
-trained_arch = trained.arch if trained else ""
-x, x_label = (trained.x, trained.label) if trained and trained.x is not None else (seq.values, seq.label)
+x, x_label = (example.x, example.label) if example is not None else (seq.values, seq.label)
 controls = st.columns(3)
 with controls[0]:
-    if trained and trained.x is not None:
-        st.metric("Sequence length T", len(x), help="Set by the trained model's task.")
+    if example is not None:
+        st.metric("Sequence length T", len(x), help="Set by the trained models' task.")
     elif seq.source == "preset":
         st.session_state[LEN_KEY] = int(seq.length)  # the sidebar box may have moved: follow it
         st.slider(
@@ -259,24 +286,25 @@ with controls[0]:
     else:
         st.metric("Sequence length T", seq.length, help="Set by your numbers.")
 with controls[1]:
-    if trained_arch == "rnn":
-        rho_trained = spectral_radius(trained.model[2]["weight_hh_l0"])
-        st.metric("Spectral radius ρ of the RNN's W_hh", f"{rho_trained:.2f}", help="The trained RNN's own.")
-    else:
+    rho_box = st.container()  # the RNN's σ_max goes under its ρ once the run is known
+    if "rnn" not in pair.trained:
         _, _, low, high, step = CONTROLS["rho"]
-        st.slider(
+        rho_box.slider(
             "Spectral radius ρ of the RNN's W_hh",
             low,
             high,
             step=step,
             key=CONTROLS["rho"][0],
             persist_state="session",
-            help="Largest |eigenvalue| of the RNN's recurrent weights. Below 1 its gradient shrinks "
-            "step by step; well above 1 it can explode. The LSTM keeps PyTorch's default weights.",
+            help="ρ, the largest |eigenvalue| of the RNN's recurrent weights, sets the long-run rate of a "
+            "linear RNN, not each step: one step can stretch the gradient by up to σ_max, the largest "
+            "singular value (shown below), so below 1 it can still grow on some steps. With tanh it grows "
+            "for good only where ρ · rms(tanh′) passes 1 (mean-field rule), which takes ρ above 1: see "
+            "*Where is the edge?* for this setting. The LSTM keeps PyTorch's initial weights.",
         )
 with controls[2]:
-    if trained_arch == "lstm":
-        params, Ht = trained.model[2], trained.model[1]["hidden_size"]
+    if "lstm" in pair.trained:
+        params, Ht = pair.lstm.rnn.params, pair.lstm.rnn.hidden_size
         b_f = params["bias_ih_l0"][Ht : 2 * Ht] + params["bias_hh_l0"][Ht : 2 * Ht]
         st.metric(
             "LSTM forget-gate bias", f"{b_f.mean():.2f}", help="The trained LSTM's own (mean of units)."
@@ -302,37 +330,40 @@ if len(x) < MIN_T:
         f"to. Give at least {MIN_T} numbers."
     )
     st.stop()
+trained = tuple(_spec(getattr(pair, arch)) for arch in pair.trained)
+marked = example.marked if example is not None else ()
 try:
     with st.spinner("Backpropagating…"):
-        model = trained.model if trained else None
-        res = run(x, H, seed, rho, fb, model)
-        fig_norms, fig_forget, fig_dx, notes = figures(x, H, seed, rho, fb, model)
+        res = run(x, H, seed, rho, fb, trained)
+        fig_norms, fig_forget, fig_dx, notes = figures(x, H, seed, rho, fb, trained, marked)
 except ValueError as err:
     st.error(f"Cannot run this setting: {err}")
     st.stop()
 
 T = res.T
 rnn_ratio, lstm_ratio = res.rnn.log10_ratio, res.lstm.log10_ratio
+task_title = f"{pair.task_name} task" if pair.task_name else ""
+intro_box.markdown(intro(res, pair.source, task_title, pair.losses() if len(pair.trained) == 2 else None))
+rho_box.caption(singular_value_caption(res))
 
 st.plotly_chart(fig_norms, width="stretch", theme=None, key=P + "norms")
-st.caption(
-    f"Loss at t = {T - 1}, where every curve starts at 1. Log scale: equal distances are equal factors. "
-    f"Input: {x_label}; H = {res.hidden_size}, seed {res.seed}."
-)
+st.caption(norms_caption(res, x_label))
 if notes:
     st.caption(" ".join(n[0].upper() + n[1:] for n in notes))
 
 # ---- headline numbers
-exploding = regime(rnn_ratio) == "exploding"
+exploding = regime_word(rnn_ratio) == "exploded"
 m = st.columns(4)
-m[0].metric(
-    "RNN: gradient reaching t = 0", format_log10(rnn_ratio), help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the RNN."
-)
-m[1].metric(
-    "LSTM: gradient reaching t = 0",
-    format_log10(lstm_ratio),
-    help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the LSTM.",
-)
+for col, name, path in ((m[0], "RNN", res.rnn), (m[1], "LSTM", res.lstm)):
+    col.metric(
+        f"{name}: gradient reaching t = 0",
+        format_log10(path.log10_ratio),
+        delta=regime_word(path.log10_ratio),
+        delta_color="off",
+        delta_arrow="off",
+        help=f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{T - 1}‖ for the {name}; below 1/100 counts as vanished, above 100 times "
+        "as exploded.",
+    )
 if exploding:  # more is not better here: show that the LSTM's stays bounded, not a ratio to the blow-up
     m[2].metric(
         "LSTM: largest at any t",
@@ -349,10 +380,10 @@ else:
 m[3].metric(
     "RNN factor per step back",
     f"{10**res.rnn.log10_step_factor:.3f}",
-    delta=f"predicted {res.predicted_step_factor:.3f}",
+    delta=f"mean-field {res.predicted_step_factor:.3f}" if res.prediction_applies else None,
     delta_color="off",
     delta_arrow="off",
-    help="Measured: the (T−1)-th root of the ratio at t = 0. Predicted: ρ × rms tanh′.",
+    help="Measured: the (T−1)-th root of the ratio at t = 0. Mean-field: ρ × rms tanh′ (random W_hh only).",
 )
 
 # ---- why, with this run's numbers
@@ -365,20 +396,31 @@ with left:
     st.latex(EQUATIONS["rnn_step"])
     st.latex(EQUATIONS["rnn_product"])
     st.markdown(
-        r"A product of many similar factors grows or shrinks geometrically. Its size per step is roughly the "
-        r"spectral radius $\rho$ of $W_{hh}$ times the typical slope of tanh:"
+        r"For a random $W_{hh}$, mean-field theory puts the size of each factor at about the spectral radius "
+        r"$\rho$ times the root mean square of the tanh slopes:"
     )
     st.latex(EQUATIONS["rnn_estimate"])
     st.markdown(
-        r"where $\overline{\tanh'}$ is the root mean square of $\tanh'(a_k) = 1 - h_k^2$ over the units, "
-        "averaged over the steps k (geometrically, since the factors multiply). Not the plain mean: see "
+        r"with $\mathrm{rms}(\tanh'(a_k))$ the root mean square of $\tanh'(a_k) = 1 - h_k^2$ over the units "
+        "at step k. It reads the slopes from the run itself, so it decomposes the measured decay rather than "
+        r"forecasting it, and it assumes a random $W_{hh}$, not a trained one. Why not the plain mean: see "
         "*How this is computed* below."
     )
     for text in rnn_readings(res):
         st.markdown(text)
+    cheap = len(x) * H * H <= SWEEP_BUDGET
+    if res.prediction_applies and (cheap or st.button("Find the edge for this setting (71 runs of the RNN)")):
+        edges = sweep(x, H, seed)
+        st.markdown(edge_reading(edges))
+        st.plotly_chart(figs.edge_sweep(edges, res.spectral_radius), width="stretch", theme=None)
+        st.caption(
+            "The same $W_{hh}$ rescaled to each ρ, on this input. Factor per step back: the (T−1)-th "
+            "root of the gradient reaching t = 0. Above the line at 1 it grows; σ_max is the most one "
+            "step can stretch it."
+        )
 
 with right:
-    st.subheader("How the LSTM's cell state carries it")
+    st.subheader("How the LSTM's cell state can carry it")
     st.markdown(
         r"The cell state is updated by *addition*, $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, so going back "
         "one step along it multiplies the gradient only by the forget gate:"
@@ -389,9 +431,9 @@ with right:
     for text in lstm_readings(res):
         st.markdown(text)
     st.markdown(
-        r"Unlike the RNN's factor $\rho \cdot \tanh'$, which the weights fix, each $f_t$ is computed from "
-        r"the input and $h_{t-1}$: a trained LSTM learns, per unit and per step, when to keep its memory "
-        "(f near 1) and when to let go."
+        r"The RNN's factor $W_{hh}^\top \operatorname{diag}(\tanh')$ has one fixed matrix, only the slopes "
+        r"move. Each $f_t$ is a gate computed from the input and $h_{t-1}$: a trained LSTM can learn, per "
+        "unit and per step, when to keep its memory (f near 1) and when to let go."
     )
     st.plotly_chart(fig_forget, width="stretch", theme=None, key=P + "forget")
     st.caption(
@@ -402,49 +444,11 @@ with right:
 
 # ---- which inputs still matter
 st.subheader("Which inputs can the loss still feel?")
-st.markdown(
-    r"The gradient with respect to the input at each step, $\partial L/\partial x_t$: what training would "
-    f"use to learn how $x_t$ should affect the last output. At t = 0 it is "
-    f"{format_log10(float(res.rnn.log10_dx[0].max()))} through the RNN and "
-    f"{format_log10(float(res.lstm.log10_dx[0].max()))} through the LSTM (same colour scale, logarithmic)."
-)
+st.markdown(input_reading(res))
+for text in marked_steps_readings(res, marked):
+    st.markdown(text)
 st.plotly_chart(fig_dx, width="stretch", theme=None, key=P + "dx")
 
 with st.expander("How this is computed"):
     st.latex(EQUATIONS["loss"])
-    if trained_arch == "rnn":
-        rnn_text = r"The RNN is your trained one, as it is: its own $W_{hh}$ sets $\rho$."
-    else:
-        rho0 = res.spectral_radius / res.weight_factor if res.weight_factor > 0 else float("nan")
-        rnn_text = (
-            rf"The RNN starts from PyTorch's initialisation, whose $W_{{hh}}$ has $\rho$ = {rho0:.2f} for "
-            r"this seed and size, and is rescaled to the slider's $\rho$ (multiplied by "
-            rf"{res.weight_factor:.3g})."
-        )
-    if trained_arch == "lstm":
-        lstm_text = "The LSTM is your trained one, as it is, with its own forget-gate biases."
-    else:
-        lstm_text = (
-            "The LSTM keeps PyTorch's initial weights except for the forget-gate bias, which the slider "
-            r"sets. Its long-range path runs through the forget gates; scaling its $W_{hh}$ as well would "
-            "mix a second effect into the comparison."
-        )
-    st.markdown(
-        "\n".join(
-            [
-                r"- **Loss.** $u$ is a fixed random unit vector (from the seed), so the gradient at the last "
-                "step has norm exactly 1 and every other value reads as *the share of it that gets back*. "
-                r"($\frac12\|h_{T-1}\|^2$ would start from $\|h_{T-1}\|$, which depends on the run.)",
-                f"- **Models.** Same hidden size, same seed. {rnn_text} {lstm_text}",
-                "- **Backpropagation.** The library's own step-by-step BPTT (the step functions its tests "
-                "check against PyTorch), carrying the gradient as a unit vector times a power of 10, so "
-                "norms far outside float64's range (10⁻³⁰⁸ to 10³⁰⁸) stay exact. The plots clip to 10⁻³⁰⁰ "
-                "and 10³⁰⁰ and say so; hover shows the true value.",
-                r"- **Prediction.** $\rho \cdot \mathrm{rms}(\tanh')$ per step: for a random $W_{hh}$ each "
-                r"step scales the squared norm by about $\rho^2 \cdot \mathrm{mean}(\tanh'^2)$. The plain "
-                r"mean of "
-                r"$\tanh'$ would predict decay even where the gradient explodes. It is a rough guide, best "
-                "for larger H.",
-            ]
-        )
-    )
+    st.markdown(method_notes(res))

@@ -13,7 +13,14 @@ import pytest
 from lstm_vault import LSTM, RNN
 from lstm_vault.figures.gradients import for_log_axis
 from lstm_vault.gradient_edge import EdgeSweep, edge_sweep
-from lstm_vault.gradient_models import SHIPPED_FILES, load_shipped_pair, session_pair, task_example, unusable
+from lstm_vault.gradient_models import (
+    SHIPPED_DIR,
+    SHIPPED_FILES,
+    load_shipped_pair,
+    session_pair,
+    task_example,
+    unusable,
+)
 from lstm_vault.gradient_readings import format_log10, power_of_ten, regime, steps_text
 from lstm_vault.sequences import make_sequence
 from lstm_vault.tasks import get_task
@@ -270,6 +277,18 @@ def test_shipped_pair_loads_and_its_lstm_lights_up_at_the_marks():
         assert not set(r.rnn.top_input_steps(2)) & set(ex.marked)
         first = min(ex.marked)
         assert r.lstm.log10_dh[first] > r.rnn.log10_dh[first] + 10
+
+
+def test_shipped_rnn_is_made_as_the_readme_says():
+    pair = load_shipped_pair()
+    lstm, rnn = (pair.lstm.meta["training"], pair.rnn.meta["training"])
+    assert {**lstm["config"], "arch": "rnn"} == rnn["config"]  # the LSTM's command with --arch rnn
+    readme = (SHIPPED_DIR / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `adding_rnn.npz`"))
+    assert "--arch rnn --seed 0 --out assets/models/adding_rnn.npz" in row
+    assert f"validation MSE {rnn['val_loss']:.3f} against the baseline {rnn['baseline_loss']:.3f}" in row
+    assert rnn["val_loss"] > rnn["baseline_loss"] and "worse than always predicting 1.0" in row
+    assert f"{rnn['seconds']:.0f} s" in row
 
 
 def test_session_pair_prefers_the_current_model_with_the_runs_other():

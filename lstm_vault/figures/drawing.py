@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 from dataclasses import dataclass, field, replace
-
-import numpy as np
 
 from ..explain import fmt
 from .palette import COLORS, FONT_SIZE
@@ -99,12 +98,14 @@ class _Strokes:
 
     def arrow(self, x, y, ax, ay, color, width=3, length=0.38, half_width=0.2):
         """A filled arrowhead with its tip at (x, y), pointing away from (ax, ay)."""
-        d = np.array([x - ax, y - ay], dtype=float)
-        d /= np.hypot(*d)
-        n = np.array([-d[1], d[0]])
-        base = np.array([x, y]) - length * d
-        p1, p2 = base + half_width * n, base - half_width * n
-        points = ((x, y), (float(p1[0]), float(p1[1])), (float(p2[0]), float(p2[1])))
+        norm = math.hypot(x - ax, y - ay)  # plain floats: a cell is drawn once per step of a sequence
+        dx, dy = (x - ax) / norm, (y - ay) / norm
+        bx, by = x - length * dx, y - length * dy
+        points = (
+            (x, y),
+            (bx - half_width * dy, by + half_width * dx),
+            (bx + half_width * dy, by - half_width * dx),
+        )
         self.paths.setdefault((color, width), []).append((points, True))
 
     def shapes(self) -> list[Shape]:
@@ -129,7 +130,8 @@ def _gate_box(d: Drawing, text, name: str, gx: float, role: str, fn: str, v: dic
     x0, x1, y0, y1 = gx - GATE_W / 2, gx + GATE_W / 2, GATE_Y - GATE_H / 2, GATE_Y + GATE_H / 2
     d.shapes.append(Shape("rect", (x0, y0, x1, y1), COLORS[name], 2.5, "white"))
     if v is not None:
-        val = float(np.clip(v[name], -1.0, 1.0))
+        val = float(v[name])
+        val = val if math.isnan(val) else min(1.0, max(-1.0, val))
         lo, hi = sorted((GATE_Y, GATE_Y + val * GATE_H / 2)) if signed else (y0, y0 + val * GATE_H)
         d.fills.append(Fill(gx, lo, hi - lo, COLORS[name], name))
     label = f"{name} = {fmt(v[name])}" if v is not None else f"{_sub(name)} = {fn}"
