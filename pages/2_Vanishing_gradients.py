@@ -22,12 +22,6 @@ run) and ``lstm_vault.gradient_notes`` (which models are trained, captions, the 
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `streamlit run pages/...` and AppTest start from elsewhere
-    sys.path.insert(0, str(ROOT))
 
 import numpy as np
 import streamlit as st
@@ -57,7 +51,7 @@ from lstm_vault.gradient_readings import format_log10, lstm_readings, regime_wor
 from lstm_vault.models import make_model
 from lstm_vault.sequences import PRESETS
 from lstm_vault.vanishing import EQUATIONS, MAX_HIDDEN, VanishingResult, compare_gradients
-from pages.common.navigation import use_app_navigation
+from pages.common.navigation import sidebar
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model, last_run_models
 
@@ -76,7 +70,7 @@ MODELS_KEY, SEEN_PAIR_KEY = P + "models", P + "seen_pair"
 SWEEP_BUDGET = 4_000_000  # T · H² above which the ρ sweep waits for a click (71 runs of the RNN)
 
 st.set_page_config(page_title="Vanishing gradients · lstm_vault", page_icon="📉", layout="wide")
-use_app_navigation()  # a first visit by this page's address gets the app's sidebar too
+sidebar()  # the app's page links, first in the sidebar
 
 
 # ------------------------------------------------------------------------------------------ link state
