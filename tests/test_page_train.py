@@ -394,7 +394,7 @@ def test_a_run_that_did_not_beat_the_baseline_says_so_by_the_librarys_rule(page)
     page.button(key="lv_train_submit").click().run()
     wait_finished(page)
     task = get_task("adding", length=TINY["length"])
-    expected = []
+    expected, labels = [], []
     for arch, label in (("lstm", "LSTM"), ("rnn", "RNN")):
         # the page's settings: 20 steps validate every step; training on the CPU repeats by seed
         config = TrainConfig(
@@ -407,6 +407,7 @@ def test_a_run_that_did_not_beat_the_baseline_says_so_by_the_librarys_rule(page)
             eval_every=1,
         )
         loss = train(config).val_loss
+        labels.append(f"{label} (validation loss {loss:.3g})")
         verdict = baseline_verdict(
             label, loss, task.baseline_loss(), "Try more steps, a shorter sequence or another architecture."
         )
@@ -414,6 +415,14 @@ def test_a_run_that_did_not_beat_the_baseline_says_so_by_the_librarys_rule(page)
             expected.append(verdict)
     assert expected, "20 steps were expected to leave at least one model at the baseline"
     assert [i.value for i in page.info] == expected
+    assert page.radio(key="lv_train_pick").options == labels
+    # the reading guide of the predictions names this task's own baseline
+    guide = (
+        "Each dot is one held-out example: the true answer across, the model's answer up. A model that "
+        "learned the task puts its dots on the dashed diagonal; one that only learned the average draws a "
+        f"flat band at the mean. The baseline here: {task.baseline_description}."
+    )
+    assert guide in [m.value for m in page.markdown]
 
 
 def test_the_submitted_settings_stay_in_the_form_and_the_link_after_the_start(page):
