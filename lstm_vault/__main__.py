@@ -236,7 +236,7 @@ def cmd_train(args) -> int:
 
     stop = {"asked": False}
 
-    def on_interrupt(signum, frame):  # first Ctrl-C: finish the step, validate, save; second: abort
+    def on_interrupt(signum, frame):  # first Ctrl-C: finish the step, report, save; second: abort
         if stop["asked"]:
             raise KeyboardInterrupt
         stop["asked"] = True
