@@ -3,8 +3,11 @@
 A page makes the payload once per input, model and unit (:func:`lstm_vault.stepping.step_payload`, worth
 caching) and places it::
 
-    payload = stepping_payload_cached(...)                   # st.cache_data around step_payload
-    stepper(payload, key="step")                             # opens at ?t= of the address, else at 0
+    @st.cache_data(max_entries=8)
+    def payload(fingerprint, _lt, unit):                     # a cached trace's fingerprint as the cache key
+        return step_payload(_lt, unit, encoding=encoding)
+
+    stepper(payload(fp, lt, unit), key="step")               # opens at ?t= of the address, else at 0
 
 From then on the slider, the previous and next buttons, the arrow keys, Home and End (while the stepper has
 focus), Play and the timeline strip change the step in the browser alone. The component sets no Streamlit
