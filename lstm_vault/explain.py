@@ -276,11 +276,11 @@ def step_values(lt, t: int, unit: int = 0, batch: int = 0) -> dict[str, float]:
     RNN: ``x, h_prev, a, h`` (``a`` the pre-activation).
     """
     _check(lt, t, unit, batch)
-    out = {"x": float(lt.x[t, batch, 0]), "h_prev": float(lt.h_prev()[t, batch, unit])}
+    out = {"x": float(lt.x[t, batch, 0]), "h_prev": float(lt.h_prev_at(t)[batch, unit])}
     if lt.arch == "lstm":
         for k in ("f", "i", "g", "o", "c", "h"):
             out[k] = float(getattr(lt, k)[t, batch, unit])
-        out["c_prev"] = float(lt.c_prev()[t, batch, unit])
+        out["c_prev"] = float(lt.c_prev_at(t)[batch, unit])
         out["kept"] = out["f"] * out["c_prev"]
         out["written"] = out["i"] * out["g"]
         out["tanh_c"] = math.tanh(out["c"])

@@ -102,6 +102,20 @@ class LayerTrace:
         """(T, B, H): c_{t-1} as this direction saw it (LSTM only)."""
         return _shifted(self.c, self.c0, self.reverse)
 
+    def h_prev_at(self, t: int) -> np.ndarray:
+        """(B, H): h_{t-1} as this direction saw it at step t, without building the whole shifted array."""
+        return _previous(self.h, self.h0, self.reverse, t)
+
+    def c_prev_at(self, t: int) -> np.ndarray:
+        """(B, H): c_{t-1} as this direction saw it at step t (LSTM only)."""
+        return _previous(self.c, self.c0, self.reverse, t)
+
+
+def _previous(seq: np.ndarray, first: np.ndarray, reverse: bool, t: int) -> np.ndarray:
+    if reverse:
+        return seq[t + 1] if t + 1 < len(seq) else first
+    return seq[t - 1] if t > 0 else first
+
 
 def _shifted(seq: np.ndarray, first: np.ndarray, reverse: bool) -> np.ndarray:
     if reverse:

@@ -320,3 +320,12 @@ def test_hand_set_lstm_builds_the_cell_its_knobs_describe():
     x[0] = 1.0
     c = model.forward(x)[2].layers[0][0].c[:, 0]
     np.testing.assert_allclose(c[2:] / c[1:-1], sig(3.0), rtol=1e-12)
+
+
+def test_previous_state_at_one_step_equals_the_shifted_arrays():
+    model = LSTM(2, 3, bidirectional=True, seed=2)
+    _, _, trace = model.forward(np.random.default_rng(3).standard_normal((5, 2, 2)), None)
+    for lt in trace.layers[0]:
+        for t in range(5):
+            np.testing.assert_array_equal(lt.h_prev_at(t), lt.h_prev()[t])
+            np.testing.assert_array_equal(lt.c_prev_at(t), lt.c_prev()[t])
