@@ -80,12 +80,16 @@ class Pair:
         return "" if model is None else str((getattr(model, "meta", None) or {}).get("task") or "")
 
     def losses(self) -> dict:
-        """``{"lstm": ..., "rnn": ..., "baseline": ...}``: validation losses from the files' metadata."""
+        """``{"lstm": ..., "rnn": ..., "baseline": ..., "baseline_description": ...}``: validation losses
+        from the files' metadata and the task's trivial predictor in words, where given."""
         out = {}
         for arch in self.trained:
             training = (getattr(getattr(self, arch), "meta", None) or {}).get("training") or {}
             out[arch] = training.get("val_loss")
             out.setdefault("baseline", training.get("baseline_loss"))
+        task_of = getattr(self.any_model, "task", None)
+        task = task_of() if callable(task_of) else None
+        out["baseline_description"] = getattr(task, "baseline_description", "")
         return out
 
 

@@ -25,7 +25,8 @@ def intro(r: VanishingResult, source: str, task_title: str = "", losses: dict | 
 
     source: "session" (the Train page's last run) or "shipped" (assets/models) for a trained pair,
     "current" for the session's one trained model, "" for two fresh ones. losses: optional
-    ``{"lstm": val_loss, "rnn": val_loss, "baseline": loss}`` from the models' metadata.
+    ``{"lstm": val_loss, "rnn": val_loss, "baseline": loss, "baseline_description": words}``
+    (:meth:`lstm_vault.gradient_models.Pair.losses`).
     """
     question = (
         "A loss sits on the **last** step only: how much of its gradient gets back to each earlier step t? "
@@ -37,9 +38,10 @@ def intro(r: VanishingResult, source: str, task_title: str = "", losses: dict | 
         scores = ""
         losses = losses or {}
         if all(isinstance(losses.get(k), (int, float)) for k in ("lstm", "rnn", "baseline")):
+            how = losses.get("baseline_description")
             scores = (
-                f" (validation loss: LSTM {losses['lstm']:.3g}, RNN {losses['rnn']:.3g}; always predicting "
-                f"the mean scores {losses['baseline']:.3g})"
+                f" (validation loss: LSTM {losses['lstm']:.3g}, RNN {losses['rnn']:.3g}; the baseline"
+                f"{f', {how},' if how else ''} scores {losses['baseline']:.3g})"
             )
         return (
             f"Both models are **trained**{task}, from {where}{scores}. One example of their task runs "
@@ -79,7 +81,7 @@ def norms_caption(r: VanishingResult, input_label: str) -> str:
     return f"{text}{scale} Input: {input_label}; H = {r.hidden_size}, seed {r.seed}."
 
 
-def input_reading(r: VanishingResult) -> str:
+def input_reading(r: VanishingResult, decades: int) -> str:
     """The paragraph above the input-gradient heatmaps: ∂L/∂x_t is a sensitivity; its size at t = 0."""
     return (
         r"The gradient with respect to the input at each step, $\partial L/\partial x_t$, is a sensitivity: "
@@ -88,8 +90,9 @@ def input_reading(r: VanishingResult) -> str:
         r"$\partial L/\partial a_t = \tanh'(a_t) \odot \partial L/\partial h_t$ is never larger than "
         r"$\partial L/\partial h_t$, so where that has vanished, step t adds next to nothing to it. "
         f"At t = 0, |∂L/∂x₀| is {format_log10(float(r.rnn.log10_dx[0].max()))} through the RNN and "
-        f"{format_log10(float(r.lstm.log10_dx[0].max()))} through the LSTM (largest over the input features; "
-        "one logarithmic colour scale for both)."
+        f"{format_log10(float(r.lstm.log10_dx[0].max()))} through the LSTM (largest over the input "
+        f"features). One logarithmic colour scale for both rows, over the {decades} decades below the "
+        "largest value: anything smaller gets the darkest colour, and hover shows every value."
     )
 
 

@@ -438,7 +438,7 @@ with right:
 
 # ---- which inputs still matter
 st.subheader("Which inputs can the loss still feel?")
-st.markdown(input_reading(res))
+st.markdown(input_reading(res, figs.DX_DECADES))
 for text in marked_steps_readings(res, marked):
     st.markdown(text)
 st.plotly_chart(fig_dx, width="stretch", theme=None, key=P + "dx")

@@ -48,6 +48,14 @@ def test_forget_product_figure(result):
     assert spec["layout"]["yaxis"]["type"] == "log"
 
 
+def test_input_gradient_colour_scale_spans_a_few_decades():
+    r = compare_gradients(np.sin(np.arange(200) / 4), hidden_size=8, spectral_radius_target=0.5)
+    layout = json.loads(G.input_gradients(r).to_json())["layout"]["coloraxis"]
+    top = max(np.nanmax(np.where(np.isfinite(p.log10_dx), p.log10_dx, np.nan)) for p in (r.rnn, r.lstm))
+    assert layout["cmax"] == pytest.approx(top) and layout["cmin"] == pytest.approx(top - G.DX_DECADES)
+    assert r.rnn.log10_dx.min() < top - G.DX_DECADES  # some get the darkest colour; the data stay exact
+
+
 def test_input_gradient_heatmaps(result):
     spec = json.loads(G.input_gradients(result).to_json())
     rnn, lstm = spec["data"]

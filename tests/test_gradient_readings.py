@@ -322,10 +322,11 @@ def test_readings_of_a_zero_gradient_and_of_one_step():
 def test_first_sentence_says_which_models_are_trained(shipped):
     pair, _, both = shipped
     losses = pair.losses()
+    assert losses["baseline_description"] == "always predict 1.0 (the mean of the target)"
     assert intro(both, "shipped", "adding task", losses).startswith(
         f"Both models are **trained** on the adding task, from the files shipped with the app (validation "
-        f"loss: LSTM {losses['lstm']:.3g}, RNN {losses['rnn']:.3g}; always predicting the mean scores "
-        f"{losses['baseline']:.3g}). One example of their task runs through both."
+        f"loss: LSTM {losses['lstm']:.3g}, RNN {losses['rnn']:.3g}; the baseline, always predict 1.0 (the "
+        f"mean of the target), scores {losses['baseline']:.3g}). One example of their task runs through both."
     )
     assert "this session's last Train run" in intro(both, "session", "adding task", {})
     one = compare_gradients(sine(20), lstm=LSTM(1, 4))
@@ -355,12 +356,13 @@ def test_norms_caption_says_where_each_curve_starts():
 
 def test_input_reading_calls_dx_a_sensitivity():
     r = compare_gradients(sine(100))
-    text = input_reading(r)
+    text = input_reading(r, 6)
     assert "is a sensitivity" in text and r"$\sum_t \partial L/\partial a_t\, x_t^\top$" in text
     assert (
         f"At t = 0, |∂L/∂x₀| is {format_log10(r.rnn.log10_dx[0].max())} through the RNN and "
         f"{format_log10(r.lstm.log10_dx[0].max())} through the LSTM" in text
     )
+    assert "over the 6 decades below the largest value" in text
     assert "what training would use" not in text
 
 

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_vault import GRU, LSTM, RNN
-from lstm_vault.figures.gradients import LSTM_DH, PREDICTED, RNN_DH
+from lstm_vault.figures.gradients import DX_DECADES, LSTM_DH, PREDICTED, RNN_DH
 from lstm_vault.gradient_edge import edge_sweep
 from lstm_vault.gradient_models import load_shipped_pair, task_example
 from lstm_vault.gradient_notes import (
@@ -70,7 +70,7 @@ def assert_clean(at) -> None:
 def assert_readings_shown(at, r) -> None:
     """Every sentence the library writes about this run is on the page, word for word."""
     shown = texts(at)
-    for paragraph in rnn_readings(r) + lstm_readings(r) + [input_reading(r)]:
+    for paragraph in rnn_readings(r) + lstm_readings(r) + [input_reading(r, DX_DECADES)]:
         assert paragraph in shown, paragraph
     assert singular_value_caption(r) in captions(at)
 

@@ -9,6 +9,8 @@ Arrays go into the figures as plain lists so the JSON a page sends (and a test r
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -21,6 +23,9 @@ from .style import COLORS, SEQUENTIAL, base_layout
 #: norms outside [10**DISPLAY_FLOOR, 10**DISPLAY_CEIL] are drawn at the limit (a log axis cannot show 0)
 DISPLAY_FLOOR = -300
 DISPLAY_CEIL = 300
+#: the input-gradient colour scale spans at most this many decades below its largest value, so that a
+#: trained LSTM's 0.2 against 0.001 stays visible beside an RNN's 10⁻⁴⁸ (smaller values: the darkest colour)
+DX_DECADES = 6
 
 #: legend names, also used by the tests to find a trace
 RNN_DH = "RNN  ‖∂L/∂hₜ‖"
@@ -142,16 +147,17 @@ def _colorbar_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
 def input_gradients(result: VanishingResult, height: int | None = None, marked=()) -> go.Figure:
     """|∂L/∂xₜ| over time as two heatmaps (RNN on top, LSTM below), one shared log colour scale.
 
-    Rows are input features, columns time steps; colour is log10 |∂L/∂xₜ|, clipped to the display range;
-    exact zeros are left blank. Hover gives the signed value. ``marked``: steps to mark with a dotted
-    line in both rows (the adding problem's marked steps).
+    Rows are input features, columns time steps; colour is log10 |∂L/∂xₜ| over at most DX_DECADES decades
+    below the largest value (smaller values get the darkest colour); exact zeros are left blank. Hover
+    gives the signed value. ``marked``: steps to mark with a dotted line in both rows (the adding
+    problem's marked steps).
     """
     T, I = result.x.shape
     rows = [("RNN", result.rnn), ("LSTM", result.lstm)]
     finite = np.concatenate([p.log10_dx[np.isfinite(p.log10_dx)] for _, p in rows])
     hi = float(np.clip(finite.max(), DISPLAY_FLOOR, DISPLAY_CEIL)) if finite.size else 0.0
     lo = float(np.clip(finite.min(), DISPLAY_FLOOR, DISPLAY_CEIL)) if finite.size else -1.0
-    lo = min(lo, hi - 1.0)
+    lo = min(max(lo, hi - DX_DECADES), hi - 1.0)  # below hi - DX_DECADES: the darkest colour
     tickvals, ticktext = _colorbar_ticks(lo, hi)
     labels = ["x"] if I == 1 else [f"x[{i}]" for i in range(I)]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
@@ -253,10 +259,21 @@ def edge_sweep(sweep: EdgeSweep, current_rho: float | None = None, height: int =
             x=float(current_rho),
             line={"color": COLORS["rnn"], "dash": "dot", "width": 1.5},
             annotation_text=f"slider ρ = {current_rho:.2f}",
-            annotation_position="top left",
+            annotation_position="top right",
         )
     base_layout(fig, height=height)
     fig.update_layout(margin={"t": 40}, hovermode="closest")
-    fig.update_xaxes(title="spectral radius ρ of W_hh")
-    fig.update_yaxes(type="log", title="factor per step back (log scale)")
+    fig.update_xaxes(title="spectral radius ρ of W_hh", range=[float(sweep.radii[0]), float(sweep.radii[-1])])
+    # labelled factors of 2 around 1 (a log axis of less than two decades gets crowded minor labels)
+    drawn = np.concatenate([measured, sweep.predicted, sweep.radii * sweep.singular_over_radius])
+    drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+    low, high = max(float(drawn.min()), 1 / 64), max(float(drawn.max()), 2.0)
+    ticks = [2.0**k for k in range(-6, 8) if low / 2 <= 2.0**k <= high * 2]
+    fig.update_yaxes(
+        type="log",
+        title="factor per step back (log scale)",
+        tickvals=ticks,
+        ticktext=[f"{v:g}" for v in ticks],
+        range=[math.log10(low) - 0.05, math.log10(high) + 0.05],
+    )
     return fig
