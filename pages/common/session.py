@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 CURRENT_MODEL_KEY = "lv_current_model"
+VERSION_KEY = "lv_current_model_version"
 LAST_RUN_KEY = "lv_last_run_models"
 
 
@@ -18,12 +19,19 @@ def current_model():
     return st.session_state.get(CURRENT_MODEL_KEY)
 
 
+def current_model_version() -> int:
+    """A number that changes every time the session's model is set (0 before the first): a page compares
+    it with the one it last showed to know that a new model arrived, and caches on it."""
+    return int(st.session_state.get(VERSION_KEY, 0))
+
+
 def set_current_model(obj) -> None:
-    """Make ``obj`` the session's current model (None forgets it)."""
+    """Make ``obj`` the session's current model (None forgets it); the version counts up either way."""
     if obj is None:
         st.session_state.pop(CURRENT_MODEL_KEY, None)
     else:
         st.session_state[CURRENT_MODEL_KEY] = obj
+    st.session_state[VERSION_KEY] = current_model_version() + 1
 
 
 def last_run_models() -> dict:
