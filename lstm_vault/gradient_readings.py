@@ -259,7 +259,7 @@ def lstm_readings(r: VanishingResult) -> list[str]:
         bias_text = rf"a bias of {b} alone gives $\sigma({b})$ = {fmt_gate(_sigmoid(r.forget_bias))}"
     life = fmt_half_life(half_life(f_mean))
     life_text = "would never halve the gradient" if life == "never" else f"would halve the gradient {life}"
-    prod0 = float(r.log10_forget_product_mean[0])
+    prod0, top_unit = float(r.log10_forget_product_mean[0]), float(r.log10_forget_product[0].max())
     dc_ratio = float(r.lstm.log10_dc[0] - r.lstm.log10_dc[-1])
     rnn_ratio, lstm_ratio = r.rnn.log10_ratio, r.lstm.log10_ratio
     out = [
@@ -268,7 +268,7 @@ def lstm_readings(r: VanishingResult) -> list[str]:
         f"{life_text}; the real gates differ by unit and step, and what counts is their product. "
         rf"Multiplied over the {steps_text(steps)} back to t = 0, $\prod f$ averages "
         f"**{format_log10(prod0)}** over units (the most persistent unit keeps "
-        f"{format_log10(float(r.log10_forget_product[0].max()))}). "
+        f"{format_log10(top_unit)}). "
         rf"Measured: $\|\partial L/\partial c_0\| \,/\, \|\partial L/\partial c_{{{T - 1}}}\|$ = "
         f"**{format_log10(dc_ratio)}**, and at t = 0 the LSTM's hidden state gets "
         f"**{format_log10(lstm_ratio)}** of the loss's gradient, the RNN's {format_log10(rnn_ratio)}.",
@@ -304,10 +304,11 @@ def lstm_readings(r: VanishingResult) -> list[str]:
             rf"With $\bar f$ = {f_text} *less* of the gradient reaches t = 0 through this LSTM than through "
             f"the RNN: the cell state only carries a gradient far when its forget gates sit near 1. {advice}"
         )
-    elif dc_ratio > prod0 + 1:
+    elif dc_ratio > top_unit + 0.04:  # ||Π f ⊙ v|| <= max_unit Π f · ||v||: the cell path alone cannot
         out.append(
-            r"The measured cell gradient stays above $\prod f$: the second term keeps feeding gradient from "
-            "h back into the cell at every step, and the forget gates then carry that further back too."
+            r"The measured cell gradient ends above what the cell path alone could carry ($\prod f$ of the "
+            f"most persistent unit, {format_log10(top_unit)}): the second term keeps feeding gradient from h "
+            "back into the cell, and the forget gates then carry that further back too."
         )
     if r.lstm_log10_ratio_zero_bias is not None:
         out.append(_what_it_shows(r))

@@ -362,14 +362,14 @@ if exploding:  # more is not better here: show that the LSTM's stays bounded, no
     m[2].metric(
         "LSTM: largest at any t",
         format_log10(float(np.max(res.lstm.log10_dh - res.lstm.log10_dh[-1]))),
-        help=f"The LSTM's largest ‖∂L/∂hₜ‖ ÷ ‖∂L/∂h_{T - 1}‖ over all t: it stays bounded while the RNN's "
-        "explodes (a ratio to the RNN's blow-up would say nothing useful).",
+        help=f"The LSTM's largest ‖∂L/∂hₜ‖ ÷ ‖∂L/∂h_{T - 1}‖ over all t (beside the RNN's blow-up a ratio "
+        "of the two would say nothing useful).",
     )
 else:
     m[2].metric(
         "LSTM ÷ RNN at t = 0",
         format_log10(res.log10_lstm_over_rnn),
-        help="How many times more gradient reaches the first input through the LSTM (below 1: less).",
+        help="How many times more gradient reaches t = 0 (‖∂L/∂h₀‖) through the LSTM (below 1: less).",
     )
 m[3].metric(
     "RNN factor per step back",

@@ -259,6 +259,23 @@ def test_lstm_paragraph_and_its_regime_in_the_same_words():
     )
 
 
+def test_the_h_path_is_named_only_where_the_cell_path_alone_cannot_explain_the_measurement(shipped):
+    r, _, lstm = readings_of()
+    dc = r.lstm.log10_dc[0] - r.lstm.log10_dc[-1]
+    top = r.log10_forget_product[0].max()  # ||Π f ⊙ v|| <= (max over units of Π f) ||v||
+    assert dc > top + 0.04
+    assert (
+        "The measured cell gradient ends above what the cell path alone could carry ($\\prod f$ of the most "
+        f"persistent unit, {format_log10(top)}): the second term keeps feeding gradient from h back into the "
+        "cell" in lstm
+    )
+    for r in (readings_of(T=30, forget_bias=6.0)[0], shipped[2]):
+        said = "second term keeps feeding" in "\n".join(lstm_readings(r))
+        dc, top = r.lstm.log10_dc[0] - r.lstm.log10_dc[-1], r.log10_forget_product[0].max()
+        assert said == (dc > top + 0.04 and r.lstm.log10_ratio >= r.rnn.log10_ratio)
+    assert "second term keeps feeding" not in "\n".join(lstm_readings(shipped[2]))
+
+
 def test_what_the_fresh_comparison_shows_is_the_forget_bias():
     r, _, lstm = readings_of()
     assert (

@@ -259,7 +259,8 @@ def edge_sweep(sweep: EdgeSweep, current_rho: float | None = None, height: int =
             x=float(current_rho),
             line={"color": COLORS["rnn"], "dash": "dot", "width": 1.5},
             annotation_text=f"slider ρ = {current_rho:.2f}",
-            annotation_position="top right",
+            # the label on the side with room: left of the line in the right half of the sweep
+            annotation_position="top left" if current_rho > float(sweep.radii.mean()) else "top right",
         )
     base_layout(fig, height=height)
     fig.update_layout(margin={"t": 40}, hovermode="closest")
