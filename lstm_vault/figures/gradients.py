@@ -149,7 +149,7 @@ def input_gradients(result: VanishingResult, height: int | None = None, marked=(
 
     Rows are input features, columns time steps; colour is log10 |∂L/∂xₜ| over at most DX_DECADES decades
     below the largest value (smaller values get the darkest colour); exact zeros are left blank. Hover
-    gives the signed value. ``marked``: steps to mark with a dotted line in both rows (the adding
+    gives the signed value. ``marked``: steps to point at with an arrow above the heatmaps (the adding
     problem's marked steps).
     """
     T, I = result.x.shape
@@ -196,11 +196,12 @@ def input_gradients(result: VanishingResult, height: int | None = None, marked=(
     )  # fmt: skip
     fig.update_xaxes(title=_time_axis_title(T), row=2, col=1)
     fig.update_yaxes(autorange="reversed")  # x[0] on top, as in a table
-    for k, step in enumerate(marked):
-        fig.add_vline(x=int(step), line={"color": COLORS["x"], "dash": "dot", "width": 1.5}, row="all", col=1)
-        fig.add_annotation(x=int(step), y=1.0, yref="paper", yanchor="bottom", text=f"marked t = {step}",
-                           showarrow=False, font={"size": 11}, xshift=-4 if k == 0 else 4,
-                           xanchor="right" if k == 0 else "left")  # fmt: skip
+    for step in marked:  # an arrow above the top row, so that the columns themselves stay visible
+        fig.add_annotation(x=int(step), xref="x", y=1.0, yref="paper", text=f"marked t = {step}",
+                           showarrow=True, arrowhead=2, ax=0, ay=-36, font={"size": 11},
+                           arrowcolor=COLORS["x"])  # fmt: skip
+    if marked:  # room above the row title for the labels
+        fig.update_layout(margin={"t": 70})
     return fig
 
 
