@@ -16,6 +16,7 @@ No streamlit: the page passes in what its session holds.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,14 @@ class Pair:
     def task_name(self) -> str:
         model = self.any_model
         return "" if model is None else str((getattr(model, "meta", None) or {}).get("task") or "")
+
+    def fingerprint(self) -> str:
+        """A digest of both sides' weights: a new pair (another Train run) has another one."""
+        digest = hashlib.sha1()
+        for arch in self.trained:
+            for name, value in sorted(getattr(self, arch).rnn.params.items()):
+                digest.update(name.encode() + np.ascontiguousarray(value, dtype=np.float64).tobytes())
+        return digest.hexdigest()
 
     def losses(self) -> dict:
         """``{"lstm": ..., "rnn": ..., "baseline": ..., "baseline_description": ...}``: validation losses

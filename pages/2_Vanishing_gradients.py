@@ -176,7 +176,7 @@ def choose_models(seed: int) -> tuple[Pair, Example | None]:
     own = current if current is not None and not unusable(current) else None
     pair = session_pair(current, last)
     options = choices(own, pair)
-    seen = None if pair is None else (id(pair.lstm), id(pair.rnn))
+    seen = None if pair is None else pair.fingerprint()
     if seen is not None and st.session_state.get(SEEN_PAIR_KEY) != seen:  # a new Train run: show it
         if SEEN_PAIR_KEY in st.session_state:
             st.toast(

@@ -300,6 +300,8 @@ def test_session_pair_prefers_the_current_model_with_the_runs_other():
     mine = saved(LSTM(2, 5, seed=7))
     pair = session_pair(mine, {"lstm": lstm, "rnn": rnn})
     assert pair.lstm is mine and pair.rnn is rnn
+    assert pair.fingerprint() == session_pair(mine, {"lstm": lstm, "rnn": rnn}).fingerprint()
+    assert pair.fingerprint() != session_pair(None, {"lstm": lstm, "rnn": rnn}).fingerprint()
     other_task = saved(RNN(2, 5), "adding", length=30)
     assert session_pair(mine, {"rnn": other_task}) is None  # not the same task options
     assert session_pair(saved(LSTM(2, 6)), {"rnn": rnn}) is None  # not the same size
