@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from app_support import page_app
 from streamlit.testing.v1 import AppTest
 
 from lstm_vault import GRU, LSTM, RNN, explain
@@ -25,7 +26,7 @@ TIMEOUT = 30
 
 
 def step_page(**params) -> AppTest:
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at = page_app(STEP, default_timeout=TIMEOUT)
     at.query_params.update({k: str(v) for k, v in params.items()})
     return at.run()
 
@@ -290,7 +291,7 @@ def saved(rnn, task="sine", **options):
 
 @pytest.mark.parametrize("arch", [LSTM, GRU, RNN])
 def test_a_trained_model_in_the_session_can_be_stepped_through(arch):
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at = page_app(STEP, default_timeout=TIMEOUT)
     at.session_state["lv_current_model"] = saved(arch(1, 3, seed=1), "sine")
     at.run()
     at.radio(key="st_model_source").set_value("trained model").run()
@@ -311,7 +312,7 @@ def test_a_trained_model_in_the_session_can_be_stepped_through(arch):
 
 
 def test_a_broken_trained_model_does_not_break_the_page():
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at = page_app(STEP, default_timeout=TIMEOUT)
     at.session_state["lv_current_model"] = saved(LSTM(2, 3), "no-such-task")
     at.run()
     at.radio(key="st_model_source").set_value("trained model").run()
@@ -326,7 +327,7 @@ def test_a_shipped_model_file_steps_through_on_its_task(name):
 
     path = ROOT / "assets" / "models" / f"{name}.npz"
     assert path.exists(), f"{path} is not shipped"
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at = page_app(STEP, default_timeout=TIMEOUT)
     at.session_state["lv_current_model"] = modelfile.load(path)
     at.run()
     at.radio(key="st_model_source").set_value("trained model").run()
@@ -352,7 +353,7 @@ def test_a_text_model_reads_out_the_character_at_each_step():
     rnn = LSTM(task.input_size, 4, seed=0)
     meta = {"task": "text", "task_options": task.options(), "encoding": task.encoding()}
     data = modelfile.to_bytes(rnn, np.zeros((task.output_size, 4)), np.zeros(task.output_size), meta)
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at = page_app(STEP, default_timeout=TIMEOUT)
     at.session_state["lv_current_model"] = modelfile.load(data)
     at.run()
     at.radio(key="st_model_source").set_value("trained model").run()
@@ -380,7 +381,7 @@ def test_a_new_link_in_the_same_session_is_applied():
 
 
 def test_a_trained_model_too_big_to_trace_gets_a_message_not_a_hang():
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT)
+    at = page_app(STEP, default_timeout=TIMEOUT)
     at.session_state["lv_current_model"] = saved(LSTM(1, 1100, seed=0), "sine", length=2000)  # T x H = 2.2M
     at.run()
     at.radio(key="st_model_source").set_value("trained model").run()
@@ -432,7 +433,7 @@ def test_ambiguous_decimal_commas_are_refused_with_a_hint():
 
 
 def test_a_model_that_arrives_is_shown_at_once_and_the_user_can_switch_back():
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT).run()
+    at = page_app(STEP, default_timeout=TIMEOUT).run()
     assert at.session_state["st_model_source"] == "hand-set LSTM"  # no trained model yet: no choice shown
     assert not any(r.key == "st_model_source" for r in at.radio)
     at.session_state["lv_current_model"] = saved(LSTM(1, 3, seed=1), "sine")  # e.g. trained on Train

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from app_support import page_app
 from streamlit.testing.v1 import AppTest
 
 from lstm_vault import GRU, LSTM, RNN
@@ -33,7 +34,7 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Vanishing_gradient
 
 
 def app(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = page_app(PAGE, default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()
@@ -283,7 +284,7 @@ def test_the_shipped_pair_compares_trained_with_trained():
 
 def test_the_last_train_runs_pair_is_shown_as_soon_as_it_arrives():
     lstm, rnn = saved(LSTM(2, 5, seed=1), length=30), saved(RNN(2, 5, seed=2), length=30)
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = page_app(PAGE, default_timeout=60)
     at.session_state["lv_last_run_models"] = {"lstm": lstm, "rnn": rnn}
     at.run()
     assert_clean(at)
@@ -302,7 +303,7 @@ def test_the_last_train_runs_pair_is_shown_as_soon_as_it_arrives():
 
 def test_the_current_model_pairs_with_the_runs_other():
     mine, other = saved(LSTM(2, 5, seed=7), length=30), saved(RNN(2, 5, seed=2), length=30)
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = page_app(PAGE, default_timeout=60)
     at.session_state["lv_current_model"] = mine
     at.session_state["lv_last_run_models"] = {"rnn": other}
     at.run()
@@ -318,7 +319,7 @@ def test_the_current_model_pairs_with_the_runs_other():
     [(LSTM(1, 6, seed=2, forget_bias=1.0), True), (LSTM(1, 6, num_layers=2), False), (GRU(1, 6), False)],
 )
 def test_one_trained_model_is_offered_only_when_it_fits(model, offered):
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = page_app(PAGE, default_timeout=60)
     at.session_state["lv_current_model"] = SimpleNamespace(rnn=model, meta={"task": "sine"})
     at.run()
     assert_clean(at)
@@ -339,7 +340,7 @@ def test_one_trained_model_is_offered_only_when_it_fits(model, offered):
 
 def test_a_trained_rnn_alone_says_the_lstm_is_untrained():
     model = RNN(1, 6, seed=3)
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = page_app(PAGE, default_timeout=60)
     at.session_state["lv_current_model"] = SimpleNamespace(rnn=model, meta={"task": "sine"})
     at.run()
     models_radio(at).set_value("current").run()
@@ -357,7 +358,7 @@ def test_a_trained_rnn_alone_says_the_lstm_is_untrained():
 def test_trained_model_with_several_inputs_reads_its_own_task():
     model = LSTM(2, 5, seed=1)
     task = get_task("adding", length=30)
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = page_app(PAGE, default_timeout=60)
     at.session_state["lv_current_model"] = SimpleNamespace(
         rnn=model, meta={"task": "adding"}, task=lambda: task
     )
@@ -374,7 +375,7 @@ def test_trained_model_with_several_inputs_reads_its_own_task():
 
 
 def test_trained_model_with_several_inputs_and_no_task_falls_back():
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = page_app(PAGE, default_timeout=60)
     at.session_state["lv_current_model"] = SimpleNamespace(rnn=LSTM(3, 5), meta={})  # no task() to draw from
     at.run()
     models_radio(at).set_value("current").run()
@@ -384,7 +385,7 @@ def test_trained_model_with_several_inputs_and_no_task_falls_back():
 
 
 def test_trained_lstm_gets_no_advice_about_a_slider_it_does_not_have():
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = page_app(PAGE, default_timeout=60)
     at.query_params["T"], at.query_params["fb"] = "10", "-2"
     model = LSTM(1, 6, seed=2, forget_bias=-1.0)
     at.session_state["lv_current_model"] = SimpleNamespace(rnn=model, meta={})

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_support import page_app
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +22,7 @@ WAIT_S = 90  # upper bound on waiting for a run; a tiny run takes a second or tw
 
 
 def new_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at = page_app(str(ROOT / PAGE), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -224,7 +225,7 @@ def test_a_diverged_run_shows_the_library_message(page, monkeypatch):
 
 
 def test_a_shared_link_sets_the_task_and_settings_and_bad_values_are_named():
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at = page_app(str(ROOT / PAGE), default_timeout=60)
     link = {"task": "copy", "seq_len": "3", "arch": "lstm,gru", "H": "16", "lr": "0.005", "steps": "abc"}
     for key, value in link.items():
         at.query_params[key] = value
@@ -374,7 +375,7 @@ def test_the_predictions_say_where_the_held_out_examples_come_from_and_show_each
 
 
 def test_a_link_with_an_option_beyond_what_the_task_accepts_is_named_by_its_label():
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    at = page_app(str(ROOT / PAGE), default_timeout=60)
     at.query_params["task"] = "copy"
     at.query_params["n_symbols"] = "100"
     at.run()

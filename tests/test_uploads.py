@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_support import page_app
 from streamlit.testing.v1 import AppTest
 
 from lstm_vault import modelfile, models
@@ -30,7 +31,7 @@ TIMEOUT = 30
 
 def csv_page() -> AppTest:
     """The step page with "Upload a CSV" chosen and no file yet."""
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT).run()
+    at = page_app(STEP, default_timeout=TIMEOUT).run()
     at.radio(key="st_x_source").set_value("csv").run()
     assert not at.exception
     return at
@@ -83,7 +84,7 @@ GOOD_VALUES = [0.5, -1.25, 2.0, 3.0]
 
 
 def test_a_one_column_csv_is_the_sequence_and_the_slider_fits_it():
-    at = AppTest.from_file(STEP, default_timeout=TIMEOUT).run()
+    at = page_app(STEP, default_timeout=TIMEOUT).run()
     at.slider(key="st_t").set_value(50).run()  # the default sine is 100 long; the file is shorter
     at.radio(key="st_x_source").set_value("csv").run()
     # no file yet: a neutral prompt (no error, no warning), and the sine wave stays
@@ -340,7 +341,7 @@ def bomb() -> bytes:
 
 
 def train_page() -> AppTest:
-    at = AppTest.from_file(TRAIN, default_timeout=60).run()
+    at = page_app(TRAIN, default_timeout=60).run()
     assert not at.exception, at.exception
     return at
 
