@@ -2,7 +2,7 @@
 
 :func:`lstm_cell` lays the cell out on a canvas of x in [0, 16], y in [-0.4, 8.8] (y up): the
 conveyor belt c_{t-1} -> c_t along the top, the bus [h_{t-1}, x_t] along the bottom feeding the
-four gates, f -> x on the belt, i and g -> x -> +, o -> x with tanh(c) -> h_t. With a step's
+three gates and the candidate, f -> x on the belt, i and g -> x -> +, o -> x with tanh(c) -> h_t. With a step's
 numbers (``values`` from :func:`lstm_vault.explain.step_values`) every label carries its value and
 each gate box fills to it: a gate at 0.93 is 93 % full; the candidate g fills from the middle,
 up when positive, down when negative.
@@ -207,7 +207,7 @@ def lstm_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
         text(MUL_IG[0] - 0.5, MUL_IG[1] + 0.45, "write", COLORS["i"], small, "end")
         text(MUL_O[0] + 0.55, MUL_O[1] - 0.5, "show", COLORS["o"], small, "start")
         text(8.2, BELT + 0.45, "cell state: the conveyor belt", cc, small, "start")
-        bus = f"[{_sub('h_prev')}, {_sub('x')}] goes into every gate"
+        bus = f"[{_sub('h_prev')}, {_sub('x')}] goes into the gates and the candidate"
         text(3.0, BUS - 0.42, bus, "#555555", small, "start")
     else:
         text(MUL_F[0] + 0.55, BELT - 0.45, f"f·c = {fmt(v['kept'])}", COLORS["f"], small, "start", key="kept")
@@ -284,7 +284,7 @@ def gru_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
         text(MUL_Z[0] + 0.55, BELT - 0.45, "keep", COLORS["z"], small, "start")
         text(MUL_N[0] + 0.55, MUL_N[1], "write", COLORS["n"], small, "start")
         text(11.0, BELT + 0.45, "hidden state: the memory", hc, small, "end")
-        bus = f"[{_sub('h_prev')}, {_sub('x')}] goes into every gate"
+        bus = f"[{_sub('h_prev')}, {_sub('x')}] goes into the gates and the candidate"
         text(3.0, BUS - 0.42, bus, "#555555", small, "start")
     else:
         text(MUL_Z[0] + 0.55, BELT - 0.45, f"z·h = {fmt(v['kept'])}", COLORS["z"], small, "start", key="kept")
