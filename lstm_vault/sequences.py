@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAX_LENGTH = 2000  # longest preset sequence; the step-through page indexes a trace this long
+MAX_SEED = 2**31 - 1  # largest seed a page offers (what torch's manual_seed and NumPy both take)
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,21 @@ def check_length(length) -> int:
     if not 1 <= length <= MAX_LENGTH:
         raise ValueError(f"the length must be from 1 to {MAX_LENGTH}, got {length}")
     return int(length)
+
+
+def check_seed(seed) -> int:
+    """``seed`` as an int in [0, MAX_SEED], or a ValueError saying what is allowed."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"the seed must be from 0 to {MAX_SEED}, got {seed!r}")
+    return int(seed)
+
+
+def parse_whole(text: str) -> int:
+    """A whole number typed in a link (``?T=60``), or a ValueError that quotes it."""
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
 
 
 def make_sequence(name: str, length: int | None = None, seed: int = 0, **params) -> np.ndarray:

@@ -47,16 +47,16 @@ def used(at: AppTest) -> np.ndarray:
     return at.session_state["st_x_last_good"].values
 
 
-def readings(at: AppTest) -> str:
-    (body,) = [h.proto.body for h in at.get("html") if "Forget gate" in h.proto.body]
-    return body
+def sent(at: AppTest) -> dict:
+    """What the page sends the browser's stepper (lstm_vault.stepping.step_payload, plus where to open)."""
+    (element,) = at.get("bidi_component")
+    return json.loads(element.proto.json)
 
 
 def x_shown_at(at: AppTest, t: int) -> float:
-    """Move to step t and read x_t from the readings' header (three decimals, a real minus sign)."""
-    at.slider(key="st_t").set_value(t).run()
-    header = re.search(r"t = (\d+) · unit \d+ · x\u209c = ([^<]+)</h4>", readings(at))
-    assert header and int(header.group(1)) == t, readings(at)[:300]
+    """x_t as the stepper's header at step t shows it (three decimals, a real minus sign)."""
+    header = re.fullmatch(r"t = (\d+) · unit \d+ · x\u209c = (.+)", sent(at)["headers"][t])
+    assert header and int(header.group(1)) == t, sent(at)["headers"][t]
     return float(header.group(2).replace("\u2212", "-"))
 
 
@@ -66,14 +66,13 @@ def input_caption(at: AppTest) -> str:
 
 
 def assert_uses(at: AppTest, values, name: str | None = None) -> None:
-    """The page runs on exactly ``values``: the session's sequence, the slider's range, the last x_t."""
+    """The page runs on exactly ``values``: the session's sequence, the stepper's range, the last x_t."""
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     np.testing.assert_array_equal(used(at), np.asarray(values, dtype=np.float64))
     T = len(values)
-    if T > 1:
-        assert at.slider(key="st_t").max == T - 1
-        assert x_shown_at(at, T - 1) == pytest.approx(values[-1], abs=5e-4)
+    assert sent(at)["T"] == T
+    assert x_shown_at(at, T - 1) == pytest.approx(values[-1], abs=5e-4)
     assert f"T = {T}" in input_caption(at)
     if name is not None:
         assert f"column {name!r}" in input_caption(at), input_caption(at)
@@ -83,15 +82,15 @@ GOOD = b"value\n0.5\n-1.25\n2\n3\n"  # the valid file each bad-file test starts 
 GOOD_VALUES = [0.5, -1.25, 2.0, 3.0]
 
 
-def test_a_one_column_csv_is_the_sequence_and_the_slider_fits_it():
+def test_a_one_column_csv_is_the_sequence_and_the_stepper_fits_it():
     at = page_app(STEP, default_timeout=TIMEOUT).run()
-    at.slider(key="st_t").set_value(50).run()  # the default sine is 100 long; the file is shorter
+    key = sent(at)["key"]  # the default sine is 100 long; the file is shorter
     at.radio(key="st_x_source").set_value("csv").run()
     # no file yet: a neutral prompt (no error, no warning), and the sine wave stays
     assert any("Upload a CSV file" in i.value for i in at.info) and not at.error and not at.warning
     assert len(used(at)) == 100
     upload_csv(at, "data.csv", b"1\n2.5\n-3\n4e-1\n")
-    assert at.slider(key="st_t").value == 3  # clamped into the new, shorter range
+    assert sent(at)["key"] != key and sent(at)["initial_t"] == 0  # a new input opens at t = 0
     assert_uses(at, [1, 2.5, -3, 0.4], "column 1")
     assert x_shown_at(at, 2) == -3.0
     assert "data.csv" in input_caption(at)
@@ -99,20 +98,16 @@ def test_a_one_column_csv_is_the_sequence_and_the_slider_fits_it():
 
 def test_the_sequence_runs_through_the_lstm():
     """The readings come from the hand-set LSTM run on the file's values, not only the header's x_t."""
-    from lstm_vault import LSTM, explain
-    from lstm_vault.cells import LSTM_GATES
+    from lstm_vault import explain
+    from lstm_vault.handset import HandSetLSTM
+    from lstm_vault.stepping import runs
 
     at = upload_csv(csv_page(), "data.csv", GOOD)
-    at.slider(key="st_t").set_value(2).run()
-    model, H = LSTM(1, 8, seed=0), 8  # the page's default knobs: H 8, seed 0, b_f 1, b_i = b_o = b_g = 0
-    p = {k: a.copy() for k, a in model.params.items()}
-    for gate, bias in (("f", 1.0), ("i", 0.0), ("o", 0.0), ("g", 0.0)):
-        k = LSTM_GATES.index(gate)
-        p["bias_ih_l0"][k * H : (k + 1) * H], p["bias_hh_l0"][k * H : (k + 1) * H] = bias, 0.0
-    lt = model.load_params(p).forward(np.array(GOOD_VALUES).reshape(-1, 1, 1))[2].layers[0][0]
+    lt = HandSetLSTM().trace(GOOD_VALUES)  # the page's default knobs
+    assert sent(at)["readings"][2] == [runs(line) for line in explain.readings(lt, 2, 0)]
     v = explain.step_values(lt, 2, 0)
-    assert f"<b>Forget gate</b> {explain.fmt_gate(v['f'])}" in readings(at)
-    assert f"h = <b>{explain.fmt(v['h'])}</b>" in readings(at)
+    assert sent(at)["readings"][2][0][1] == "Forget gate"
+    assert sent(at)["readings"][2][0][2].startswith(f" {explain.fmt_gate(v['f'])}: kept ")
 
 
 def test_a_header_and_several_columns_take_the_rightmost_numbers_or_the_chosen_column():
@@ -147,7 +142,7 @@ def test_a_bad_column_choice_is_named_and_the_last_column_stays(column, message)
     assert len(errors) == 1 and errors[0].startswith("Input not used:") and message in errors[0], errors
     assert any("still showing the last valid one" in w.value for w in at.warning)
     np.testing.assert_array_equal(used(at), [1.5, 2.5, -3])
-    assert at.slider(key="st_t").max == 2 and "column 'temp'" in input_caption(at)
+    assert sent(at)["T"] == 3 and "column 'temp'" in input_caption(at)
 
 
 @pytest.mark.parametrize(
@@ -233,8 +228,8 @@ BAD_CSV = [
 @pytest.mark.parametrize(("name", "data", "message"), BAD_CSV, ids=[c[0] for c in BAD_CSV])
 def test_a_bad_csv_is_named_and_the_last_valid_sequence_stays(name, data, message):
     at = upload_csv(csv_page(), "good.csv", GOOD)
-    at.slider(key="st_t").set_value(1).run()
-    assert not at.error and "x\u209c = \u22121.250" in readings(at)
+    key = sent(at)["key"]
+    assert not at.error and x_shown_at(at, 1) == -1.25
 
     upload_csv(at, name, data)
     assert not at.exception, at.exception
@@ -244,14 +239,14 @@ def test_a_bad_csv_is_named_and_the_last_valid_sequence_stays(name, data, messag
         f"The new input was not used ({errors[0].removeprefix('Input not used: ')}); "
         "still showing the last valid one."
     ]
-    # the page still runs on good.csv: same values, same range, same step, same caption
+    # the page still runs on good.csv: same values, same range, same stepper (so the same step), same caption
     np.testing.assert_array_equal(used(at), GOOD_VALUES)
-    assert at.slider(key="st_t").max == 3 and at.slider(key="st_t").value == 1
-    assert "t = 1 · unit 0 · x\u209c = \u22121.250" in readings(at)
+    assert sent(at)["T"] == 4 and sent(at)["key"] == key
+    assert sent(at)["headers"][1] == "t = 1 · unit 0 · x\u209c = \u22121.250"
     assert "good.csv, column 'value', T = 4" in input_caption(at)
 
     upload_csv(at, "better.csv", b"v\n9\n8\n")  # and a good file after a bad one is used again
-    assert not at.error and used(at).tolist() == [9, 8] and at.slider(key="st_t").max == 1
+    assert not at.error and used(at).tolist() == [9, 8] and sent(at)["T"] == 2
 
 
 def test_removing_the_file_keeps_the_last_sequence():
@@ -260,7 +255,7 @@ def test_removing_the_file_keeps_the_last_sequence():
     assert not at.exception
     assert any("Upload a CSV file" in i.value for i in at.info) and not at.error
     np.testing.assert_array_equal(used(at), GOOD_VALUES)
-    assert at.slider(key="st_t").max == 3
+    assert sent(at)["T"] == 4
 
 
 # ------------------------------------------------------------------------------ Train: a model file

@@ -24,10 +24,21 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from lstm_vault.sequences import MAX_LENGTH, PRESETS, check_length, make_sequence, preset_label
+from lstm_vault.sequences import (
+    MAX_LENGTH,
+    MAX_SEED,
+    PRESETS,
+    check_length,
+    check_seed,
+    make_sequence,
+    parse_whole,
+    preset_label,
+)
 from lstm_vault.userdata import MAX_BYTES
 
 SOURCES = {"preset": "Preset", "typed": "Type numbers", "csv": "Upload a CSV"}
+#: the link parameters this widget group reads and writes (by hand: ``preset`` and ``x`` also pick the source)
+QUERY_NAMES = ("preset", "T", "xseed", "x", "z")
 DEFAULT_TEXT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
 MAX_URL_TEXT = 400  # typed numbers go into a shared link only when this short
 LARGE_INPUT = 10.0  # above this, raw numbers saturate the gates: suggest standardising
@@ -159,7 +170,7 @@ def sequence_input(
             st.number_input(
                 "Noise seed",
                 min_value=0,
-                max_value=2**31 - 1,
+                max_value=MAX_SEED,
                 step=1,
                 key=k["xseed"],
                 persist_state="session",
@@ -265,10 +276,10 @@ def apply_query_params(params: Mapping[str, str], key_prefix: str) -> list[str]:
             s[k["z"]] = params.get("z") == "1"
         else:
             warnings.append(f"link parameter preset={params['preset']!r} is not one of: {', '.join(PRESETS)}")
-    for name, check in (("T", check_length), ("xseed", _check_seed)):
+    for name, check in (("T", check_length), ("xseed", check_seed)):
         if name in params:
             try:
-                s[k[name]] = check(_int(params[name]))
+                s[k[name]] = check(parse_whole(params[name]))
             except ValueError as err:
                 warnings.append(f"link parameter {name} ignored: {err}")
     return warnings
@@ -287,16 +298,3 @@ def query_params_of(choice: SequenceChoice) -> dict[str, str]:
         out = {"x": ",".join(f"{v:.12g}" for v in parse_numbers(choice.text, max_count=MAX_LENGTH))}
         return out | ({"z": "1"} if choice.standardised else {})
     return {}
-
-
-def _int(text: str) -> int:
-    try:
-        return int(str(text).strip())
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
-
-
-def _check_seed(seed: int) -> int:
-    if not 0 <= seed < 2**31:
-        raise ValueError(f"the seed must be from 0 to {2**31 - 1}, got {seed}")
-    return seed

@@ -91,7 +91,10 @@ function mount(root) {
   view.strip.addEventListener("pointermove", (event) => {
     if (event.buttons) seek(event);
   });
-  view.timer = setInterval(() => writeUrl(view), URL_EVERY_MS); // also restores t after Streamlit rewrites the address
+  view.timer = setInterval(() => {
+    writeUrl(view); // also restores t after Streamlit rewrites the address
+    mark(view); // and marks a chart that a rerun drew after this stepper
+  }, URL_EVERY_MS);
   return view;
 }
 
@@ -199,7 +202,18 @@ function render(view) {
   view.play.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
   view.speed.value = String(state.speed);
   view.marker.style.left = `${(100 * (t + 0.5)) / data.T}%`;
+  mark(view);
   if (performance.now() - view.lastUrlAt >= URL_EVERY_MS) writeUrl(view);
+}
+
+function mark(view) {
+  // charts outside the stepper that mark step t: each st.container(key=...) named in data.marks gets the step's
+  // centre as a fraction of the time axis, --lv-step; the page's own CSS draws the line from it
+  if (!view.data) return;
+  const at = String((view.state.t + 0.5) / view.data.T);
+  for (const key of view.data.marks ?? []) {
+    document.querySelector(`.st-key-${CSS.escape(key)}`)?.style.setProperty("--lv-step", at);
+  }
 }
 
 function setStep(view, t) {

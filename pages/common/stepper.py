@@ -22,6 +22,7 @@ CSS live beside this file for reading.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import streamlit as st
@@ -66,14 +67,20 @@ def step_from_query(T: int, param: str = "t") -> int:
     return min(max(t, 0), max(T - 1, 0))
 
 
-def stepper(payload: dict, *, key: str, initial_t: int | None = None, url_param: str = "t") -> None:
+def stepper(
+    payload: dict, *, key: str, initial_t: int | None = None, url_param: str = "t", marks: Sequence[str] = ()
+) -> None:
     """Place the stepper for ``payload`` (:func:`lstm_vault.stepping.step_payload`).
 
     key: names this stepper; it keeps its step, Play and speed under this key in the browser.
     initial_t: the step shown when the stepper first appears in this tab (default: ``?<url_param>=``).
         Later payloads of the same key keep the step shown (clamped into range when T changes).
     url_param: the address parameter the step is written to (two steppers on a page need two).
+    marks: keys of ``st.container`` s that hold a chart of the same time axis: the stepper sets their CSS
+        variable ``--lv-step`` to the step's centre as a fraction of the axis, (t + 0.5) / T, and the page's
+        CSS draws the marker from it (``pages.common.timeline_marker``).
     """
     T = int(payload["T"])
     t = step_from_query(T, url_param) if initial_t is None else min(max(int(initial_t), 0), T - 1)
-    _component(key=key, data={**payload, "key": key, "initial_t": t, "url_param": url_param})
+    data = {**payload, "key": key, "initial_t": t, "url_param": url_param}
+    _component(key=key, data=data | ({"marks": list(marks)} if marks else {}))

@@ -1,0 +1,143 @@
+"""What the Step through page decides, apart from widgets: which trace it shows, and every sentence around it.
+
+The page feeds a sequence to the hand-set LSTM (:mod:`lstm_vault.handset`) or to the session's trained model
+and sends one layer's trace to the browser's stepper (:func:`lstm_vault.stepping.step_payload`). This module
+holds the rest of what the page knows: how big a trained model's trace may be (:data:`MAX_TRACE_CELLS`),
+which one-hot encoding names its inputs, the captions that say what is shown, and what to tell a person
+whose link held a value the page cannot use. Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+from . import explain
+from .figures.cell import MAX_LINE_UNITS
+
+#: T x H x layers x directions of a trained model's trace at most: a trace holds about twelve arrays of that
+#: size in float64 (about 200 MB at the limit), and a model file from elsewhere can be huge
+MAX_TRACE_CELLS = 2_000_000
+#: the models the page can step through
+STEPPABLE = ("lstm", "gru", "rnn")
+#: what each architecture's cell is, for a line above the stepper (an LSTM needs none: the page is about it)
+ARCH_NOTES = {
+    "rnn": "A vanilla RNN has no gates: each step rewrites its whole hidden state, h = tanh(W x + W h + b).",
+    "gru": "A GRU has two gates, reset r and update z, and a candidate n; its hidden state h is also its "
+    "memory.",
+}
+
+
+def unsteppable(saved) -> str | None:
+    """Why the session's model (a :class:`~lstm_vault.modelfile.SavedModel`) cannot be stepped through
+    here, or None when it can."""
+    rnn = getattr(saved, "rnn", None)
+    if rnn is None or getattr(rnn, "arch", None) not in STEPPABLE:
+        return "the session's model has no NumPy recurrent part (.rnn) to show"
+    return None
+
+
+def layer_trace(rnn, x, layer: int = 0, direction: int = 0):
+    """The trace of one layer and direction of ``rnn`` reading x (T, 1, I); ValueError when the whole
+    trace would pass :data:`MAX_TRACE_CELLS`."""
+    directions = 2 if rnn.bidirectional else 1
+    size = x.shape[0] * rnn.hidden_size * rnn.num_layers * directions
+    if size > MAX_TRACE_CELLS:
+        raise ValueError(
+            f"{x.shape[0]:,} steps through its {rnn.hidden_size:,} hidden units are too big to trace here "
+            f"(T x H x layers x directions = {size:,}; at most {MAX_TRACE_CELLS:,})"
+        )
+    return rnn.forward(x)[2].layers[layer][direction]
+
+
+def input_encoding(saved, layer: int, task_example: bool) -> dict | None:
+    """The task's encoding that names one-hot inputs (characters, symbols) in the headers, when the shown
+    layer reads the task's own input: layer 0 fed a task example. A deeper layer reads hidden states."""
+    if not task_example or layer != 0:
+        return None
+    return (getattr(saved, "meta", None) or {}).get("encoding")
+
+
+def trained_caption(saved) -> str:
+    """The sidebar's line about the session's model: "LSTM, H = 32, trained on text."."""
+    rnn, meta = saved.rnn, getattr(saved, "meta", None) or {}
+    return f"{rnn.arch.upper()}, H = {rnn.hidden_size}, trained on {meta.get('task', 'an unnamed task')}."
+
+
+def trained_label(rnn) -> str:
+    """The trained model in the caption above the stepper: "trained LSTM (H = 32)"."""
+    return f"trained {rnn.arch.upper()} (H = {rnn.hidden_size})"
+
+
+def view_caption(input_label: str, model_label: str) -> str:
+    """The line above the stepper (markdown): what is fed to what."""
+    return f"**Input:** {input_label} · **Model:** {model_label}"
+
+
+def unlinked_note(trained: bool, source: str, linked: bool) -> str | None:
+    """Why a copied link would not reproduce this view (None when it would): the trained model, an uploaded
+    file or a typed list too long for an address. ``source`` is the sequence input's ("preset", "typed",
+    "csv"), ``linked`` whether its link parameters carry it."""
+    what = (
+        "the session's trained model"
+        if trained
+        else "an uploaded file"
+        if source == "csv"
+        else "a long typed list"
+        if not linked
+        else None
+    )
+    if what is None:
+        return None
+    return (
+        f"This view uses {what}, which the page's address cannot carry: a copied link opens the hand-set "
+        "LSTM on the default input."
+    )
+
+
+def readings_caption(lt, unit: int, input_label: str) -> str:
+    """The line under the readings, the same at every step: the unit over the whole sequence
+    (:func:`lstm_vault.explain.summary`) and the input."""
+    return f"{explain.summary(lt, unit)} Input: {input_label}."
+
+
+def timeline_caption(H: int) -> str:
+    """The caption of :func:`lstm_vault.figures.cell.timeline` for H units: lines up to
+    :data:`~lstm_vault.figures.cell.MAX_LINE_UNITS`, heatmaps above."""
+    how = (
+        "One line per unit."
+        if H <= MAX_LINE_UNITS
+        else "Each heatmap row is one unit: gates go from dark (0) to yellow (1); in the signed rows red is "
+        "positive, blue negative."
+    )
+    return (
+        "Gates run from 0 (shut) to 1 (open); candidate, cell and hidden state are signed. "
+        f"The black line is step t. {how}"
+    )
+
+
+def unit_link_warning(text: str, H: int, shown: int) -> str | None:
+    """What to tell a person whose link asked for unit ``text`` of a model with H units (None when it is
+    one of them, "3" or "3.0"); ``shown`` is the unit the page shows instead."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value.is_integer() and 0 <= value < H:
+        return None
+    return (
+        f"link parameter unit={text!r} is not a unit of this model (a whole number from 0 to {H - 1}); "
+        f"showing unit {shown}"
+    )
+
+
+def step_link_warning(text: str, T: int, shown: int) -> str | None:
+    """What to tell a person whose link asked for step ``text`` of a T-step sequence (None when it is one
+    of them); ``shown`` is the step the stepper opens at instead."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if 0 <= value < T:
+        return None
+    return (
+        f"link parameter t={text!r} is not a step of this sequence (a whole number from 0 to {T - 1}); "
+        f"opening at t = {shown}"
+    )

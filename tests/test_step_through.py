@@ -1,0 +1,171 @@
+"""The Step through page's library side: the hand-set cell's knobs (bounds, link checks, help sentences whose
+numbers are the cell's own) and lstm_vault.step_through (trace budget, encoding, captions, link warnings)."""
+
+import math
+from dataclasses import fields
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from lstm_vault import GRU, LSTM, explain, step_through
+from lstm_vault.figures.cell import MAX_LINE_UNITS
+from lstm_vault.handset import KNOBS, MAX_HAND_SET_UNITS, HandSetLSTM
+from lstm_vault.sequences import MAX_SEED, make_sequence
+
+
+def sig(b: float) -> float:
+    return 1 / (1 + math.exp(-b))
+
+
+def test_every_field_of_the_hand_set_cell_is_a_knob_with_its_default_inside_its_bounds():
+    assert list(KNOBS) == [f.name for f in fields(HandSetLSTM)]
+    for knob in KNOBS.values():
+        assert knob.low <= knob.default <= knob.high and knob.step > 0, knob.name
+        assert knob.whole == (knob.name in ("H", "seed")) and knob.label and knob.help
+    assert (KNOBS["H"].low, KNOBS["H"].high) == (1, MAX_HAND_SET_UNITS)
+    assert KNOBS["seed"].high == MAX_SEED == 2**31 - 1
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "value"),
+    [
+        ("H", "16", 16),
+        ("H", "64", 64),
+        ("seed", "3", 3),
+        ("bf", "2.5", 2.5),
+        ("bf", "-8", -8.0),
+        ("hh", "0", 0.0),
+    ],
+)
+def test_a_knob_reads_a_valid_link_value(name, text, value):
+    knob = KNOBS[name]
+    assert knob.parse(text) == value and type(knob.parse(text)) is type(knob.default)
+    assert knob.link_warning(text, knob.default) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "H",
+            "999",
+            "link parameter H='999' ignored: Hidden size H (units) must be a whole number from 1 to 64",
+        ),
+        ("H", "2.5", "H='2.5' ignored: Hidden size H (units) must be a whole number from 1 to 64"),
+        ("H", "0", "H='0' ignored"),
+        ("seed", "-1", "Weight seed must be a whole number from 0 to 2,147,483,647"),
+        ("bf", "nan", "link parameter bf='nan' ignored: Forget-gate bias b_f must be from \u22128 to 8"),
+        ("bf", "inf", "bf='inf' ignored"),
+        ("scale", "-1", "scale='-1' ignored: Weight scale must be from 0 to 10"),
+        ("bi", "abc", "bi='abc' ignored"),
+    ],
+)
+def test_a_bad_link_value_is_named_with_the_knob_s_bounds_and_the_value_used(name, text, message):
+    knob = KNOBS[name]
+    with pytest.raises(ValueError):
+        knob.parse(text)
+    warning = knob.link_warning(text, knob.default)
+    assert message in warning and warning.endswith(f"; using {knob.default:g}"), warning
+
+
+def test_the_forget_bias_help_states_the_cell_s_own_gate_values_and_half_lives():
+    text = KNOBS["bf"].help
+    f3 = sig(3.0)
+    assert (
+        f"b_f = 3 gives f = {f3:.2f}: a memory halves {explain.fmt_half_life(explain.half_life(f3))}" in text
+    )
+    assert f"b_f = 0 gives {sig(0):.2f}: it halves at every step" in text
+    assert (
+        f"b_f = \u22121 gives {sig(-1):.2f}" in text and f"still keeps {explain.pct(sig(-1))} of it" in text
+    )
+    assert "wiped at every step" not in text
+    # and the cell agrees: with the weights at 0 the forget gate is exactly σ(b_f)
+    lt = HandSetLSTM(H=2, bf=3.0, scale=0.0).trace(np.zeros(5))
+    np.testing.assert_allclose(lt.f[:, 0, :], f3, rtol=1e-12)
+
+
+def test_the_candidate_bias_help_states_where_the_memory_settles_in_the_cell():
+    text = KNOBS["bg"].help
+    lt = HandSetLSTM(H=2, bf=1.0, bi=0.0, bg=1.0, scale=0.0).trace(np.zeros(400))
+    c = lt.c[:, 0, 0]
+    assert abs(c[-1] - c[-2]) < 1e-12  # settled, not drifting
+    assert "c = i\u00b7g / (1 \u2212 f)" in text and f"b_g = 1: c = {c[-1]:.2f})" in text
+    assert "drifts" not in text
+
+
+def test_the_hand_set_cell_s_trace_is_its_model_s_and_its_caption_names_every_setting():
+    x = make_sequence("impulse", 20)
+    cell = HandSetLSTM(H=4, seed=2, bf=4.0, bi=4.0, scale=3.0, hh=0.0)
+    np.testing.assert_array_equal(
+        cell.trace(x).c, cell.build().forward(x.reshape(-1, 1, 1))[2].layers[0][0].c
+    )
+    assert cell.describe() == (
+        "hand-set LSTM, H = 4, b_f = 4, b_i = 4, b_o = 0, b_g = 0, weights ×3, recurrent weights ×0"
+    )
+    assert HandSetLSTM().describe() == "hand-set LSTM, H = 8, b_f = 1, b_i = 0, b_o = 0, b_g = 0, weights ×1"
+
+
+def test_a_trained_trace_past_the_budget_is_refused_with_the_numbers():
+    rnn = LSTM(1, 1100, seed=0)
+    with pytest.raises(ValueError) as err:
+        step_through.layer_trace(rnn, np.zeros((2000, 1, 1)))
+    size = 2000 * 1100
+    assert size > step_through.MAX_TRACE_CELLS
+    assert f"T x H x layers x directions = {size:,}; at most {step_through.MAX_TRACE_CELLS:,}" in str(
+        err.value
+    )
+
+
+def test_a_layer_trace_is_the_model_s_own_layer_and_direction():
+    rnn = GRU(2, 3, num_layers=2, bidirectional=True, seed=1)
+    x = np.random.default_rng(0).standard_normal((7, 1, 2))
+    lt = step_through.layer_trace(rnn, x, layer=1, direction=1)
+    np.testing.assert_array_equal(lt.h, rnn.forward(x)[2].layers[1][1].h)
+
+
+def test_only_layer_zero_fed_a_task_example_names_its_inputs():
+    saved = SimpleNamespace(rnn=LSTM(3, 2), meta={"encoding": {"type": "chars", "vocab": "abc"}})
+    assert step_through.input_encoding(saved, 0, True) == {"type": "chars", "vocab": "abc"}
+    assert step_through.input_encoding(saved, 1, True) is None  # reads the hidden states below
+    assert step_through.input_encoding(saved, 0, False) is None  # reads the hand-typed sequence
+    assert step_through.unsteppable(saved) is None
+    assert "no NumPy recurrent part" in step_through.unsteppable(SimpleNamespace(meta={}))
+
+
+@pytest.mark.parametrize("H", [MAX_LINE_UNITS, MAX_LINE_UNITS + 1])
+def test_the_timeline_caption_says_lines_or_heatmaps_as_the_figure_draws(H):
+    caption = step_through.timeline_caption(H)
+    assert ("One line per unit." in caption) == (H <= MAX_LINE_UNITS)
+    assert ("Each heatmap row is one unit" in caption) == (H > MAX_LINE_UNITS)
+
+
+@pytest.mark.parametrize(
+    ("text", "H", "bad"),
+    [("3", 4, False), ("3.0", 4, False), ("4", 4, True), ("2.5", 4, True), ("x", 4, True)],
+)
+def test_a_unit_in_a_link_is_checked_against_the_model(text, H, bad):
+    warning = step_through.unit_link_warning(text, H, 0)
+    assert (warning is not None) == bad
+    if bad:
+        assert (
+            f"unit={text!r} is not a unit of this model (a whole number from 0 to {H - 1}); showing unit 0"
+            in (warning)
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"), [("0", False), ("59", False), ("60", True), ("-1", True), ("six", True)]
+)
+def test_a_step_in_a_link_is_checked_against_the_sequence(text, bad):
+    warning = step_through.step_link_warning(text, 60, 59)
+    assert (warning is not None) == bad
+    if bad:
+        assert warning.endswith("(a whole number from 0 to 59); opening at t = 59")
+
+
+def test_the_unlinked_note_names_what_an_address_cannot_carry():
+    assert step_through.unlinked_note(False, "preset", True) is None
+    assert "the session's trained model" in step_through.unlinked_note(True, "preset", True)
+    assert "an uploaded file" in step_through.unlinked_note(False, "csv", False)
+    assert "a long typed list" in step_through.unlinked_note(False, "typed", False)
