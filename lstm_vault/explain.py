@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# numbers into text live in formatting; re-exported here for the pages and tests that read them from explain
+from .formatting import FMT_SCIENTIFIC, fmt, fmt_gate, fmt_half_life, fmt_vector, pct, steps_text  # noqa: F401
+
 
 @dataclass(frozen=True)
 class Equation:
@@ -153,39 +156,6 @@ def latex_block(arch: str = "lstm") -> str:
 # ------------------------------------------------------------------------------------- readings
 
 
-#: from this size on, fmt writes numbers in scientific notation (a CSV may hold 1e300)
-FMT_SCIENTIFIC = 1e5
-
-
-def fmt(value: float, digits: int = 2) -> str:
-    """A number for the UI: fixed decimals, a real minus sign, never "-0.00"; scientific notation
-    from ``FMT_SCIENTIFIC`` on ("1.23e+08"), so a huge value stays short."""
-    big = math.isfinite(value) and abs(value) >= FMT_SCIENTIFIC
-    text = f"{value:.{digits}e}" if big else f"{value:.{digits}f}"
-    if float(text) == 0.0:
-        text = text.lstrip("-")
-    return text.replace("-", "\u2212")
-
-
-def pct(share: float) -> str:
-    """A gate value in [0, 1] as a percentage; a nearly shut gate is "<1%", a nearly open one ">99%"."""
-    if 0.0 < share < 0.005:
-        return "<1%"
-    if 0.995 <= share < 1.0:
-        return ">99%"
-    return f"{100 * share:.0f}%"
-
-
-def fmt_vector(values, digits: int = 2, max_items: int = 4) -> str:
-    """A short input vector for the UI: "0.42", "[0.42, 1.00]", or "[... 27 values]" when long."""
-    values = np.ravel(values)
-    if values.size == 1:
-        return fmt(float(values[0]), digits)
-    if values.size > max_items:
-        return f"[{values.size} values]"
-    return "[" + ", ".join(fmt(float(v), digits) for v in values) + "]"
-
-
 _NUMBERISH = re.compile(r"[\u2212+-]?[\d.]+(e[+-]?\d+)?")
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}  # ␣ ↵ ⇥ ␍
 
@@ -207,33 +177,6 @@ def describe_input(x_t, encoding: dict | None = None, digits: int = 2) -> str:
                 return f"'{_VISIBLE.get(char, char if char.isprintable() else repr(char)[1:-1])}'"
             return names[k]
     return fmt_vector(v, digits)
-
-
-def fmt_gate(value: float) -> str:
-    """A gate value in [0, 1]: two decimals, more near 0 or 1, where the difference matters most
-    (0.999 keeps a memory for ~700 steps, 0.99 for ~70: both would read "1.00")."""
-    if 0.0 < value < 0.01 or 0.99 < value < 1.0:
-        text = f"{value:.4f}"
-        if text in ("1.0000", "0.0000"):  # closer than 5e-5 to an end: say which side
-            return "< 0.0001" if value < 0.5 else "> 0.9999"
-        return text
-    return f"{value:.2f}"
-
-
-def fmt_half_life(steps: float) -> str:
-    """A half-life in steps for a sentence: "at every step", "in 2.3 steps", "in about 140 steps",
-    "in about 3,400 steps", or "only after more than 100,000 steps"; rounded to what it is worth."""
-    if math.isinf(steps):
-        return "never"
-    if steps < 1.0:
-        return "within one step"
-    if steps < 10:
-        return f"in {steps:.1f} steps"
-    if steps < 1000:
-        return f"in about {steps:.0f} steps"
-    if steps < 100_000:
-        return f"in about {round(steps, -2):,.0f} steps"
-    return "only after more than 100,000 steps"
 
 
 def input_labels(x, encoding: dict | None) -> list[str] | None:
@@ -362,7 +305,7 @@ def _times_eq(factor: str, value: float, product: float) -> str:
 
 
 def _steps(n: int) -> str:
-    return "the one step" if n == 1 else f"all {n:,} steps"
+    return "the one step" if n == 1 else f"all {steps_text(n)}"
 
 
 #: a keep gate above this holds a memory (0.9 halves it in 6.6 steps); below RESET_BELOW it wipes it
