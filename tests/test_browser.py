@@ -49,8 +49,9 @@ def test_page_loads_without_errors(app_page, app_server, path):
 
 
 # The pages whose first control is a slider that reruns the page (the home and Train pages have none:
-# Train's sliders sit in a form). A page listed here without a slider fails the test.
-SLIDER_PAGES = ["Step_through", "Vanishing_gradients"]
+# Train's sliders sit in a form; Step through steps in the browser, tested below). A page listed here without
+# a slider fails the test.
+SLIDER_PAGES = ["Vanishing_gradients"]
 
 
 @pytest.mark.parametrize("path", SLIDER_PAGES)
@@ -103,3 +104,86 @@ def test_a_first_visit_by_a_page_address_gets_the_app_sidebar_and_the_link(brows
         assert "Impulse" in caption and "b_f = 3" in caption, caption  # the link's state survived the rerun
         assert_clean(page, "after a first visit by address")
         page.context.close()
+
+
+# ------------------------------------------------------------------------------ Step through's stepper
+
+IMPULSE = {
+    "preset": "impulse",
+    "H": "4",
+    "bf": "4",
+    "bi": "4",
+    "scale": "3",
+    "hh": "0",
+    "unit": "1",
+    "t": "6",
+}
+
+
+def expect_step(page, t: int, lt, unit: int) -> None:
+    """The stepper shows step t of ``lt``: header, drawn numbers, readings; the timeline's marker is there."""
+    from playwright.sync_api import expect
+
+    from lstm_vault import explain
+
+    T = lt.h.shape[0]
+    expect(page.locator(".lv-head")).to_have_text(
+        f"t = {t} · unit {unit} · x\u209c = {explain.describe_input(lt.x[t, 0], None, 3)}"
+    )
+    slots = page.locator(".lv-cell [data-text]")
+    shown = dict(
+        zip(
+            [slots.nth(i).get_attribute("data-text") for i in range(slots.count())], slots.all_text_contents()
+        )
+    )
+    v = explain.step_values(lt, t, unit)
+    assert shown["f"] == f"f = {explain.fmt(v['f'])}" and shown["c"] == f"c\u209c = {explain.fmt(v['c'])}", (
+        shown
+    )
+    readings = page.locator(".lv-readings li").all_text_contents()
+    assert readings == [line.replace("**", "") for line in explain.readings(lt, t, unit)]
+    at = page.locator(".st-key-st_timeline").evaluate("el => el.style.getPropertyValue('--lv-step')")
+    assert float(at) == pytest.approx((t + 0.5) / T)  # the timeline's marker sits at step t
+
+
+def test_step_through_opens_at_the_link_s_step_and_steps_in_the_browser(app_page, app_server):
+    """The home page's impulse link: opens at t = 6; keys step with no script run and show the trace's
+    numbers; a knob reruns the page and keeps the step; a new input opens at t = 0."""
+    from browser_support import runs_finished, wait_for_run
+    from lstm_vault.handset import HandSetLSTM
+    from lstm_vault.sequences import make_sequence
+
+    page = app_page
+    open_app_page(page, app_server.url, "Step_through?" + "&".join(f"{k}={v}" for k, v in IMPULSE.items()))
+    x = make_sequence("impulse", 60)
+    lt = HandSetLSTM(H=4, bf=4.0, bi=4.0, scale=3.0, hh=0.0).trace(x)
+    expect_step(page, 6, lt, 1)
+    runs = runs_finished(page)
+    page.locator(".lv-head").click()  # focus the stepper
+    for key, t in (("ArrowRight", 7), ("ArrowRight", 8), ("End", 59), ("Home", 0), ("ArrowRight", 1)):
+        page.keyboard.press(key)
+        expect_step(page, t, lt, 1)
+    page.locator(".lv-next").click()
+    expect_step(page, 2, lt, 1)
+    page.wait_for_timeout(300)  # a rerun, had one been asked for, would have started by now
+    assert runs_finished(page) == runs, "stepping ran the script"
+    assert page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state") == "notRunning"
+    page.wait_for_function("() => new URL(location.href).searchParams.get('t') === '2'")  # a copied link
+    # a knob reruns the page: the new cell's numbers, at the same step, and the link keeps both
+    page.get_by_role("spinbutton", name="Forget-gate bias b_f").fill("2")
+    page.keyboard.press("Enter")
+    wait_for_run(page, runs)
+    expect_step(page, 2, HandSetLSTM(H=4, bf=2.0, bi=4.0, scale=3.0, hh=0.0).trace(x), 1)
+    linked = (
+        "() => { const q = new URL(location.href).searchParams; return q.get('bf') + q.get('t') === '22'; }"
+    )
+    page.wait_for_function(linked)
+    # a new input opens at t = 0
+    runs = runs_finished(page)
+    page.get_by_role("spinbutton", name="Length T (time steps)").fill("30")
+    page.keyboard.press("Enter")
+    wait_for_run(page, runs)
+    expect_step(
+        page, 0, HandSetLSTM(H=4, bf=2.0, bi=4.0, scale=3.0, hh=0.0).trace(make_sequence("impulse", 30)), 1
+    )
+    assert_clean(page, "after stepping through")
