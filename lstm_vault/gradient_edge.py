@@ -16,13 +16,13 @@ import numpy as np
 from .models import RNN
 from .trace import _freeze
 from .vanishing import (
-    MAX_HIDDEN,
-    _check_number,
-    _check_sequence,
-    _rnn_pass,
+    check_hidden_size,
+    check_seed,
+    check_sequence,
     largest_singular_value,
     loss_weights,
     rescale_recurrent,
+    run_one,
     spectral_radius,
 )
 
@@ -72,9 +72,8 @@ class EdgeSweep:
 
 def edge_sweep(x, hidden_size: int = 16, seed: int = 0, radii=EDGE_RADII) -> EdgeSweep:
     """The RNN of :func:`compare_gradients` (fresh, same seed) at every ρ in ``radii``, loss u · h_{T-1}."""
-    x = _check_sequence(x)
-    H = int(_check_number("hidden size", hidden_size, 1, MAX_HIDDEN))
-    seed = int(_check_number("seed", seed, 0, 2**32 - 1))
+    x = check_sequence(x)
+    H, seed = check_hidden_size(hidden_size), check_seed(seed)
     radii = np.asarray(radii, dtype=np.float64)
     u = loss_weights(H, seed)
     rnn = RNN(x.shape[1], H, seed=seed)  # the fresh RNN of compare_gradients, rescaled the same way
@@ -83,9 +82,10 @@ def edge_sweep(x, hidden_size: int = 16, seed: int = 0, radii=EDGE_RADII) -> Edg
     measured, predicted = np.empty(len(radii)), np.empty(len(radii))
     for n, rho in enumerate(radii):
         rescale_recurrent(rnn, W0, rho0, float(rho))
-        grads, slopes = _rnn_pass(rnn, x, u)
+        grads, lt = run_one(rnn, x, u)
         measured[n] = grads.log10_step_factor
-        rms = np.sqrt((slopes[1:] ** 2).mean(axis=1))  # (T-1,) over units, at the steps passed back through
+        slopes = 1.0 - lt.h[1:, 0] ** 2  # tanh'(a_t) at the steps passed back through, (T-1, H)
+        rms = np.sqrt((slopes**2).mean(axis=1))  # (T-1,) over units
         with np.errstate(divide="ignore"):
             predicted[n] = rho * 10.0 ** np.log10(rms).mean()
     sigma_over_rho = largest_singular_value(W0) / rho0 if rho0 > 0 else 1.0

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .gradient_readings import format_log10
+from .formatting import format_log10, ordinal
 
 if TYPE_CHECKING:
     from .gradient_edge import EdgeSweep
@@ -96,12 +96,6 @@ def input_reading(r: VanishingResult, decades: int) -> str:
     )
 
 
-def _ordinal(n: int) -> str:
-    """1 -> "1st", 2 -> "2nd", 13 -> "13th", 22 -> "22nd"."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def marked_steps_readings(r: VanishingResult, marked: tuple[int, ...]) -> list[str]:
     """For a trained model on the adding problem: are its largest |∂L/∂x_t| at the marked steps?
 
@@ -134,7 +128,7 @@ def marked_steps_readings(r: VanishingResult, marked: tuple[int, ...]) -> list[s
         else:
             tops = " and ".join(str(t) for t in sorted(top))
             order = np.argsort(-mag, kind="stable")
-            ranks = " and ".join(_ordinal(int(np.nonzero(order == t)[0][0]) + 1) for t in sorted(marked))
+            ranks = " and ".join(ordinal(int(np.nonzero(order == t)[0][0]) + 1) for t in sorted(marked))
             out.append(
                 f"The trained {name}'s largest |∂L/∂xₜ| are at t = {tops}; at the marked steps t = {where} "
                 f"it is {at_marks}, the {ranks} largest of {r.T}."

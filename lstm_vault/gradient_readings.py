@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .explain import fmt_gate, fmt_half_life, half_life
+from .explain import half_life
+from .formatting import fmt_gate, fmt_half_life, format_log10, steps_text, times_text
 
 if TYPE_CHECKING:
     from .vanishing import VanishingResult
@@ -26,40 +27,6 @@ if TYPE_CHECKING:
 #: either way is clearly visible on the log plot and far from the run-to-run wobble of a few short steps)
 VANISHED_BELOW = -2.0
 EXPLODED_ABOVE = 2.0
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def power_of_ten(exponent: int) -> str:
-    """10 to an integer power as a reader writes it: "10⁻³⁷", "10⁴⁰⁰"."""
-    return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
-
-
-def format_log10(log10_value: float, digits: int = 2) -> str:
-    """10**log10_value to ``digits`` significant digits, for people: plain from 0.001 to under a million
-    ("0.0042", "1.0", "7,500", "240,000"), else "1.4 × 10⁻³⁷" (also far outside float64: "3.2 × 10⁻⁴¹³").
-    "0" for -inf, "∞" for +inf, "undefined" for nan."""
-    v = float(log10_value)
-    if math.isnan(v):
-        return "undefined"
-    if v == -math.inf:
-        return "0"
-    if v == math.inf:
-        return "∞"
-    if -3 <= v < 6:
-        value = float(f"{10.0**v:.{digits}g}")  # rounded first, so 9.97 is 10 and takes the integer branch
-        return f"{value:,.0f}" if value >= 10 else f"{value:#.{digits}g}"  # '#' keeps "1.0", "0.50"
-    e = math.floor(v)
-    m = round(10.0 ** (v - e), digits - 1)
-    if m >= 10.0:
-        m, e = m / 10.0, e + 1
-    return f"{m:.{digits - 1}f} × {power_of_ten(e)}"
-
-
-def steps_text(n: int) -> str:
-    """ "1 step", "99 steps"."""
-    return f"{n} step" if n == 1 else f"{n} steps"
 
 
 def regime(log10_ratio: float) -> str:
@@ -74,12 +41,6 @@ def regime(log10_ratio: float) -> str:
 def regime_word(log10_ratio: float) -> str:
     """The page's word for a regime: "vanished", "exploded" or "neither"."""
     return {"vanishing": "vanished", "exploding": "exploded"}.get(regime(log10_ratio), "neither")
-
-
-def _times(log10_factor: float) -> str:
-    """A growth per step as a reader says it: "23 %" below a doubling, else "2.9 times"."""
-    f = 10.0**log10_factor
-    return f"{(f - 1) * 100:.0f} %" if f < 2 else f"{f:.1f} times"
 
 
 def _rms(value: float) -> str:
@@ -223,8 +184,8 @@ def singular_value_reading(r: VanishingResult) -> str:
     )
     if grew:
         text += (
-            f"Going back, this gradient grew on {grew} of the {steps_text(steps)} (by up to {_times(most)} "
-            "in one step)"
+            f"Going back, this gradient grew on {grew} of the {steps_text(steps)} (by up to "
+            f"{times_text(most)} in one step)"
             + (r", so $\rho$ ≤ 1 does not mean it shrinks step by step. " if rho < 1.005 else ". ")
         )
     else:

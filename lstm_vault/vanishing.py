@@ -32,12 +32,16 @@ H = 16: 3 % / 16 % for ρ ≤ 1, 17 % / 98 % for ρ > 1;  H = 32: 1 % / 16 % and
 H = 64: 1 % / 6 % and 8 % / 19 %;  H = 4: 5 % / 93 % and 26 % / 880 %.
 Above ρ = 1 it mostly overstates the growth (82-96 % of those runs).
 
-Log-safe: every norm is a base-10 logarithm, known however large or small it gets (see
-:mod:`lstm_vault.log_bptt`).
+Log-safe: the gradients come from the library's one backward pass, :meth:`~lstm_vault.Recurrent.backward`
+with ``log_safe=True`` (:mod:`lstm_vault.bptt`), so every norm is a base-10 logarithm, known however large
+or small it gets. :func:`path_gradients` works for any model (LSTM, GRU, RNN; stacked, bidirectional);
+:func:`compare_gradients` compares one-layer, one-direction models, whose ρ(W_hh) and Π f are single numbers.
+The RNN's side and the LSTM's side are computed apart (:func:`rnn_side`, :func:`lstm_side`), so a caller can
+keep one while the other changes (the page's ρ slider moves only the RNN).
 
 Shapes: T steps (t = 0 .. T-1, loss at T-1), I input features, H hidden units. The page's sentences
-about a run are in :mod:`lstm_vault.gradient_readings`; the trained models it can compare are chosen
-in :mod:`lstm_vault.gradient_models`.
+about a run are in :mod:`lstm_vault.gradient_readings` and :mod:`lstm_vault.gradient_notes`; the trained
+models it can compare are chosen in :mod:`lstm_vault.gradient_models`.
 """
 
 from __future__ import annotations
@@ -47,14 +51,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .explain import GRADIENT_EQUATIONS
-from .log_bptt import PathGradients, _log10, log_safe_bptt
+from .gradient_paths import PathGradients, log10_safe, path_gradients
 from .models import LSTM, RNN, Recurrent
 from .trace import _freeze
 
-#: limits of the page's sliders, checked here so that any caller gets the same message
-MAX_T = 5000
-MAX_HIDDEN = 256
+#: the longest sequence and the largest hidden size compared, checked here so that any caller gets the
+#: same message (the page's controls stop there too)
+COMPARISON_MAX_T = 5000
+COMPARISON_MAX_HIDDEN = 256
 #: the RNN is run a second time with W_hh × (1 + PERTURBATION): where that moves the gradient at t = 0 by
 #: more than REPRODUCIBLE_DECADES (a factor 10**0.01, 2.3 %), rounding differences between machines (BLAS
 #: kernels, thread counts, about 1e-16 per operation) move it too: the run is chaotic
@@ -62,8 +66,251 @@ PERTURBATION = 1e-14
 REPRODUCIBLE_DECADES = 0.01
 
 
-#: the page's equations, kept with the others in explain.py
-EQUATIONS = GRADIENT_EQUATIONS
+# ----------------------------------------------------------------------------- models
+
+
+def spectral_radius(W: np.ndarray) -> float:
+    """ρ(W) = max |eigenvalue| of a square matrix."""
+    return float(np.max(np.abs(np.linalg.eigvals(np.asarray(W, dtype=np.float64)))))
+
+
+def largest_singular_value(W: np.ndarray) -> float:
+    """σ_max(W) = max ||W v|| over unit vectors v (the spectral norm); σ_max >= ρ, equal for symmetric W."""
+    return float(np.linalg.norm(np.asarray(W, dtype=np.float64), ord=2))
+
+
+def build_models(
+    input_size: int, hidden_size: int, seed: int, target_radius: float, forget_bias: float
+) -> tuple[RNN, LSTM, float]:
+    """A tanh RNN whose W_hh has spectral radius ``target_radius`` and an LSTM of the same size.
+
+    Both start from torch's initialisation with ``seed``. The RNN's W_hh is multiplied by
+    k = target_radius / ρ(W_hh). The LSTM keeps torch's weight scale, with its forget-gate bias
+    b_if + b_hf set to ``forget_bias``: its long-range path runs through the forget gates, and scaling
+    its W_hh as well would mix a second effect (a stronger h -> gates -> c feedback) into the comparison.
+    So the RNN gets whatever radius the user picks, the LSTM a stock initialisation. Returns ``rnn, lstm, k``.
+    """
+    rnn, k = _fresh_rnn(input_size, hidden_size, seed, target_radius)
+    return rnn, LSTM(input_size, hidden_size, seed=seed, forget_bias=forget_bias), k
+
+
+def _fresh_rnn(input_size: int, hidden_size: int, seed: int, target_radius: float) -> tuple[RNN, float]:
+    rnn = RNN(input_size, hidden_size, seed=seed)
+    W0 = rnn.params["weight_hh_l0"]
+    return rnn, rescale_recurrent(rnn, W0, spectral_radius(W0), target_radius)
+
+
+def rescale_recurrent(rnn: RNN, W0: np.ndarray, rho0: float, target_radius: float) -> float:
+    """Set the RNN's W_hh to W0 · k, k = target_radius / rho0 (rho0 = ρ(W0)), and return k.
+
+    Only a degenerate W0 has ρ = 0 (e.g. H = 1 with w = 0): then W_hh = target_radius · identity, k = 1.
+    """
+    if rho0 > 0:
+        k = target_radius / rho0
+        rnn.params["weight_hh_l0"] = W0 * k
+    else:
+        k = 1.0
+        rnn.params["weight_hh_l0"] = target_radius * np.eye(W0.shape[0])
+    return float(k)
+
+
+def loss_weights(hidden_size: int, seed: int) -> np.ndarray:
+    """u (H,): the fixed random unit vector of L = u · h_{T-1} (its own random stream, not the weights')."""
+    u = np.random.default_rng([seed, 2]).standard_normal(hidden_size)
+    return u / np.linalg.norm(u)
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def check_sequence(x) -> np.ndarray:
+    """``x`` as a (T, I) float64 array, or ValueError with a message for people."""
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"the input sequence must hold numbers: {e}") from None
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[1] < 1:
+        raise ValueError(f"the input sequence must be (T,) or (T, I), got shape {x.shape}")
+    if not 1 <= x.shape[0] <= COMPARISON_MAX_T:
+        raise ValueError(f"the sequence length must be in [1, {COMPARISON_MAX_T}], got {x.shape[0]}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("the input sequence holds NaN or infinite values")
+    return x
+
+
+def check_number(name: str, value, low: float, high: float) -> float:
+    """``value`` as a float in [low, high], or ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
+    return float(value)
+
+
+def check_hidden_size(hidden_size) -> int:
+    H = int(check_number("hidden size", hidden_size, 1, COMPARISON_MAX_HIDDEN))
+    if hidden_size != H:
+        raise ValueError(f"hidden size must be an integer, got {hidden_size!r}")
+    return H
+
+
+def check_seed(seed) -> int:
+    return int(check_number("seed", seed, 0, 2**32 - 1))
+
+
+def trained_copy(model: Recurrent | None, arch: str, I: int) -> Recurrent | None:
+    """A trained model for one side, checked and copied to float64 (None stays None): an ``arch`` model
+    ("rnn": a tanh RNN, "lstm": an LSTM) of one layer and one direction that reads I features per step."""
+    if model is None:
+        return None
+    if model.arch != arch:
+        raise ValueError(f"{arch} must be {'a tanh RNN' if arch == 'rnn' else 'an LSTM'}, got a {model.arch}")
+    if model.num_layers != 1 or model.bidirectional:
+        raise ValueError(
+            f"the gradient comparison needs a one-layer, one-direction model, got {model.num_layers} layer(s)"
+            + (", bidirectional" if model.bidirectional else "")
+        )
+    if model.input_size != I:
+        raise ValueError(
+            f"the trained {arch.upper()} reads {model.input_size} input feature(s) per step, "
+            f"the sequence has {I}"
+        )
+    return type(model).from_params(
+        model.params, dtype=np.float64, input_size=model.input_size, hidden_size=model.hidden_size
+    )
+
+
+# ----------------------------------------------------------------------------- each side
+
+
+def run_one(model: Recurrent, x: np.ndarray, u: np.ndarray):
+    """(PathGradients, the layer trace) of one one-layer model reading x."""
+    trace = model.forward(x)[2]
+    return path_gradients(model, trace, u), trace.layers[0][0]
+
+
+def _suffix_sums(logs: np.ndarray) -> np.ndarray:
+    """(T, ...) -> (T, ...): out[t] = Σ_{k=t+1}^{T-1} logs[k] (0 at t = T-1), a product's log10."""
+    out = np.zeros_like(logs)
+    out[:-1] = np.cumsum(logs[:0:-1], axis=0)[::-1]
+    return out
+
+
+def _perturbed(rnn: Recurrent) -> Recurrent:
+    """The same RNN with W_hh × (1 + PERTURBATION): a change the size of rounding differences."""
+    params = dict(rnn.params, weight_hh_l0=rnn.params["weight_hh_l0"] * (1.0 + PERTURBATION))
+    return RNN.from_params(params, dtype=np.float64, input_size=rnn.input_size, hidden_size=rnn.hidden_size)
+
+
+@dataclass(frozen=True)
+class RNNSide:
+    """The RNN's half of a comparison (fields as in :class:`VanishingResult`)."""
+
+    grads: PathGradients
+    spectral_radius: float
+    largest_singular_value: float
+    weight_factor: float
+    tanh_slope: np.ndarray
+    tanh_slope_rms: np.ndarray
+    log10_predicted: np.ndarray
+    log10_ratio_perturbed: float
+    trained: bool
+
+    def __post_init__(self):
+        _freeze(self)
+
+
+@dataclass(frozen=True)
+class LSTMSide:
+    """The LSTM's half of a comparison (fields as in :class:`VanishingResult`)."""
+
+    grads: PathGradients
+    forget_bias: float | None
+    forget_mean: np.ndarray
+    log10_forget_product: np.ndarray
+    log10_forget_product_mean: np.ndarray
+    log10_ratio_zero_bias: float | None
+
+    def __post_init__(self):
+        _freeze(self)
+
+    @property
+    def trained(self) -> bool:
+        return self.forget_bias is None
+
+
+def rnn_side(x, hidden_size: int, seed: int, spectral_radius_target: float, rnn: Recurrent | None = None):
+    """The RNN's gradients of L = u · h_{T-1}, its tanh slopes and the mean-field line, for ``x``.
+
+    A fresh RNN (seed, W_hh rescaled to ``spectral_radius_target``) unless ``rnn`` (trained, of
+    ``hidden_size`` units) is given. Also runs the same RNN with W_hh × (1 + PERTURBATION) (the chaos check).
+    """
+    x = check_sequence(x)
+    H, seed = check_hidden_size(hidden_size), check_seed(seed)
+    rho = check_number("spectral radius", spectral_radius_target, 0.0, 100.0)
+    trained = trained_copy(rnn, "rnn", x.shape[1])
+    if trained is None:
+        model, k = _fresh_rnn(x.shape[1], H, seed, rho)
+    else:
+        model, k = trained, 1.0
+    u = loss_weights(H, seed)
+    grads, lt = run_one(model, x, u)
+    h = lt.h[:, 0]  # (T, H)
+    slopes = 1.0 - h * h  # tanh'(a_t)
+    slope_rms = np.sqrt((slopes * slopes).mean(axis=1))
+    W_hh = model.params["weight_hh_l0"]
+    rho_run = spectral_radius(W_hh)
+    return RNNSide(
+        grads=grads,
+        spectral_radius=rho_run,
+        largest_singular_value=largest_singular_value(W_hh),
+        weight_factor=k,
+        tanh_slope=slopes.mean(axis=1),
+        tanh_slope_rms=slope_rms,
+        # step t-1 <- t multiplies by about ρ · rms tanh'(a_t)
+        log10_predicted=_suffix_sums(log10_safe(rho_run * slope_rms)),
+        log10_ratio_perturbed=run_one(_perturbed(model), x, u)[0].log10_ratio,
+        trained=trained is not None,
+    )
+
+
+def lstm_side(x, hidden_size: int, seed: int, forget_bias: float, lstm: Recurrent | None = None):
+    """The LSTM's gradients of L = u · h_{T-1} and its forget gates' running products, for ``x``.
+
+    A fresh LSTM (seed, forget-gate bias ``forget_bias``) unless ``lstm`` (trained, of ``hidden_size``
+    units) is given; for a fresh one also the same LSTM's ratio at t = 0 with forget-gate bias 0.
+    """
+    x = check_sequence(x)
+    H, seed = check_hidden_size(hidden_size), check_seed(seed)
+    fb = check_number("forget-gate bias", forget_bias, -50.0, 50.0)
+    trained = trained_copy(lstm, "lstm", x.shape[1])
+    model = trained if trained is not None else LSTM(x.shape[1], H, seed=seed, forget_bias=fb)
+    u = loss_weights(H, seed)
+    grads, lt = run_one(model, x, u)
+    f = lt.f[:, 0]  # (T, H)
+    zero_bias = None  # what the same fresh LSTM keeps with no push towards f = 1
+    if trained is None:
+        unbiased = LSTM(x.shape[1], H, seed=seed, forget_bias=0.0)
+        zero_bias = grads.log10_ratio if fb == 0 else run_one(unbiased, x, u)[0].log10_ratio
+    prod = _suffix_sums(log10_safe(f))  # log10 Π_{k=t+1}^{T-1} f_k
+    # mean over units of the product, computed in log space (log-sum-exp) so it cannot underflow
+    top = prod.max(axis=1)
+    safe_top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(under="ignore"):
+        mean_prod = safe_top + log10_safe(np.power(10.0, prod - safe_top[:, None]).mean(axis=1))
+    return LSTMSide(
+        grads=grads,
+        forget_bias=None if trained is not None else fb,
+        forget_mean=f.mean(axis=1),
+        log10_forget_product=prod,
+        log10_forget_product_mean=mean_prod,
+        log10_ratio_zero_bias=zero_bias,
+    )
+
+
+# ----------------------------------------------------------------------------- the experiment
 
 
 @dataclass(frozen=True)
@@ -113,6 +360,32 @@ class VanishingResult:
     def __post_init__(self):
         _freeze(self)
 
+    @classmethod
+    def of_sides(cls, x, hidden_size: int, seed: int, rnn: RNNSide, lstm: LSTMSide) -> VanishingResult:
+        """One result from the two halves (computed for the same x, hidden size and seed)."""
+        x = check_sequence(x)
+        return cls(
+            x=x,
+            hidden_size=hidden_size,
+            seed=seed,
+            loss_weights=loss_weights(hidden_size, seed),
+            spectral_radius=rnn.spectral_radius,
+            largest_singular_value=rnn.largest_singular_value,
+            weight_factor=rnn.weight_factor,
+            forget_bias=lstm.forget_bias,
+            rnn=rnn.grads,
+            lstm=lstm.grads,
+            rnn_tanh_slope=rnn.tanh_slope,
+            rnn_tanh_slope_rms=rnn.tanh_slope_rms,
+            log10_predicted=rnn.log10_predicted,
+            forget_mean=lstm.forget_mean,
+            log10_forget_product=lstm.log10_forget_product,
+            log10_forget_product_mean=lstm.log10_forget_product_mean,
+            log10_ratio_perturbed=rnn.log10_ratio_perturbed,
+            lstm_log10_ratio_zero_bias=lstm.log10_ratio_zero_bias,
+            trained=tuple(arch for arch, side in (("rnn", rnn), ("lstm", lstm)) if side.trained),
+        )
+
     @property
     def T(self) -> int:
         return self.x.shape[0]
@@ -126,7 +399,7 @@ class VanishingResult:
     def rms_tanh_slope(self) -> float:
         """Geometric mean over t = 1 .. T-1 of rms(1 - h_t²), the typical tanh' of the prediction."""
         with np.errstate(divide="ignore"):
-            return float(10.0 ** _log10(self.rnn_tanh_slope_rms[1:]).mean()) if self.T > 1 else math.nan
+            return float(10.0 ** log10_safe(self.rnn_tanh_slope_rms[1:]).mean()) if self.T > 1 else math.nan
 
     @property
     def predicted_step_factor(self) -> float:
@@ -150,133 +423,17 @@ class VanishingResult:
         return self.lstm.log10_ratio - self.rnn.log10_ratio
 
 
-# ----------------------------------------------------------------------------- models
-
-
-def spectral_radius(W: np.ndarray) -> float:
-    """ρ(W) = max |eigenvalue| of a square matrix."""
-    return float(np.max(np.abs(np.linalg.eigvals(np.asarray(W, dtype=np.float64)))))
-
-
-def largest_singular_value(W: np.ndarray) -> float:
-    """σ_max(W) = max ||W v|| over unit vectors v (the spectral norm); σ_max >= ρ, equal for symmetric W."""
-    return float(np.linalg.norm(np.asarray(W, dtype=np.float64), ord=2))
-
-
-def build_models(
-    input_size: int, hidden_size: int, seed: int, target_radius: float, forget_bias: float
-) -> tuple[RNN, LSTM, float]:
-    """A tanh RNN whose W_hh has spectral radius ``target_radius`` and an LSTM of the same size.
-
-    Both start from torch's initialisation with ``seed``. The RNN's W_hh is multiplied by
-    k = target_radius / ρ(W_hh). The LSTM keeps torch's weight scale, with its forget-gate bias
-    b_if + b_hf set to ``forget_bias``: its long-range path runs through the forget gates, and scaling
-    its W_hh as well would mix a second effect (a stronger h -> gates -> c feedback) into the comparison.
-    So the RNN gets whatever radius the user picks, the LSTM a stock initialisation. Returns ``rnn, lstm, k``.
-    """
-    rnn = RNN(input_size, hidden_size, seed=seed)
-    lstm = LSTM(input_size, hidden_size, seed=seed, forget_bias=forget_bias)
-    W0 = rnn.params["weight_hh_l0"]
-    return rnn, lstm, rescale_recurrent(rnn, W0, spectral_radius(W0), target_radius)
-
-
-def rescale_recurrent(rnn: RNN, W0: np.ndarray, rho0: float, target_radius: float) -> float:
-    """Set the RNN's W_hh to W0 · k, k = target_radius / rho0 (rho0 = ρ(W0)), and return k.
-
-    Only a degenerate W0 has ρ = 0 (e.g. H = 1 with w = 0): then W_hh = target_radius · identity, k = 1.
-    """
-    if rho0 > 0:
-        k = target_radius / rho0
-        rnn.params["weight_hh_l0"] = W0 * k
-    else:
-        k = 1.0
-        rnn.params["weight_hh_l0"] = target_radius * np.eye(W0.shape[0])
-    return float(k)
-
-
-def loss_weights(hidden_size: int, seed: int) -> np.ndarray:
-    """u (H,): the fixed random unit vector of L = u · h_{T-1} (its own random stream, not the weights')."""
-    u = np.random.default_rng([seed, 2]).standard_normal(hidden_size)
-    return u / np.linalg.norm(u)
-
-
-def _as_float64(model: Recurrent) -> Recurrent:
-    if model.num_layers != 1 or model.bidirectional:
+def compared_hidden_size(
+    hidden_size: int, rnn: Recurrent | None = None, lstm: Recurrent | None = None
+) -> int:
+    """The hidden size of a comparison: a trained model's (both, if both are trained, must agree), else
+    ``hidden_size``."""
+    if rnn is not None and lstm is not None and rnn.hidden_size != lstm.hidden_size:
         raise ValueError(
-            f"the gradient comparison needs a one-layer, one-direction model, got {model.num_layers} layer(s)"
-            + (", bidirectional" if model.bidirectional else "")
+            f"the trained RNN has {rnn.hidden_size} hidden units and the trained LSTM {lstm.hidden_size}: "
+            "the comparison needs the same hidden size"
         )
-    return type(model).from_params(
-        model.params, dtype=np.float64, input_size=model.input_size, hidden_size=model.hidden_size
-    )
-
-
-# ----------------------------------------------------------------------------- the experiment
-
-
-def _check_sequence(x) -> np.ndarray:
-    try:
-        x = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"the input sequence must hold numbers: {e}") from None
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[1] < 1:
-        raise ValueError(f"the input sequence must be (T,) or (T, I), got shape {x.shape}")
-    if not 1 <= x.shape[0] <= MAX_T:
-        raise ValueError(f"the sequence length must be in [1, {MAX_T}], got {x.shape[0]}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("the input sequence holds NaN or infinite values")
-    return x
-
-
-def _check_number(name: str, value, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
-    if not (math.isfinite(value) and low <= value <= high):
-        raise ValueError(f"{name} must be in [{low}, {high}], got {value}")
-    return float(value)
-
-
-def _trained(model: Recurrent | None, arch: str, I: int) -> Recurrent | None:
-    """A trained model checked and copied to float64 (None stays None)."""
-    if model is None:
-        return None
-    if model.arch != arch:
-        raise ValueError(f"{arch} must be {'a tanh RNN' if arch == 'rnn' else 'an LSTM'}, got a {model.arch}")
-    model = _as_float64(model)
-    if model.input_size != I:
-        raise ValueError(
-            f"the trained {arch.upper()} reads {model.input_size} input feature(s) per step, "
-            f"the sequence has {I}"
-        )
-    return model
-
-
-def _rnn_pass(rnn: Recurrent, x: np.ndarray, u: np.ndarray) -> tuple[PathGradients, np.ndarray]:
-    """The RNN's gradients of L = u · h_{T-1} and its tanh' (T, H) along the run."""
-    _, _, trace = rnn.forward(x)
-    h = trace.layers[0][0].h[:, 0]  # (T, H)
-    return log_safe_bptt(rnn, trace, u), 1.0 - h * h
-
-
-def _lstm_pass(lstm: Recurrent, x: np.ndarray, u: np.ndarray) -> tuple[PathGradients, np.ndarray]:
-    """The LSTM's gradients of L = u · h_{T-1} and its forget gates f (T, H) along the run."""
-    _, _, trace = lstm.forward(x)
-    return log_safe_bptt(lstm, trace, u), trace.layers[0][0].f[:, 0]
-
-
-def _suffix_sums(logs: np.ndarray) -> np.ndarray:
-    """(T, ...) -> (T, ...): out[t] = Σ_{k=t+1}^{T-1} logs[k] (0 at t = T-1), a product's log10."""
-    out = np.zeros_like(logs)
-    out[:-1] = np.cumsum(logs[:0:-1], axis=0)[::-1]
-    return out
-
-
-def _perturbed(rnn: Recurrent) -> Recurrent:
-    """The same RNN with W_hh × (1 + PERTURBATION): a change the size of rounding differences."""
-    params = dict(rnn.params, weight_hh_l0=rnn.params["weight_hh_l0"] * (1.0 + PERTURBATION))
-    return RNN.from_params(params, dtype=np.float64, input_size=rnn.input_size, hidden_size=rnn.hidden_size)
+    return next((m.hidden_size for m in (rnn, lstm) if m is not None), hidden_size)
 
 
 def compare_gradients(
@@ -296,64 +453,15 @@ def compare_gradients(
     other side is built to match). Both may be trained: then they must have the same hidden size.
     Raises ValueError with a readable message for bad values.
     """
-    x = _check_sequence(x)
-    T, I = x.shape
-    rnn, lstm = _trained(rnn, "rnn", I), _trained(lstm, "lstm", I)
-    if rnn is not None and lstm is not None and rnn.hidden_size != lstm.hidden_size:
-        raise ValueError(
-            f"the trained RNN has {rnn.hidden_size} hidden units and the trained LSTM {lstm.hidden_size}: "
-            "the comparison needs the same hidden size"
-        )
-    hidden_size = next((m.hidden_size for m in (rnn, lstm) if m is not None), hidden_size)
-    H = int(_check_number("hidden size", hidden_size, 1, MAX_HIDDEN))
-    if hidden_size != H:
-        raise ValueError(f"hidden size must be an integer, got {hidden_size!r}")
-    seed = int(_check_number("seed", seed, 0, 2**32 - 1))
-    rho = _check_number("spectral radius", spectral_radius_target, 0.0, 100.0)
-    fb = _check_number("forget-gate bias", forget_bias, -50.0, 50.0)
-
-    fresh_rnn, fresh_lstm, k = build_models(I, H, seed, rho, fb)
-    run_rnn = fresh_rnn if rnn is None else rnn
-    run_lstm = fresh_lstm if lstm is None else lstm
-    u = loss_weights(H, seed)
-
-    rnn_grads, slopes = _rnn_pass(run_rnn, x, u)  # slopes (T, H): tanh'(a_t)
-    lstm_grads, f = _lstm_pass(run_lstm, x, u)  # f (T, H)
-    zero_bias = None  # what the same fresh LSTM keeps with no push towards f = 1
-    if lstm is None:
-        unbiased = LSTM(I, H, seed=seed, forget_bias=0.0)
-        zero_bias = lstm_grads.log10_ratio if fb == 0 else _lstm_pass(unbiased, x, u)[0].log10_ratio
-
-    slope, slope_rms = slopes.mean(axis=1), np.sqrt((slopes * slopes).mean(axis=1))
-    W_hh = run_rnn.params["weight_hh_l0"]
-    rho_run = spectral_radius(W_hh)
-    # step t-1 <- t multiplies by about ρ · rms tanh'(a_t)
-    predicted = _suffix_sums(_log10(rho_run * slope_rms))
-    prod = _suffix_sums(_log10(f))  # log10 Π_{k=t+1}^{T-1} f_k
-    # mean over units of the product, computed in log space (log-sum-exp) so it cannot underflow
-    top = prod.max(axis=1)
-    safe_top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(under="ignore"):
-        mean_prod = safe_top + _log10(np.power(10.0, prod - safe_top[:, None]).mean(axis=1))
-
-    return VanishingResult(
-        x=x,
-        hidden_size=H,
-        seed=seed,
-        loss_weights=u,
-        spectral_radius=rho_run,
-        largest_singular_value=largest_singular_value(W_hh),
-        weight_factor=1.0 if rnn is not None else k,
-        forget_bias=None if lstm is not None else fb,
-        rnn=rnn_grads,
-        lstm=lstm_grads,
-        rnn_tanh_slope=slope,
-        rnn_tanh_slope_rms=slope_rms,
-        log10_predicted=predicted,
-        forget_mean=f.mean(axis=1),
-        log10_forget_product=prod,
-        log10_forget_product_mean=mean_prod,
-        log10_ratio_perturbed=_rnn_pass(_perturbed(run_rnn), x, u)[0].log10_ratio,
-        lstm_log10_ratio_zero_bias=zero_bias,
-        trained=tuple(arch for arch, m in (("rnn", rnn), ("lstm", lstm)) if m is not None),
+    x = check_sequence(x)
+    for arch, model in (("rnn", rnn), ("lstm", lstm)):
+        trained_copy(model, arch, x.shape[1])  # its own message first (a wrong architecture, layers, inputs)
+    H = compared_hidden_size(hidden_size, rnn, lstm)
+    seed = check_seed(seed)
+    return VanishingResult.of_sides(
+        x,
+        check_hidden_size(H),
+        seed,
+        rnn_side(x, H, seed, spectral_radius_target, rnn),
+        lstm_side(x, H, seed, forget_bias, lstm),
     )

@@ -27,7 +27,9 @@ import numpy as np
 import streamlit as st
 
 from lstm_vault import modelfile
+from lstm_vault.explain import GRADIENT_EQUATIONS
 from lstm_vault.figures import gradients as figs
+from lstm_vault.formatting import format_log10
 from lstm_vault.gradient_edge import EdgeSweep, edge_sweep
 from lstm_vault.gradient_models import (
     Example,
@@ -47,10 +49,10 @@ from lstm_vault.gradient_notes import (
     norms_caption,
     singular_value_caption,
 )
-from lstm_vault.gradient_readings import format_log10, lstm_readings, regime_word, rnn_readings
+from lstm_vault.gradient_readings import lstm_readings, regime_word, rnn_readings
 from lstm_vault.models import make_model
 from lstm_vault.sequences import PRESETS
-from lstm_vault.vanishing import EQUATIONS, MAX_HIDDEN, VanishingResult, compare_gradients
+from lstm_vault.vanishing import COMPARISON_MAX_HIDDEN, VanishingResult, compare_gradients
 from pages.common.navigation import sidebar
 from pages.common.sequence_input import apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model, last_run_models
@@ -62,7 +64,7 @@ MIN_T = 2  # with T = 1 the loss sits at t = 0: no earlier step for the gradient
 CONTROLS = {
     "rho": (P + "rho", 1.0, 0.0, 4.0, 0.05),
     "fb": (P + "fb", 3.0, -4.0, 6.0, 0.25),
-    "H": (P + "H", 16, 1, MAX_HIDDEN, 1),
+    "H": (P + "H", 16, 1, COMPARISON_MAX_HIDDEN, 1),
     "seed": (P + "seed", 0, 0, 2**31 - 1, 1),
 }
 LEN_KEY, WIDGET_T_KEY, URL_READ = P + "len", P + "T", P + "url_read"
@@ -387,13 +389,13 @@ with left:
     st.markdown(
         r"Going back one step multiplies the gradient by $W_{hh}^\top$ and by the slope of tanh at that step:"
     )
-    st.latex(EQUATIONS["rnn_step"])
-    st.latex(EQUATIONS["rnn_product"])
+    st.latex(GRADIENT_EQUATIONS["rnn_step"])
+    st.latex(GRADIENT_EQUATIONS["rnn_product"])
     st.markdown(
         r"For a random $W_{hh}$, mean-field theory puts the size of each factor at about the spectral radius "
         r"$\rho$ times the root mean square of the tanh slopes:"
     )
-    st.latex(EQUATIONS["rnn_estimate"])
+    st.latex(GRADIENT_EQUATIONS["rnn_estimate"])
     st.markdown(
         r"with $\mathrm{rms}(\tanh'(a_k))$ the root mean square of $\tanh'(a_k) = 1 - h_k^2$ over the units "
         "at step k. It reads the slopes from the run itself, so it decomposes the measured decay rather than "
@@ -419,8 +421,8 @@ with right:
         r"The cell state is updated by *addition*, $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, so going back "
         "one step along it multiplies the gradient only by the forget gate:"
     )
-    st.latex(EQUATIONS["lstm_step"])
-    st.latex(EQUATIONS["lstm_product"])
+    st.latex(GRADIENT_EQUATIONS["lstm_step"])
+    st.latex(GRADIENT_EQUATIONS["lstm_product"])
     st.caption("The second line is the cell-state path alone, without the route through h.")
     for text in lstm_readings(res):
         st.markdown(text)
@@ -444,5 +446,5 @@ for text in marked_steps_readings(res, marked):
 st.plotly_chart(fig_dx, width="stretch", theme=None, key=P + "dx")
 
 with st.expander("How this is computed"):
-    st.latex(EQUATIONS["loss"])
+    st.latex(GRADIENT_EQUATIONS["loss"])
     st.markdown(method_notes(res))

@@ -10,8 +10,8 @@ import pytest
 
 from lstm_vault import RNN
 from lstm_vault.figures import gradients as G
+from lstm_vault.formatting import format_log10, power_of_ten
 from lstm_vault.gradient_edge import edge_sweep
-from lstm_vault.gradient_readings import format_log10, power_of_ten
 from lstm_vault.vanishing import compare_gradients
 
 

@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from lstm_vault.figures.training import accuracy_by_step, log_range, log_ticks, loss_curves, predictions
+from lstm_vault.figures.log_axis import log_range, log_ticks
+from lstm_vault.figures.training import accuracy_by_step, loss_curves, predictions
 from lstm_vault.tasks import get_task
 
 HISTORY_A = [(10, 0.9, 0.8, 1.5, 0.1), (20, 0.5, 0.4, 1.2, 0.2), (30, 0.2, 0.25, 0.9, 0.3)]

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from lstm_vault import LSTM, RNN
-from lstm_vault.explain import fmt_gate, fmt_half_life, half_life
+from lstm_vault.explain import half_life
+from lstm_vault.formatting import fmt_gate, fmt_half_life, format_log10, ordinal, steps_text
 from lstm_vault.gradient_edge import EdgeSweep, edge_sweep
 from lstm_vault.gradient_models import load_shipped_pair, task_example
 from lstm_vault.gradient_notes import (
-    _ordinal,
     edge_reading,
     input_reading,
     intro,
@@ -24,12 +24,10 @@ from lstm_vault.gradient_notes import (
     singular_value_caption,
 )
 from lstm_vault.gradient_readings import (
-    format_log10,
     lstm_readings,
     regime,
     regime_word,
     rnn_readings,
-    steps_text,
 )
 from lstm_vault.vanishing import VanishingResult, compare_gradients
 
@@ -402,8 +400,8 @@ def test_trained_lstm_lights_up_at_the_marks_and_only_then_says_so(shipped):
     rank = {int(t): n + 1 for n, t in enumerate(np.argsort(-rnn_mag, kind="stable"))}
     assert rnn_text == (
         f"The trained RNN's largest |∂L/∂xₜ| are at t = {tops}; at the marked steps t = {a} and {b} it is "
-        f"{format_log10(rnn_mag[a])} and {format_log10(rnn_mag[b])}, the {_ordinal(rank[a])} and "
-        f"{_ordinal(rank[b])} largest of 100."
+        f"{format_log10(rnn_mag[a])} and {format_log10(rnn_mag[b])}, the {ordinal(rank[a])} and "
+        f"{ordinal(rank[b])} largest of 100."
     )
     assert min(rank[a], rank[b]) > 2  # not the RNN's brightest steps
     assert first == (
@@ -429,9 +427,9 @@ def test_a_trained_lstm_that_does_not_light_up_at_the_marks_gets_their_ranks(shi
     assert "lights up" not in text
     assert text.endswith(
         f"it is {format_log10(mag[min(ex.marked)])} and {format_log10(mag[max(ex.marked)])}, the "
-        f"{_ordinal(ranks[0])} and {_ordinal(ranks[1])} largest of 100."
+        f"{ordinal(ranks[0])} and {ordinal(ranks[1])} largest of 100."
     )
-    assert [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 112)] == [
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 112)] == [
         "1st",
         "2nd",
         "3rd",

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_vault import GRU, LSTM, RNN
 from lstm_vault.figures.gradients import DX_DECADES, LSTM_DH, PREDICTED, RNN_DH
+from lstm_vault.formatting import format_log10
 from lstm_vault.gradient_edge import edge_sweep
 from lstm_vault.gradient_models import load_shipped_pair, task_example
 from lstm_vault.gradient_notes import (
@@ -25,7 +26,7 @@ from lstm_vault.gradient_notes import (
     norms_caption,
     singular_value_caption,
 )
-from lstm_vault.gradient_readings import format_log10, lstm_readings, regime_word, rnn_readings
+from lstm_vault.gradient_readings import lstm_readings, regime_word, rnn_readings
 from lstm_vault.sequences import make_sequence
 from lstm_vault.tasks import get_task
 from lstm_vault.vanishing import compare_gradients

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from lstm_vault import LSTM, RNN
-from lstm_vault.figures.gradients import for_log_axis
+from lstm_vault import GRU, LSTM, RNN
+from lstm_vault.figures.log_axis import for_log_axis
+from lstm_vault.formatting import format_log10, power_of_ten, steps_text
 from lstm_vault.gradient_edge import EdgeSweep, edge_sweep
 from lstm_vault.gradient_models import (
     SHIPPED_DIR,
@@ -21,7 +22,8 @@ from lstm_vault.gradient_models import (
     task_example,
     unusable,
 )
-from lstm_vault.gradient_readings import format_log10, power_of_ten, regime, steps_text
+from lstm_vault.gradient_paths import path_gradients
+from lstm_vault.gradient_readings import regime
 from lstm_vault.sequences import make_sequence
 from lstm_vault.tasks import get_task
 from lstm_vault.vanishing import (
@@ -338,3 +340,58 @@ def test_regime_edges_are_a_factor_of_100():
     assert regime(-2.01) == "vanishing" and regime(-math.inf) == "vanishing"
     assert regime(-2.0) == regime(0.0) == regime(2.0) == "neither"
     assert regime(2.01) == "exploding"
+
+
+@pytest.mark.parametrize(
+    ("T", "I", "rho", "fb"), [(60, 1, 1.0, 2.0), (500, 2, 4.0, -2.0), (500, 1, 0.1, -3.0), (10, 1, 0.0, 0.0)]
+)
+def test_the_library_backward_gives_the_old_loops_numbers(T, I, rho, fb):
+    """Before log_bptt.py goes: its separate loop and Recurrent.backward(log_safe=True) agree to 1e-9 in
+    log10, also where the gradient leaves float64's range (exploding, vanishing past 1e-308, exactly 0)."""
+    from lstm_vault.log_bptt import log_safe_bptt
+    from lstm_vault.vanishing import run_one
+
+    x = np.random.default_rng(5).standard_normal((T, I))
+    u = loss_weights(16, 1)
+    for model in build_models(I, 16, 1, rho, fb)[:2]:
+        new, _ = run_one(model, x, u)
+        old = log_safe_bptt(model, model.forward(x)[2], u)
+        np.testing.assert_allclose(new.log10_dh, old.log10_dh, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(new.log10_dx, old.log10_dx, rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(new.sign_dx, old.sign_dx)
+        if model.arch == "lstm":
+            np.testing.assert_allclose(new.log10_dc, old.log10_dc, rtol=0, atol=1e-9)
+        assert np.isfinite(new.log10_dh).any()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        GRU(2, 5, seed=3),
+        LSTM(2, 4, num_layers=2, bidirectional=True, seed=4),
+        RNN(2, 3, num_layers=2, seed=1),
+    ],
+    ids=["gru", "lstm-2layer-bi", "rnn-2layer"],
+)
+def test_path_gradients_work_for_any_model(model):
+    """One loop for every architecture, layer and direction: the norms are those of the plain backward
+    pass (over every layer and direction's state at step t), dL/dx is backward's, and a GRU is not an RNN."""
+    x = np.random.default_rng(2).standard_normal((30, 2))
+    out, _, trace = model.forward(x)
+    u = loss_weights(out.shape[-1], 0)
+    got = path_gradients(model, trace, u)
+    d_out = np.zeros_like(out)
+    d_out[-1] = u
+    plain = model.backward(trace, d_out)
+    states = [lg for layer in plain.layers for lg in layer]
+    dh = np.sqrt(sum(np.linalg.norm(lg.dh[:, 0], axis=-1) ** 2 for lg in states))
+    np.testing.assert_allclose(10**got.log10_dh, dh, rtol=1e-9)
+    np.testing.assert_allclose(got.dx(), plain.input, rtol=1e-9, atol=1e-300)
+    assert got.arch == model.arch
+    if model.arch == "lstm":
+        dc = np.sqrt(sum(np.linalg.norm(lg.dc[:, 0], axis=-1) ** 2 for lg in states))
+        np.testing.assert_allclose(10**got.log10_dc, dc, rtol=1e-9)
+    else:
+        assert got.log10_dc is None
+    with pytest.raises(ValueError, match="unbatched"):
+        path_gradients(model, model.forward(x[:, None])[2], u)

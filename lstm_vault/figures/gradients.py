@@ -15,14 +15,12 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..formatting import format_log10, power_of_ten, steps_text
 from ..gradient_edge import EdgeSweep
-from ..gradient_readings import format_log10, power_of_ten, steps_text
 from ..vanishing import VanishingResult
+from .log_axis import DISPLAY_CEIL, DISPLAY_FLOOR, decade_step, decades_spanned, for_log_axis, power_ticks
 from .style import COLORS, SEQUENTIAL, base_layout
 
-#: norms outside [10**DISPLAY_FLOOR, 10**DISPLAY_CEIL] are drawn at the limit (a log axis cannot show 0)
-DISPLAY_FLOOR = -300
-DISPLAY_CEIL = 300
 #: the input-gradient colour scale spans at most this many decades below its largest value, so that a
 #: trained LSTM's 0.2 against 0.001 stays visible beside an RNN's 10⁻⁴⁸ (smaller values: the darkest colour)
 DX_DECADES = 6
@@ -39,17 +37,6 @@ EDGE_MEASURED = "measured factor per step back"
 EDGE_RULE = "ρ · rms tanh′ (mean-field rule)"
 EDGE_RHO = "ρ alone (a linear RNN)"
 EDGE_SIGMA = "σ_max: the most one step can stretch"
-
-
-def for_log_axis(log10_values, floor: float = DISPLAY_FLOOR, ceil: float = DISPLAY_CEIL):
-    """Values for a log axis: 10**log10, clipped to [10**floor, 10**ceil].
-
-    Returns ``values, clipped`` where ``clipped`` marks the entries drawn at a limit (including exact
-    zeros, log10 = -inf, which no log axis can show).
-    """
-    logs = np.asarray(log10_values, dtype=np.float64)
-    clipped = ~((logs >= floor) & (logs <= ceil))
-    return np.power(10.0, np.clip(np.nan_to_num(logs, nan=floor), floor, ceil)), clipped
 
 
 def _strings(log10_values) -> list[str]:
@@ -120,28 +107,8 @@ def gradient_norms(result: VanishingResult, height: int = 410) -> go.Figure:
     fig.update_layout(margin={"t": 40})
     fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])
     fig.update_yaxes(type="log", title="gradient norm (log scale)", exponentformat="power")
-    _log_ticks(fig, *lines)
+    fig.update_yaxes(dtick=decade_step(decades_spanned(*lines)))
     return fig
-
-
-def _decade_step(decades: float, max_ticks: int = 6) -> int:
-    """Decades between labelled ticks so that a log range of ``decades`` gets at most ``max_ticks`` labels."""
-    return next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500) if max(decades, 1.0) / s <= max_ticks - 1)
-
-
-def _log_ticks(fig: go.Figure, *logs) -> None:
-    """A labelled tick every 1, 2, 5, 10, ... decades on the y log axis (no 2-and-5 clutter)."""
-    values = np.concatenate([np.clip(np.ravel(v).astype(float), DISPLAY_FLOOR, DISPLAY_CEIL) for v in logs])
-    values = values[np.isfinite(values)]
-    decades = float(values.max() - values.min()) if values.size else 1.0
-    fig.update_yaxes(dtick=_decade_step(decades))
-
-
-def _colorbar_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
-    step = _decade_step(hi - lo)
-    first = np.ceil(lo / step) * step
-    vals = np.arange(first, hi + 1e-9, step)
-    return vals.tolist(), [power_of_ten(int(v)) if v else "1" for v in vals]
 
 
 def input_gradients(result: VanishingResult, height: int | None = None, marked=()) -> go.Figure:
@@ -158,7 +125,7 @@ def input_gradients(result: VanishingResult, height: int | None = None, marked=(
     hi = float(np.clip(finite.max(), DISPLAY_FLOOR, DISPLAY_CEIL)) if finite.size else 0.0
     lo = float(np.clip(finite.min(), DISPLAY_FLOOR, DISPLAY_CEIL)) if finite.size else -1.0
     lo = min(max(lo, hi - DX_DECADES), hi - 1.0)  # below hi - DX_DECADES: the darkest colour
-    tickvals, ticktext = _colorbar_ticks(lo, hi)
+    tickvals, ticktext = power_ticks(lo, hi)
     labels = ["x"] if I == 1 else [f"x[{i}]" for i in range(I)]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
                         subplot_titles=("RNN: |∂L/∂xₜ|", "LSTM: |∂L/∂xₜ|"))  # fmt: skip
@@ -224,7 +191,9 @@ def forget_product(result: VanishingResult, max_units: int = 12, height: int = 3
     fig.update_layout(margin={"t": 40})
     fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])
     fig.update_yaxes(type="log", title="Π f  (log scale)", exponentformat="power")
-    _log_ticks(fig, result.log10_forget_product[:, :max_units], dc - dc[-1])
+    fig.update_yaxes(
+        dtick=decade_step(decades_spanned(result.log10_forget_product[:, :max_units], dc - dc[-1]))
+    )
     return fig
 
 
