@@ -5,10 +5,11 @@ Members (each an ``.npy`` array inside the zip):
 - the recurrent weights under torch's names: ``weight_ih_l0`` (G*H, I), ``weight_hh_l0`` (G*H, H),
   ``bias_ih_l0`` (G*H,), ``bias_hh_l0`` (G*H,), ``..._l1``, ``..._reverse``; G = 4 (lstm), 1 (rnn), 3 (gru);
 - ``readout.weight`` (O, D*H) and ``readout.bias`` (O,): ``y_hat_t = readout.weight @ h_t + readout.bias``;
+  O = 0 is a model without a read-out (an imported recurrent module whose head is not a single Linear);
 - ``meta``: UTF-8 JSON as a uint8 array (a 0-d unicode array is read too) with ``format_version``, ``arch``,
   ``input_size``, ``hidden_size``, ``output_size``, ``num_layers``, ``bidirectional``, and what the caller
   adds: ``task`` (name), ``task_options``, ``encoding`` (task.encoding()), ``training`` (steps, losses,
-  seconds, device, seed).
+  seconds, device, seed), ``source`` (an imported model's origin, ``lstm_vault.importers``).
 
 ``load`` trusts nothing: it reads array headers before data, refuses pickled objects, and raises
 ``ModelFileError`` (a ValueError) with a message that says what is wrong. This module imports no torch
@@ -63,6 +64,11 @@ class SavedModel:
     @property
     def arch(self) -> str:
         return self.rnn.arch
+
+    @property
+    def has_readout(self) -> bool:
+        """False for a model without a read-out (output_size 0): ``predict`` then gives (T, B, 0)."""
+        return self.readout_weight.shape[0] > 0
 
     def predict(self, x):
         """x: (T, B, I) or (T, I) -> (y_hat (T, B, O) or (T, O), trace of the recurrent forward pass)."""
@@ -265,9 +271,9 @@ def _check_structure(meta: dict) -> dict:
         "num_layers": MAX_LAYERS,
     }
     for key, cap in caps.items():
-        value = meta[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
-            raise ModelFileError(f"model file metadata {key}={value!r} is out of range (1 to {cap})")
+        value, low = meta[key], 0 if key == "output_size" else 1  # output_size 0: no read-out
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= cap:
+            raise ModelFileError(f"model file metadata {key}={value!r} is out of range ({low} to {cap})")
     if not isinstance(meta["bidirectional"], bool):
         raise ModelFileError(
             f"model file metadata bidirectional={meta['bidirectional']!r} must be true or false"
@@ -280,12 +286,12 @@ TRAINING_NUMBERS = ("steps", "train_loss", "val_loss", "baseline_loss", "seconds
 
 def _check_extras(meta: dict) -> None:
     """The types of the optional keys that pages read and format, so a loaded model never breaks a page:
-    ``task`` a name; ``task_options``, ``encoding``, ``training`` objects; ``training``'s losses, steps and
-    seconds numbers or null; ``training.history`` a list."""
+    ``task`` a name; ``task_options``, ``encoding``, ``training``, ``source`` objects; ``training``'s losses,
+    steps and seconds numbers or null; ``training.history`` a list."""
     task = meta.get("task")
     if task is not None and not isinstance(task, str):
         raise ModelFileError(f"model file metadata task={task!r} must be a task name (a string)")
-    for key in ("task_options", "encoding", "training"):
+    for key in ("task_options", "encoding", "training", "source"):
         if key in meta and not isinstance(meta[key], dict):
             raise ModelFileError(
                 f"model file metadata {key} must be a JSON object, got {type(meta[key]).__name__}"
@@ -371,5 +377,7 @@ def load_torch(file, dtype=None):
     from lstm_vault.torch_backend import from_reference
 
     saved = load(file)
+    if not saved.has_readout:
+        raise ValueError("the model has no read-out (output_size 0); a torch SequenceModel needs one")
     model = from_reference(saved.rnn, saved.readout_weight, saved.readout_bias)
     return model if dtype is None else model.to(dtype)
