@@ -343,28 +343,6 @@ def test_regime_edges_are_a_factor_of_100():
 
 
 @pytest.mark.parametrize(
-    ("T", "I", "rho", "fb"), [(60, 1, 1.0, 2.0), (500, 2, 4.0, -2.0), (500, 1, 0.1, -3.0), (10, 1, 0.0, 0.0)]
-)
-def test_the_library_backward_gives_the_old_loops_numbers(T, I, rho, fb):
-    """Before log_bptt.py goes: its separate loop and Recurrent.backward(log_safe=True) agree to 1e-9 in
-    log10, also where the gradient leaves float64's range (exploding, vanishing past 1e-308, exactly 0)."""
-    from lstm_vault.log_bptt import log_safe_bptt
-    from lstm_vault.vanishing import run_one
-
-    x = np.random.default_rng(5).standard_normal((T, I))
-    u = loss_weights(16, 1)
-    for model in build_models(I, 16, 1, rho, fb)[:2]:
-        new, _ = run_one(model, x, u)
-        old = log_safe_bptt(model, model.forward(x)[2], u)
-        np.testing.assert_allclose(new.log10_dh, old.log10_dh, rtol=0, atol=1e-9)
-        np.testing.assert_allclose(new.log10_dx, old.log10_dx, rtol=0, atol=1e-9)
-        np.testing.assert_array_equal(new.sign_dx, old.sign_dx)
-        if model.arch == "lstm":
-            np.testing.assert_allclose(new.log10_dc, old.log10_dc, rtol=0, atol=1e-9)
-        assert np.isfinite(new.log10_dh).any()
-
-
-@pytest.mark.parametrize(
     "model",
     [
         GRU(2, 5, seed=3),
