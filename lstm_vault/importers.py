@@ -218,10 +218,12 @@ def read_torch_state_dict(file_or_bytes, max_bytes: int = MAX_FILE_BYTES) -> Sta
             f"the file holds {_describe(obj)}, not a state dict; save one with "
             "torch.save(model.state_dict(), path)"
         )
+    where = f"under {location!r}" if location else "in the file"
+    keys = [f"{k!r} ({_describe(k)})" for k in obj if not isinstance(k, str)]
+    if keys:
+        raise ModelImportError(f"the state dict {where} has keys that are not names: {'; '.join(keys[:6])}")
     bad = [f"{k} ({_describe(v)})" for k, v in obj.items() if not isinstance(v, torch.Tensor)]
-    bad += [f"key {k!r} (a {type(k).__name__})" for k in obj if not isinstance(k, str)]
     if bad:
-        where = f"under {location!r}" if location else "in the file"
         raise ModelImportError(f"the state dict {where} holds non-tensor entries: {'; '.join(bad[:6])}")
     state = StateDict((key, _to_numpy(key, tensor)) for key, tensor in obj.items())
     if location is not None:

@@ -298,6 +298,7 @@ def test_pickled_module_is_refused():
         (torch.zeros(2, 3), "a tensor of shape (2, 3)"),
         ({}, "an empty dict"),
         ({"w": torch.zeros(1), "epoch": 3}, "non-tensor entries epoch (an int)"),
+        ({5: torch.zeros(1)}, "has keys that are not names: 5 (an int)"),
         (
             {"state_dict": {"w": torch.zeros(1), "name": "x"}},
             "'state_dict' holds non-tensor entries: name (a str)",
