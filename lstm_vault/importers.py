@@ -235,7 +235,9 @@ def read_torch_state_dict(file_or_bytes, max_bytes: int = MAX_FILE_BYTES) -> Sta
     return state
 
 
-def to_saved_model(state, candidate: Candidate, nonlinearity: str = "tanh", meta: dict | None = None):
+def to_saved_model(
+    state, candidate: Candidate, nonlinearity: str = "tanh", meta: dict | None = None
+) -> modelfile.SavedModel:
     """The candidate as a :class:`lstm_vault.modelfile.SavedModel` (float64), its read-out included.
 
     state: the ``{name: array}`` the candidate was found in; nonlinearity: an ``nn.RNN``'s, confirmed by
@@ -302,7 +304,7 @@ KERAS_MEMBERS = ("kernel", "recurrent_kernel", "bias", "recurrent_activation", "
 KERAS_DENSE = ("dense_kernel", "dense_bias")  # optional: a Dense read-out, kernel (H, O) and bias (O,)
 
 
-def read_keras_npz(file, meta: dict | None = None, max_bytes: int = MAX_FILE_BYTES):
+def read_keras_npz(file, meta: dict | None = None, max_bytes: int = MAX_FILE_BYTES) -> modelfile.SavedModel:
     """A Keras LSTM's weights (``.npz``, :data:`KERAS_EXPORT_SNIPPET`) as a ``SavedModel`` in torch's layout.
 
     Keras computes ``z = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias`` (I, 4H), (H, 4H), (4H,) and
@@ -380,7 +382,9 @@ def read_keras_npz(file, meta: dict | None = None, max_bytes: int = MAX_FILE_BYT
 # one call for the CLI
 
 
-def convert(file, module: str | None = None, nonlinearity: str | None = None, meta: dict | None = None):
+def convert(
+    file, module: str | None = None, nonlinearity: str | None = None, meta: dict | None = None
+) -> modelfile.SavedModel:
     """A torch state dict file or a Keras ``.npz`` (told apart by content) -> ``SavedModel``.
 
     module: which recurrent module of a torch file ("encoder.lstm"); needed when it holds several.
