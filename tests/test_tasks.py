@@ -1,4 +1,4 @@
-"""Tasks: shapes, determinism by seed, known answers, computed baselines, held-out splits, parser errors."""
+"""Tasks: shapes, determinism by seed, known answers, computed baselines, held-out splits, option errors."""
 
 import json
 import math
@@ -6,13 +6,13 @@ import math
 import numpy as np
 import pytest
 
-from lstm_vault import tasks
 from lstm_vault.tasks import (
+    TASKS,
+    OptionError,
     get_task,
     load_series,
     load_text,
-    parse_csv_column,
-    parse_numbers,
+    options_text,
     task_names,
     windows,
 )
@@ -250,80 +250,6 @@ def test_unknown_names_and_options_name_the_valid_choices():
         get_task("adding").batch(0, np.random.default_rng(0))
 
 
-def test_parse_numbers_accepts_common_separators_and_unicode():
-    np.testing.assert_array_equal(parse_numbers("1, 2;3\n4\t5"), [1, 2, 3, 4, 5])
-    np.testing.assert_array_equal(parse_numbers(" -1.5e2 , +.5 "), [-150, 0.5])
-    # full-width digits and comma, Unicode minus sign, zero-width space
-    np.testing.assert_array_equal(parse_numbers("１，２， \u22123\u200b"), [1, 2, -3])
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", "no numbers found: enter numbers separated by commas"),
-        (" ;, \n", "no numbers found"),
-        ("1, two, 3", "item 2: 'two' is not a number; enter numbers separated by"),
-        ("1 nan", "item 2: 'nan' is not a finite number"),
-        ("-inf", "item 1: '-inf' is not a finite number"),
-        ("1e999", "item 1: '1e999' is too large"),
-        ("0x10", "'0x10' is not a number"),
-        ("1 " * 11, "too many numbers \\(11\\): at most 10 are allowed"),
-        ("1" * 500, "the text is too long: at most 10 numbers are allowed"),
-    ],
-)
-def test_parse_numbers_errors_say_what_is_wrong(text, message):
-    with pytest.raises(ValueError, match=message):
-        parse_numbers(text, max_count=10)
-
-
-def test_parse_csv_column_finds_the_value_column():
-    values, name = parse_csv_column(b"date,value\n2020-01,1\n2020-02,2.5\n")
-    assert name == "value"
-    assert values.tolist() == [1, 2.5]
-    assert values.dtype == np.float64
-    # semicolons with decimal commas, a UTF-8 byte-order mark, and a Windows line end
-    values, name = parse_csv_column("\ufeffJahr;Wert\r\n1871;1,5\r\n1872;2\r\n".encode())
-    assert name == "Wert"
-    assert values.tolist() == [1.5, 2]
-    values, name = parse_csv_column(b"1\n2\n3\n")  # no header
-    assert name == "column 1"
-    assert values.tolist() == [1, 2, 3]
-    values, name = parse_csv_column(b"a,b\n1,2\n3,4\n", column="a")
-    assert name == "a"
-    assert values.tolist() == [1, 3]
-    values, name = parse_csv_column("t\tv\n1\t\u22122\n".encode("utf-16"))
-    assert name == "v"
-    assert values.tolist() == [-2]
-    values, name = parse_csv_column((tasks.ASSETS / "nile.csv").read_bytes())
-    assert name == "volume"
-    assert len(values) == 100
-
-
-@pytest.mark.parametrize(
-    ("data", "options", "message"),
-    [
-        (b"", {}, "the file is empty: expected a CSV with a header row"),
-        (b"date,value\n", {}, "the file has a header but no data rows"),
-        (b"\x00\x01binary", {}, "the file is not text"),
-        (b"a,b\nx,y\n", {}, "no column holds numbers \\(columns: a, b\\)"),
-        (
-            b"year,volume\n1871,1120\n1872,nan\n",
-            {},
-            "row 3, column 'volume': 'nan' is not a finite number; expected a number",
-        ),
-        (b"year,v\n1,2\n2,abc\n3,4\n", {}, "row 3, column 'v': 'abc' is not a number"),
-        (b"a,b\n1,\n2,3\n", {}, "row 2, column 'b': the cell is empty"),
-        (b"a\n" + b"1\n" * 11, {"max_rows": 10}, "more than 10 data rows"),
-        (b"a\n" + b"1\n" * 600, {"max_bytes": 1000}, "at most 0.001 MB is allowed"),
-        (b"a,b\n1,2\n", {"column": "c"}, "no column 'c'; columns: a, b"),
-        (b"a,b\n1,2\n", {"column": 5}, "out of range: the file has 2 columns"),
-    ],
-)
-def test_parse_csv_column_errors_say_what_is_wrong(data, options, message):
-    with pytest.raises(ValueError, match=message):
-        parse_csv_column(data, **options)
-
-
 def test_a_validation_batch_larger_than_the_tail_covers_every_window_evenly():
     task = get_task("nile", length=5)
     batch = task.validation(25, seed=0)  # 10 distinct windows, each 2 or 3 times
@@ -332,33 +258,61 @@ def test_a_validation_batch_larger_than_the_tail_covers_every_window_evenly():
     assert set(counts) <= {2, 3}
 
 
-def test_a_single_line_of_numbers_is_read_along_the_row():
-    from lstm_vault.tasks import parse_csv_column
-
-    x, name = parse_csv_column(b"1,2,3.5,-4,5\n")
-    np.testing.assert_array_equal(x, [1, 2, 3.5, -4, 5])
-    assert name == "row 1"
-    x, _ = parse_csv_column(b"0.5 0.25 0.125")
-    np.testing.assert_array_equal(x, [0.5, 0.25, 0.125])
-    with pytest.raises(ValueError, match="not a finite number"):
-        parse_csv_column(b"1,nan,3\n")
-    x, name = parse_csv_column(b"a,b\n1,2\n")  # one data row under a header: still a column
-    assert name == "b" and x.tolist() == [2.0]
+# ------------------------------------------------------------------------------------------
+# options, declared once: what the task checks is what the Train page offers and says
 
 
-@pytest.mark.parametrize("text", ["1,5 2,5 3,5", "0,25\t1,75", "3 1,5"])
-def test_typed_decimal_commas_mixed_with_spaces_are_refused_not_misread(text):
-    from lstm_vault.userdata import parse_numbers
+@pytest.mark.parametrize("name", list(TASKS))
+def test_every_option_is_declared_with_a_label_a_help_and_bounds_its_default_meets(name):
+    cls = TASKS[name]
+    specs = cls.option_specs()
+    assert [s.name for s in specs] == list(cls().options())  # one declaration per option, in field order
+    for spec in specs:
+        assert spec.label and "_" not in spec.label and len(spec.help) > 20, spec
+        assert spec.check(name, spec.default) == spec.default
+        if spec.choices:
+            assert spec.default in dict(spec.choices)
+        else:
+            low, high = spec.offered
+            assert low <= spec.default <= high <= spec.high
+            assert isinstance(spec.default, int) == spec.integer and spec.step > 0
 
-    with pytest.raises(ValueError, match="could be one number with a decimal comma or two numbers"):
-        parse_numbers(text)
+
+def test_an_option_error_names_the_option_for_code_and_its_label_for_people():
+    with pytest.raises(OptionError) as caught:
+        get_task("copy", seq_len=15)  # needs a length of at least 31; the default is 20
+    assert str(caught.value) == "task 'copy': option 'length' must be an integer in [31, 10000], got 20"
+    assert caught.value.sentence == "Sequence length must be an integer in [31, 10000], got 20"
+    with pytest.raises(OptionError) as caught:
+        get_task("copy", n_symbols=1.5)
+    assert caught.value.sentence == "Alphabet size must be an integer in [2, 64], got 1.5"
+    with pytest.raises(OptionError) as caught:
+        get_task("text", source="bible")
+    assert caught.value.sentence == "Text must be one of: sonnets, python, got 'bible'"
 
 
-@pytest.mark.parametrize(
-    ("text", "values"),
-    [("1,2,3\n4,5,6", [1, 2, 3, 4, 5, 6]), ("1, 5 2, 5", [1, 5, 2, 5]), ("1,2,3", [1, 2, 3])],
-)
-def test_commas_without_spaces_between_numbers_still_separate(text, values):
-    from lstm_vault.userdata import parse_numbers
+def test_options_read_by_their_labels_and_titles():
+    assert options_text("text", {"source": "sonnets", "length": 64}) == (
+        "text Shakespeare's Sonnets, sequence length 64"
+    )
+    assert get_task("copy").options_text() == "sequence length 20, alphabet size 8, symbols to remember 5"
+    # a model file's task or option that this version does not know keeps its own name
+    assert options_text("copy", {"n_symbols": 4, "max_delay": 9}) == "alphabet size 4, max delay 9"
+    assert options_text("morse", {"dots": 3}) == "dots 3"
 
-    assert parse_numbers(text).tolist() == values
+
+def test_a_link_s_text_is_a_value_within_what_the_train_page_offers():
+    (length,) = TASKS["adding"].option_specs()
+    assert length.offered == (2, 1000) and length.high == 10_000  # a CPU run cannot afford 10,000 steps
+    assert length.parse("50") == 50 and isinstance(length.parse("50.0"), int)
+    for text in ("5000", "1", "2.5", "nan", "inf", "fifty", ""):
+        with pytest.raises(ValueError):
+            length.parse(text)
+    noise = TASKS["sine"].option_specs()[1]
+    assert noise.parse("0.25") == 0.25
+    with pytest.raises(ValueError):
+        noise.parse("1.5")
+    source = TASKS["text"].option_specs()[0]
+    assert source.parse("python") == "python" and source.title("python") == "Python standard library source"
+    with pytest.raises(ValueError):
+        source.parse("Python standard library source")  # a link names the text, not its title

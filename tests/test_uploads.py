@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_vault import modelfile, models
 from lstm_vault.sequences import MAX_LENGTH
-from lstm_vault.tasks import MAX_BYTES
+from lstm_vault.userdata import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP = str(ROOT / "pages" / "1_Step_through.py")
