@@ -22,6 +22,8 @@ def marker_css(key: str, t: int, T: int) -> str:
     left, right = TIMELINE_MARGIN["l"], TIMELINE_MARGIN["r"]
     lo, hi = TIMELINE_X_DOMAIN
     return (
+        # not inherited: a new step restyles the container's line, not every element of the chart inside
+        "@property --lv-step {syntax: '<number>'; inherits: false; initial-value: 0;}"
         f".st-key-{key} {{position: relative; --lv-step: {marker_fraction(t, T):.6f};}}"
         f".st-key-{key}::after {{content: ''; position: absolute; pointer-events: none; z-index: 2;"
         f" top: {TIMELINE_MARGIN['t']}px; bottom: {TIMELINE_MARGIN['b']}px; width: 2px; margin-left: -1px;"
