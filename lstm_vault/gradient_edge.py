@@ -28,6 +28,13 @@ from .vanishing import (
 
 #: the spectral radii of :func:`edge_sweep` (the page's slider goes from 0 to 4 in steps of 0.05)
 EDGE_RADII = tuple(round(0.5 + 0.05 * k, 2) for k in range(71))  # 0.5, 0.55, ..., 4.0
+#: T · H² above which a sweep (len(EDGE_RADII) runs of the RNN) is slow enough to wait for a click
+SWEEP_BUDGET = 4_000_000
+
+
+def sweep_is_quick(T: int, hidden_size: int) -> bool:
+    """Whether :func:`edge_sweep` over T steps and H units is quick enough to run without being asked."""
+    return T * hidden_size * hidden_size <= SWEEP_BUDGET
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,24 @@
 """The Vanishing gradients page's other sentences, each with the numbers of the run it describes.
 
-Which models are trained (said first), where the curves of the norm plot start, what ∂L/∂x_t is,
-where the edge between vanishing and exploding lies for this setting (from an
-:class:`~lstm_vault.gradient_edge.EdgeSweep`), and whether a trained model's input gradient lights up
-at the adding problem's marked steps. Markdown out, no streamlit; the RNN's and LSTM's own readings
-are in :mod:`lstm_vault.gradient_readings`.
+Which models are trained (said first), the headline metrics, the captions under the plots, what ∂L/∂x_t
+is, where the edge between vanishing and exploding lies for this setting (from an
+:class:`~lstm_vault.gradient_edge.EdgeSweep`), whether a trained model's input gradient lights up at the
+adding problem's marked steps, and what the page says about a sequence too short to follow back. Markdown
+out, no streamlit; the RNN's and LSTM's own readings are in :mod:`lstm_vault.gradient_readings`, numbers
+become text in :mod:`lstm_vault.formatting`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .formatting import format_log10, ordinal
+from .gradient_edge import EDGE_RADII
+from .gradient_models import MIN_T
+from .gradient_readings import regime_word
 
 if TYPE_CHECKING:
     from .gradient_edge import EdgeSweep
@@ -235,3 +240,152 @@ def method_notes(r: VanishingResult) -> str:
             "conditions used above and proposed clipping the gradient's norm.",
         ]
     )
+
+
+# ------------------------------------------------------------------------------------------ metrics
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One headline number: ``st.metric(label, value, delta, help=help)``."""
+
+    label: str
+    value: str
+    help: str
+    delta: str | None = None
+
+
+def headline_metrics(r: VanishingResult) -> list[Metric]:
+    """The four numbers above the explanations: each model's share at t = 0 with its regime, the LSTM
+    against the RNN (or, beside an RNN that exploded, the LSTM's largest), and the RNN's factor per step."""
+    last = r.T - 1
+    out = [
+        Metric(
+            f"{name}: gradient reaching t = 0",
+            format_log10(path.log10_ratio),
+            f"‖∂L/∂h₀‖ ÷ ‖∂L/∂h_{last}‖ for the {name}; below 1/100 counts as vanished, above 100 times "
+            "as exploded.",
+            regime_word(path.log10_ratio),
+        )
+        for name, path in (("RNN", r.rnn), ("LSTM", r.lstm))
+    ]
+    if regime_word(r.rnn.log10_ratio) == "exploded":  # more is not better: the LSTM's stays bounded
+        out.append(
+            Metric(
+                "LSTM: largest at any t",
+                format_log10(float(np.max(r.lstm.log10_dh - r.lstm.log10_dh[-1]))),
+                f"The LSTM's largest ‖∂L/∂hₜ‖ ÷ ‖∂L/∂h_{last}‖ over all t (beside the RNN's blow-up a ratio "
+                "of the two would say nothing useful).",
+            )
+        )
+    else:
+        out.append(
+            Metric(
+                "LSTM ÷ RNN at t = 0",
+                format_log10(r.log10_lstm_over_rnn),
+                "How many times more gradient reaches t = 0 (‖∂L/∂h₀‖) through the LSTM (below 1: less).",
+            )
+        )
+    out.append(
+        Metric(
+            "RNN factor per step back",
+            f"{10**r.rnn.log10_step_factor:.3f}",
+            "Measured: the (T−1)-th root of the ratio at t = 0. Mean-field: ρ × rms tanh′ (random W_hh "
+            "only).",
+            f"mean-field {r.predicted_step_factor:.3f}" if r.prediction_applies else None,
+        )
+    )
+    return out
+
+
+def trained_forget_bias(lstm) -> str:
+    """The trained LSTM's forget-gate bias b_ih + b_hh (mean over units), shown in its slider's place."""
+    return f"{float(lstm.gate_bias('f').mean()):.2f}"
+
+
+def trained_size_caption(hidden_size: int) -> str:
+    return f"Hidden size H = {hidden_size} for both: the trained model's."
+
+
+def forget_caption(r: VanishingResult, max_units: int) -> str:
+    """The caption under the forget-gate product plot (``max_units``: the unit lines it draws)."""
+    return (
+        f"Running product of the forget gates from step t+1 to {r.T - 1} (thin lines: single units, "
+        f"the first {min(max_units, r.hidden_size)} of {r.hidden_size}). Dashed: the measured cell-state "
+        "gradient, which follows the product where the cell path carries it."
+    )
+
+
+EDGE_BUTTON = f"Find the edge for this setting ({len(EDGE_RADII)} runs of the RNN)"
+EDGE_CAPTION = (
+    "The same $W_{hh}$ rescaled to each ρ, on this input. Factor per step back: the (T−1)-th root of the "
+    "gradient reaching t = 0. Above the line at 1 it grows; σ_max is the most one step can stretch it."
+)
+
+
+# ------------------------------------------------------------------------------------------ too short
+
+
+def as_sentence(text: str) -> str:
+    """A warning or note as shown: its first letter capitalised."""
+    return text[:1].upper() + text[1:]
+
+
+def length_link_warning(text, using: int | None) -> str | None:
+    """What to tell a person whose link asks for ``T=text`` below :data:`MIN_T` (None for any other value:
+    the sequence widget checks it); ``using``: the length shown instead, if known."""
+    try:
+        short = float(text) < MIN_T
+    except (TypeError, ValueError):
+        return None  # not a number: the sequence widget says so
+    if not short:
+        return None
+    shown = "" if using is None else f"; using T = {using}"
+    return (
+        f"link parameter T={text} ignored: the gradient needs at least {MIN_T} steps to travel back "
+        f"through{shown}"
+    )
+
+
+SHORT_LENGTH_WARNING = (
+    f"Sequence length T = 1 has no earlier step for the gradient to travel back to: using T = {MIN_T}."
+)
+SINGLE_STEP_INFO = (
+    "This sequence has a single step (T = 1): there is no earlier step for the gradient to travel back "
+    f"to. Give at least {MIN_T} numbers."
+)
+
+
+# ------------------------------------------------------------------------------------------ explanations
+
+#: what one step back does to the RNN's gradient (above its equations)
+RNN_STEP = (
+    r"Going back one step multiplies the gradient by $W_{hh}^\top$ and by the slope of tanh at that step:"
+)
+
+#: the mean-field estimate of each factor (above its equation)
+MEAN_FIELD = (
+    r"For a random $W_{hh}$, mean-field theory puts the size of each factor at about the spectral radius "
+    r"$\rho$ times the root mean square of the tanh slopes:"
+)
+
+#: what rms(tanh') is, and that the estimate decomposes rather than forecasts
+MEAN_FIELD_SLOPES = (
+    r"with $\mathrm{rms}(\tanh'(a_k))$ the root mean square of $\tanh'(a_k) = 1 - h_k^2$ over the units "
+    "at step k. It reads the slopes from the run itself, so it decomposes the measured decay rather than "
+    r"forecasting it, and it assumes a random $W_{hh}$, not a trained one. Why not the plain mean: see "
+    "*How this is computed* below."
+)
+
+#: why the cell state's path multiplies only by f (above its equations)
+LSTM_STEP = (
+    r"The cell state is updated by *addition*, $c_t = f_t \odot c_{t-1} + i_t \odot g_t$, so going back "
+    "one step along it multiplies the gradient only by the forget gate:"
+)
+
+#: the RNN's fixed matrix against the LSTM's gates, which depend on input and state
+GATES_LEARN = (
+    r"The RNN's factor $W_{hh}^\top \operatorname{diag}(\tanh')$ has one fixed matrix, only the slopes "
+    r"move. Each $f_t$ is a gate computed from the input and $h_{t-1}$: a trained LSTM can learn, per "
+    "unit and per step, when to keep its memory (f near 1) and when to let go."
+)

@@ -25,6 +25,9 @@ from .style import COLORS, SEQUENTIAL, base_layout
 #: trained LSTM's 0.2 against 0.001 stays visible beside an RNN's 10⁻⁴⁸ (smaller values: the darkest colour)
 DX_DECADES = 6
 
+#: the forget-gate product plot draws this many single units' lines (and the mean over all of them)
+MAX_UNIT_LINES = 12
+
 #: legend names, also used by the tests to find a trace
 RNN_DH = "RNN  ‖∂L/∂hₜ‖"
 LSTM_DH = "LSTM  ‖∂L/∂hₜ‖"
@@ -172,7 +175,7 @@ def input_gradients(result: VanishingResult, height: int | None = None, marked=(
     return fig
 
 
-def forget_product(result: VanishingResult, max_units: int = 12, height: int = 380) -> go.Figure:
+def forget_product(result: VanishingResult, max_units: int = MAX_UNIT_LINES, height: int = 380) -> go.Figure:
     """The LSTM's running product of forget gates Π_{k=t+1}^{T-1} f_k against t, log y-axis.
 
     Thin lines: the first ``max_units`` units; thick: the mean over all units; dashed: the measured
