@@ -1,7 +1,12 @@
-"""modelfile: saved models load into NumPy and torch with equal outputs; each bad file is refused by name."""
+"""modelfile: saved models load into NumPy and torch with equal outputs; each bad file is refused by name.
+
+This is where every kind of bad file is checked; tests/test_uploads.py drives two through the Train page.
+"""
 
 import io
 import json
+import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -196,3 +201,80 @@ def test_example_is_a_held_out_sequence_of_the_models_own_task():
     )
     with pytest.raises(ValueError, match="reads 5 feature"):
         wrong.example()
+
+
+# ------------------------------------------------------------------------------------------------
+# the rest of the bad files an upload can bring, each refused by name before anything is built
+
+
+def zip_of(files: dict[str, bytes], compression=zipfile.ZIP_STORED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as zf:
+        for name, content in files.items():
+            zf.writestr(name, content)
+    return buffer.getvalue()
+
+
+def with_member(data: bytes, key: str, value) -> bytes:
+    return repack(arrays_of(data) | {key: value})
+
+
+SPRUNG: list[str] = []  # what unpickling a Trap leaves behind
+
+
+def _spring(tag: str) -> None:
+    SPRUNG.append(tag)
+
+
+class Trap:
+    """Unpickling it calls _spring: proof that a loader unpickled the file."""
+
+    def __reduce__(self):
+        return _spring, ("unpickled",)
+
+
+def pickled(good: bytes, member: str) -> bytes:
+    """A model file with an object array (a pickle) as ``member``, checked to spring when unpickled."""
+    data = with_member(good, member, np.array([Trap()], dtype=object))
+    with np.load(io.BytesIO(data), allow_pickle=True) as npz:
+        npz[member]  # the payload is live: numpy with allow_pickle=True runs it
+    assert SPRUNG == ["unpickled"]
+    SPRUNG.clear()
+    return data
+
+
+def test_a_pickle_is_refused_without_being_unpickled(good):
+    for member in ("meta", "weight_ih_l0"):
+        refuse(pickled(good, member), f"member '{member}' holds pickled Python objects")
+        assert SPRUNG == []
+    assert pickle.loads(pickle.dumps(Trap())) is None and SPRUNG == ["unpickled"]  # the trap works
+    SPRUNG.clear()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked():
+    bomb = zip_of({"meta.npy": bytes(modelfile.MAX_FILE_BYTES + 1)}, compression=zipfile.ZIP_DEFLATED)
+    assert len(bomb) < modelfile.MAX_FILE_BYTES // 100  # small on the wire
+    refuse(bomb, f"unpacks to over {modelfile.MAX_FILE_BYTES} bytes")
+
+
+BAD = {  # name -> (make from a good file, what the message says)
+    "random PK": (lambda g: b"PK" + np.random.default_rng(1).bytes(4096), "corrupt or truncated"),
+    "a stray member": (lambda g: zip_of({"readme.txt": b"hello"}), "unexpected member 'readme.txt'"),
+    "no meta": (lambda g: repack({"x": np.zeros(3)}), r"no 'meta' entry \(is it an lstm_vault model\?\)"),
+    "no version": (lambda g: with_meta(g, format_version=None), "has no 'format_version'"),
+    "integer weights": (
+        lambda g: with_member(g, "bias_hh_l0", np.zeros(12, int)),
+        "bias_hh_l0.*float32 or float64",
+    ),
+    "NaN weights": (lambda g: with_member(g, "bias_hh_l0", np.full(12, np.nan)), "non-finite"),
+    # metadata a page formats: refused by the loader instead of breaking the page after loading
+    "a word for a loss": (lambda g: with_meta(g, training={"val_loss": "low"}), "val_loss='low'"),
+    "training a list": (lambda g: with_meta(g, training=[1, 2]), "training must be a JSON object, got list"),
+    "options a string": (lambda g: with_meta(g, task_options="ab"), "task_options must be a JSON object"),
+    "task a list": (lambda g: with_meta(g, task=["adding"]), r"task=\['adding'\] must be a task name"),
+}
+
+
+@pytest.mark.parametrize(("make", "message"), BAD.values(), ids=list(BAD))
+def test_a_bad_file_is_refused_by_name(good, make, message):
+    refuse(make(good), message)
