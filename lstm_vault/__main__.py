@@ -70,8 +70,15 @@ def _task_option(text: str) -> tuple[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from lstm_vault.tasks import task_names
+    from lstm_vault.tasks import TASKS, task_names
+    from lstm_vault.train_config import ARCH_NAMES, TrainConfig
 
+    d = TrainConfig()  # the defaults: one source for the CLI, the app and the library
+    others = "; ".join(
+        f"{name}: {', '.join(o.name for o in options)}"
+        for name, cls in TASKS.items()
+        if (options := [o for o in cls.option_specs() if o.name != "length"])
+    )
     default_threads = max(1, (os.cpu_count() or 1) // 2)  # torch_backend.default_threads(), without torch
     parser = _Parser(
         prog="python -m lstm_vault", description="lstm_vault: train and inspect small recurrent models."
@@ -86,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "current step, prints the JSON line and writes --out if given; a second one aborts.",
         formatter_class=_Defaults,
     )
-    t.add_argument("--task", default="adding", help=f"task name: {', '.join(task_names())}")
+    t.add_argument("--task", default=d.task, help=f"task name: {', '.join(task_names())}")
     t.add_argument(
         "--length",
         type=_positive_int,
@@ -99,29 +106,33 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="any other task option (VALUE parsed as JSON when it can be); repeatable",
+        help=f"any other task option (VALUE parsed as JSON when it can be); repeatable. Options: {others}",
     )
-    t.add_argument("--arch", choices=("lstm", "rnn", "gru"), default="lstm", help="recurrent layer")
-    t.add_argument("--hidden-size", type=_positive_int, default=32, help="hidden units H per layer")
-    t.add_argument("--num-layers", type=_positive_int, default=1, help="stacked recurrent layers")
-    t.add_argument("--batch-size", type=_positive_int, default=64, help="sequences per Adam step")
-    t.add_argument("--lr", type=_number, default=1e-2, help="Adam learning rate")
-    t.add_argument("--steps", type=_positive_int, default=3000, help="Adam steps")
-    t.add_argument("--clip", type=_number, default=1.0, help="max global gradient norm (0 = no clipping)")
+    t.add_argument("--arch", choices=ARCH_NAMES, default=d.arch, help="recurrent layer")
+    t.add_argument(
+        "--hidden-size", type=_positive_int, default=d.hidden_size, help="hidden units H per layer"
+    )
+    t.add_argument("--num-layers", type=_positive_int, default=d.num_layers, help="stacked recurrent layers")
+    t.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help="sequences per Adam step")
+    t.add_argument("--lr", type=_number, default=d.lr, help="Adam learning rate")
+    t.add_argument("--steps", type=_positive_int, default=d.steps, help="Adam steps")
+    t.add_argument("--clip", type=_number, default=d.clip, help="max global gradient norm (0 = no clipping)")
     t.add_argument(
         "--forget-bias",
         type=_number,
-        default=1.0,
+        default=d.forget_bias,
         help="LSTM forget-gate bias at init (rnn and gru ignore it)",
     )
-    t.add_argument("--seed", type=int, default=0, help="seed for the weights and the training batches")
+    t.add_argument("--seed", type=int, default=d.seed, help="seed for the weights and the training batches")
     t.add_argument(
         "--eval-every",
         type=_positive_int,
-        default=50,
+        default=d.eval_every,
         help="validate on held-out sequences every this many steps",
     )
-    t.add_argument("--val-size", type=_positive_int, default=512, help="held-out sequences for validation")
+    t.add_argument(
+        "--val-size", type=_positive_int, default=d.val_size, help="held-out sequences for validation"
+    )
     t.add_argument(
         "--threads",
         type=_positive_int,
@@ -129,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="torch CPU threads (default: half the cores, here %(default)s)",
     )
     t.add_argument(
-        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto = cuda when present"
+        "--device", choices=("auto", "cpu", "cuda"), default=d.device, help="auto = cuda when present"
     )
     t.add_argument(
         "--max-seconds",
@@ -208,7 +219,8 @@ def cmd_train(args) -> int:
         raise UsageError(str(error)) from None
 
     from lstm_vault.torch_backend import pick_device, set_threads
-    from lstm_vault.training import TrainConfig, train
+    from lstm_vault.train_config import TrainConfig
+    from lstm_vault.training import train
 
     config = TrainConfig(
         task=args.task,

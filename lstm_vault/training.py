@@ -10,86 +10,22 @@ where it also validates, checks for NaN/inf, writes a history row and calls the 
 
 from __future__ import annotations
 
+import io
 import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from lstm_vault.tasks import get_task
-from lstm_vault.torch_backend import ARCHS, SequenceModel, pick_device, set_threads, task_loss, to_tensors
+from lstm_vault.torch_backend import SequenceModel, pick_device, set_threads, task_loss, to_tensors
+from lstm_vault.train_config import TrainConfig
 
-MAX_HIDDEN = 1024  # beyond this a CPU run takes hours; also the cap of the model file format
 VALIDATION_SEED = 0  # every run validates on the same held-out batch, so runs compare on equal terms
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """One training run. With these defaults an LSTM gets ``adding`` (length 100) below 1 % of the baseline's
-    loss within 1000 steps (``assets/models/adding_lstm.npz``, a CPU run of a few tens of seconds)."""
-
-    task: str = "adding"  # task registry name (lstm_vault.tasks)
-    task_options: dict = field(default_factory=dict)  # options for get_task, e.g. {"length": 100}
-    arch: str = "lstm"  # "lstm", "rnn" (tanh) or "gru"
-    hidden_size: int = 32  # H, units per layer and direction
-    num_layers: int = 1  # stacked recurrent layers
-    batch_size: int = 64  # sequences per Adam step
-    lr: float = 1e-2  # Adam learning rate
-    steps: int = 3000  # Adam steps to run
-    clip: float | None = 1.0  # max global gradient norm; None = no clipping
-    seed: int = 0  # seeds the weights (torch) and the training batches (numpy Generator)
-    eval_every: int = 50  # validate (and record a history row) every this many steps
-    val_size: int = 512  # held-out sequences for validation
-    device: str = "auto"  # "auto" (cuda when present), "cpu" or "cuda"
-    max_seconds: float | None = None  # wall-clock budget in seconds; None = no limit
-    forget_bias: float = 1.0  # LSTM forget-gate bias at init (ignored by rnn/gru)
-
-    def check(self) -> None:
-        """Raise ValueError naming the first bad field (the CLI shows the message as is)."""
-
-        def bad(name, rule):
-            raise ValueError(f"{name} {rule}, got {getattr(self, name)!r}")
-
-        if self.arch not in ARCHS:
-            bad("arch", f"must be one of {', '.join(ARCHS)}")
-        for name, low, high in (
-            ("hidden_size", 1, MAX_HIDDEN),
-            ("num_layers", 1, 8),
-            ("batch_size", 1, 1 << 16),
-            ("steps", 1, 10**8),
-            ("eval_every", 1, 10**8),
-            ("val_size", 1, 1 << 16),
-        ):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, np.integer))
-                or not low <= value <= high
-            ):
-                bad(name, f"must be an integer in [{low}, {high}]")
-        if (
-            isinstance(self.seed, bool)
-            or not isinstance(self.seed, (int, np.integer))
-            or not 0 <= self.seed < 2**63
-        ):
-            bad("seed", "must be a non-negative integer")
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and 0 < self.lr <= 10):
-            bad("lr", "must be a number in (0, 10]")
-        if self.clip is not None and not (math.isfinite(self.clip) and self.clip > 0):
-            bad("clip", "must be a positive number (or None for no clipping)")
-        if self.max_seconds is not None and not (self.max_seconds > 0):
-            bad("max_seconds", "must be positive (or None for no limit)")
-        if not math.isfinite(self.forget_bias):
-            bad("forget_bias", "must be a finite number")
-        if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
-            bad("device", "must be auto, cpu or cuda")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class HistoryRow(NamedTuple):
@@ -152,6 +88,12 @@ class TrainResult:
             "seed": self.config.seed,
             "status": self.status,
         }
+
+    def file_bytes(self) -> bytes:
+        """The model file (:meth:`save`) as bytes: what the app offers to download and loads back."""
+        buffer = io.BytesIO()
+        self.save(buffer)
+        return buffer.getvalue()
 
     def save(self, file) -> None:
         """Write the model file (lstm_vault.modelfile): weights, task, encoding, config and history."""
@@ -475,94 +417,3 @@ class TrainingWorker:
                         self._status[i] = "error"
                         self._message[i] = f"internal error: {type(error).__name__}: {error}"
             raise
-
-
-# ------------------------------------------------------------------------------------------------
-# reading a run: against its baseline, and while it runs
-
-# A run counts as having beaten the trivial predictor only when its validation loss is at least this share
-# below the baseline's: a rule of thumb, since a validation batch scatters around the expected loss and a
-# model can shave a little off by using the easy part of a task (e.g. an adding mark near the end).
-BASELINE_MARGIN = 0.05
-
-
-def beats_baseline(loss: float, baseline: float, margin: float = BASELINE_MARGIN) -> bool:
-    """True when ``loss`` is at least ``margin`` (a share, 0.05 = 5 %) below ``baseline``."""
-    return loss <= (1 - margin) * baseline
-
-
-def distinct(*values: float) -> list[str]:
-    """``values`` with the fewest significant digits (3 or more) that tell the different ones apart."""
-    for digits in range(3, 18):
-        shown = [f"{v:.{digits}g}" for v in values]
-        if len(set(shown)) == len(set(values)):
-            return shown
-    return [repr(v) for v in values]
-
-
-def baseline_verdict(label: str, loss: float, baseline: float, hint: str = "") -> str | None:
-    """A markdown sentence when run ``label`` did not beat the baseline by the margin; None when it did.
-
-    ``hint`` (a sentence) says what to try. A non-finite loss gets no verdict: the run's own status says
-    what happened.
-    """
-    if not math.isfinite(loss) or beats_baseline(loss, baseline):
-        return None
-    percent = f"{100 * BASELINE_MARGIN:g} %"
-    if loss >= baseline:
-        shown_loss, shown_base = distinct(loss, baseline)
-        where = f"its validation loss, {shown_loss}, is not below the baseline's {shown_base}"
-    else:
-        shown_loss, shown_base, shown_need = distinct(loss, baseline, (1 - BASELINE_MARGIN) * baseline)
-        where = (
-            f"its validation loss, {shown_loss}, is below the baseline's {shown_base} by less than "
-            f"{percent} (that would take {shown_need} or less)"
-        )
-    return (
-        f"**{label}** has not beaten the baseline: {where}. So it has learned little or nothing beyond "
-        f"the trivial predictor.{f' {hint}' if hint else ''}"
-    )
-
-
-def duration(seconds: float) -> str:
-    """``75`` -> "1 min 15 s"."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    return f"{seconds // 60} min" + (f" {seconds % 60:02d} s" if seconds % 60 else "")
-
-
-def time_left(snapshots) -> float:
-    """Seconds until every run is done: the runs share one thread, so their times add up."""
-    left = 0.0
-    for s in snapshots:
-        if s.status in ("pending", "running"):
-            if s.steps_per_second <= 0:
-                return math.inf
-            left += (s.steps - s.step) / s.steps_per_second
-    return left
-
-
-def progress_text(snapshots, elapsed: float) -> tuple[float, str]:
-    """-> (fraction done, a progress line), counted per model: the models take turns on one thread.
-
-    "step 817 of 3,000 for each of 2 models · 40 steps/s per model · about 1 min 49 s left". A model that
-    stopped early (diverged, failed) counts as done; the step shown is that of the models still training,
-    and the rate is that step over the ``elapsed`` wall-clock seconds since the job started.
-    """
-    snaps = list(snapshots)
-    if not snaps:
-        return 0.0, "starting"
-    active = [s for s in snaps if s.status in ("pending", "running")] or snaps
-    step, steps = min(s.step for s in active), max(s.steps for s in snaps)
-    finished = sum(s.steps if s.status not in ("pending", "running") else s.step for s in snaps)
-    fraction = min(1.0, finished / sum(s.steps for s in snaps))
-    n = len(snaps)
-    each = f" for each of {n} models" if n > 1 else ""
-    if elapsed > 0 and step:
-        rate = f"{step / elapsed:.0f} steps/s" + (" per model" if n > 1 else "")
-    else:
-        rate = "starting"
-    left = time_left(snaps)
-    eta = f"about {duration(left)} left" if math.isfinite(left) else "estimating the time left"
-    return fraction, f"step {step:,} of {steps:,}{each} · {rate} · {eta}"

@@ -1,10 +1,10 @@
-"""Train page (AppTest): renders; a tiny background run becomes the session model; bad uploads are refused.
+"""Train page (AppTest): renders; a tiny run, started by the Train button, becomes the session model.
 
-Also: a second session is refused while the CPU is taken, Stop stops, and a bad upload shows the library's
-message and keeps the session's state.
+Also: a second session is refused while the CPU is taken, Stop stops, the task options and settings survive a
+visit to another page, and the link carries them before Train is pressed. Model files (good and bad uploads)
+are driven through the page in tests/test_uploads.py.
 """
 
-import io
 import math
 import re
 import time
@@ -32,10 +32,10 @@ TINY = {"length": 8, "hidden_size": 4, "batch_size": 8}  # the adding task and s
 
 
 def set_tiny_run(at: AppTest, archs=("lstm",), steps=20, batch_size=TINY["batch_size"]) -> None:
-    at.number_input(key="lv_train_opt_adding_length").set_value(TINY["length"])
+    at.number_input(key="length").set_value(TINY["length"])
     at.number_input(key="lv_train_hidden_size").set_value(TINY["hidden_size"])
-    at.number_input(key="lv_train_steps").set_value(steps)
-    at.number_input(key="lv_train_batch_size").set_value(batch_size)
+    at.number_input(key="steps").set_value(steps)
+    at.number_input(key="batch").set_value(batch_size)
     at.multiselect(key="lv_train_archs").set_value(list(archs))
 
 
@@ -69,8 +69,8 @@ def test_page_renders_task_form_and_shipped_models(page):
     assert page.selectbox(key="lv_train_task").value == "adding"
     assert any("sum of the two marked numbers" in m.value for m in page.markdown)
     assert page.multiselect(key="lv_train_archs").value == ["lstm", "rnn"]
-    assert page.number_input(key="lv_train_steps").value == 3000  # the training module's default
-    assert page.number_input(key="lv_train_lr").value == pytest.approx(0.01)
+    assert page.number_input(key="steps").value == 3000  # the training module's default
+    assert page.number_input(key="lr").value == pytest.approx(0.01)
     assert {"adding_lstm.npz", "copy_lstm.npz", "text_lstm.npz"} <= set(
         page.selectbox(key="lv_train_ship").options
     )
@@ -127,7 +127,7 @@ def test_no_architecture_is_a_clear_error(page):
 
 def test_impossible_task_options_show_the_task_message_and_disable_train(page):
     page.selectbox(key="lv_train_task").set_value("copy").run()
-    page.number_input(key="lv_train_opt_copy_seq_len").set_value(15).run()  # needs length >= 31; length is 20
+    page.number_input(key="seq_len").set_value(15).run()  # needs length >= 31; length is 20
     assert [e.value for e in page.error] == ["Sequence length must be an integer in [31, 10000], got 20"]
     assert page.button(key="lv_train_submit").disabled
 
@@ -154,45 +154,6 @@ def test_second_session_is_refused_while_the_first_trains_and_stop_stops(page):
     other.button(key="lv_train_submit").click().run()  # the slot is free again
     assert not other.warning
     wait_finished(other)
-
-
-def pickled_npz() -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, meta=np.array([{"format_version": 1}], dtype=object))
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize(
-    "name, data, message",
-    [
-        ("garbage.npz", b"this is not a model", "not a model file"),
-        ("truncated.npz", SHIPPED.read_bytes()[:2000], "corrupt or truncated"),
-        ("pickle.npz", pickled_npz(), "pickled Python objects"),
-    ],
-)
-def test_bad_upload_shows_the_library_message_and_keeps_the_state(page, name, data, message):
-    page.button(key="lv_train_use_shipped").click().run()  # a model to keep
-    before = page.session_state["lv_current_model"]
-    page.session_state["lv_train_marker"] = "kept"
-
-    page.file_uploader(key="lv_train_upload").upload(name, data).run()
-    assert not page.exception
-    errors = [e.value for e in page.error]
-    assert len(errors) == 1 and errors[0].startswith(name) and message in errors[0], errors
-    assert page.session_state["lv_current_model"] is before
-    assert page.session_state["lv_train_marker"] == "kept"
-
-    page.run()  # the message stays while the file is there, and the file is not read again
-    assert [e.value for e in page.error] == errors
-
-
-def test_good_upload_becomes_the_session_model_with_predictions(page):
-    page.file_uploader(key="lv_train_upload").upload("mine.npz", SHIPPED.read_bytes()).run()
-    assert not page.exception and not page.error
-    model = page.session_state["lv_current_model"]
-    assert model.arch == "lstm" and model.rnn.hidden_size == 32
-    assert any(s.value.startswith("Loaded uploaded mine.npz") for s in page.success)
-    assert len(page.get("plotly_chart")) == 2  # the empty loss plot, and its predictions on held-out examples
 
 
 def test_a_diverged_run_shows_the_library_message(page, monkeypatch):
@@ -232,31 +193,33 @@ def test_a_shared_link_sets_the_task_and_settings_and_bad_values_are_named():
     at.run()
     assert not at.exception
     assert at.selectbox(key="lv_train_task").value == "copy"
-    assert at.number_input(key="lv_train_opt_copy_seq_len").value == 3
+    assert at.number_input(key="seq_len").value == 3
+    assert at.number_input(key="length").value == 20  # copy's own default, not adding's
     assert at.multiselect(key="lv_train_archs").value == ["lstm", "gru"]
     assert at.number_input(key="lv_train_hidden_size").value == 16
-    assert at.number_input(key="lv_train_lr").value == pytest.approx(0.005)
-    assert at.number_input(key="lv_train_steps").value == 3000  # the bad value left the default
+    assert at.number_input(key="lr").value == pytest.approx(0.005)
+    assert at.number_input(key="steps").value == 3000  # the bad value left the default
     assert [w.value for w in at.warning] == [
-        "link parameter steps='abc' ignored: steps must be a number from 10 to 20000"
+        "link parameter steps='abc' ignored: steps must be a number from 10 to 20,000"
     ]
-    # and the page writes its state back, so the address bar is always a link to this view
-    assert at.query_params["task"] == "copy" and at.query_params["seq_len"] == "3"
-    assert at.query_params["steps"] == "3000" and at.query_params["arch"] == "lstm,gru"
+    # the address keeps the link's good values and drops the bad one (a default leaves no parameter)
+    assert {k: at.query_params[k] for k in at.query_params} == {k: v for k, v in link.items() if k != "steps"}
+    at.run()
+    assert not at.warning  # said once
 
 
 def test_the_click_that_starts_a_run_disables_the_controls_and_shows_the_progress(page):
     set_tiny_run(page, archs=("lstm", "rnn"), steps=20_000)
-    page.number_input(key="lv_train_lr").set_value(0.5)
+    page.number_input(key="lr").set_value(0.5)
     assert not page.button(key="lv_train_submit").disabled
     page.button(key="lv_train_submit").click().run()  # one click, one run of the test: no second rerun
     assert not page.exception
     assert "lv_train_job" in page.session_state
     assert page.button(key="lv_train_submit").disabled
     assert page.selectbox(key="lv_train_task").disabled
-    assert page.number_input(key="lv_train_opt_adding_length").disabled
+    assert page.number_input(key="length").disabled
     assert page.multiselect(key="lv_train_archs").disabled
-    assert page.number_input(key="lv_train_steps").disabled
+    assert page.number_input(key="steps").disabled
     assert not page.button(key="lv_train_stop").disabled
     # the warning about the learning rate outlives the rerun that started the run
     assert [w.value for w in page.warning] == [
@@ -300,22 +263,30 @@ def test_the_progress_bar_counts_steps_per_model_on_a_real_run(page):
 
 
 @pytest.mark.parametrize("task", ["adding", "copy", "next-number", "sine", "nile", "text"])
-def test_every_task_option_has_a_human_label_and_help(page, task):
+def test_every_task_option_is_the_widget_its_task_declares(page, task):
+    """Label, help and bounds of each option's widget are the task's own declaration (lstm_vault.tasks)."""
+    from lstm_vault.tasks import TASKS
+
     page.selectbox(key="lv_train_task").set_value(task).run()
-    fields = [w for w in [*page.number_input, *page.selectbox] if (w.key or "").startswith("lv_train_opt_")]
-    assert fields
-    for widget in fields:
-        assert "_" not in widget.label, widget.label
-        assert widget.help and len(widget.help) > 20, (widget.label, widget.help)
+    for spec in TASKS[task].option_specs():
+        if spec.choices:
+            widget = page.selectbox(key="lv_train_source")
+            assert widget.options == [title for _, title in spec.choices]
+        else:
+            widget = page.number_input(key=spec.name)
+            assert (widget.min, widget.max, widget.value) == (*spec.offered, spec.default)
+            assert widget.proto.query_param_key == spec.name  # the widget carries its link parameter
+        assert widget.label == spec.label and "_" not in widget.label
+        assert widget.help == spec.help_text and len(widget.help) > 20
     if task == "copy":
-        assert [w.label for w in fields] == ["sequence length", "alphabet size", "symbols to remember"]
-        assert page.number_input(key="lv_train_opt_copy_n_symbols").max == 64  # what the task accepts
+        assert page.number_input(key="n_symbols").max == 64  # what the task accepts
+        assert page.number_input(key="length").max == 1000  # what a CPU run affords (the task takes 10,000)
     text = " ".join(m.value for m in [*page.markdown, *page.caption])
     assert "n_symbols" not in text and "seq_len" not in text
 
 
 def test_copy_baseline_and_loaded_model_are_described_with_labels(page):
-    from lstm_vault.training import BASELINE_MARGIN
+    from lstm_vault.evaluation import BASELINE_MARGIN
 
     page.selectbox(key="lv_train_task").set_value("copy").run()
     (baseline,) = [c.value for c in page.caption if c.value.startswith("Baseline:")]
@@ -352,9 +323,9 @@ def test_the_predictions_say_where_the_held_out_examples_come_from_and_show_each
     from lstm_vault.tasks import get_task
 
     page.selectbox(key="lv_train_task").set_value("co2").run()
-    page.number_input(key="lv_train_opt_co2_length").set_value(12)
+    page.number_input(key="length").set_value(12)
     page.number_input(key="lv_train_hidden_size").set_value(4)
-    page.number_input(key="lv_train_steps").set_value(10)
+    page.number_input(key="steps").set_value(10)
     page.multiselect(key="lv_train_archs").set_value(["lstm"])
     page.button(key="lv_train_submit").click().run()
     wait_finished(page)
@@ -383,13 +354,14 @@ def test_a_link_with_an_option_beyond_what_the_task_accepts_is_named_by_its_labe
     assert [w.value for w in at.warning] == [
         "link parameter n_symbols='100' ignored: not a valid alphabet size"
     ]
-    assert at.number_input(key="lv_train_opt_copy_n_symbols").value == 8
+    assert at.number_input(key="n_symbols").value == 8
 
 
 def test_a_run_that_did_not_beat_the_baseline_says_so_by_the_librarys_rule(page):
     """20 steps teach nothing: each run's verdict equals the library's, on the loss the library gets alone."""
+    from lstm_vault.evaluation import baseline_verdict
     from lstm_vault.tasks import get_task
-    from lstm_vault.training import TrainConfig, baseline_verdict, train
+    from lstm_vault.training import TrainConfig, train
 
     set_tiny_run(page, archs=("lstm", "rnn"), steps=20)
     page.button(key="lv_train_submit").click().run()
@@ -426,21 +398,22 @@ def test_a_run_that_did_not_beat_the_baseline_says_so_by_the_librarys_rule(page)
     assert guide in [m.value for m in page.markdown]
 
 
-def test_the_submitted_settings_stay_in_the_form_and_the_link_after_the_start(page):
-    """Regression: the rerun that disables the controls once lost the form's submitted values."""
+def test_the_train_button_starts_the_run_with_the_settings_it_shows(page):
+    """The run starts in the button's callback, from the widgets' values; the widgets keep showing them."""
     set_tiny_run(page, archs=("gru",), steps=30)
-    page.number_input(key="lv_train_lr").set_value(0.02)
-    page.button(key="lv_train_submit").click().run()
+    page.number_input(key="lr").set_value(0.02)
+    page.button(key="lv_train_submit").click().run()  # the values and the click in one script run
     assert not page.exception and not page.error
     job = page.session_state["lv_train_job"]
-    assert [s.config.steps for s in job.worker.snapshot()] == [30]  # the run uses the submitted values ...
-    for key, value in (("steps", 30), ("hidden_size", 4), ("batch_size", 8), ("lr", 0.02)):
-        assert page.number_input(key=f"lv_train_{key}").value == pytest.approx(value), (
-            key
-        )  # ... and shows them
+    (config,) = [s.config for s in job.worker.snapshot()]
+    assert (config.arch, config.steps, config.hidden_size, config.lr) == ("gru", 30, 4, 0.02)
+    assert config.batch_size == 8
+    assert config.task_options == {"length": TINY["length"]}
+    for key, value in (("steps", 30), ("lv_train_hidden_size", 4), ("batch", 8), ("lr", 0.02)):
+        assert page.number_input(key=key).value == pytest.approx(value), key
     assert page.multiselect(key="lv_train_archs").value == ["gru"]
     # the budget and the lease the caption states are the ones this run lives by
-    from lstm_vault.training import duration
+    from lstm_vault.evaluation import duration
     from pages.common.run_slots import LEASE_SECONDS
 
     budget = duration(job.worker.snapshot()[0].config.max_seconds)
@@ -453,12 +426,8 @@ def test_the_submitted_settings_stay_in_the_form_and_the_link_after_the_start(pa
     assert "Last training: Adding problem (sequence length 8), up to 30 steps per model." in [
         c.value for c in page.caption
     ]
-    assert page.query_params["steps"] == "30" and page.query_params["H"] == "4"
-    assert page.query_params["arch"] == "gru"
-    assert (
-        page.number_input(key="lv_train_steps").value == 30
-        and not page.number_input(key="lv_train_steps").disabled
-    )
+    assert page.query_params["H"] == "4" and page.query_params["arch"] == "gru"
+    assert page.number_input(key="steps").value == 30 and not page.number_input(key="steps").disabled
 
 
 def test_a_model_loaded_during_a_run_is_not_replaced_when_the_run_finishes(page):
@@ -480,3 +449,110 @@ def test_a_finished_run_becomes_the_session_model_when_nothing_was_loaded_meanwh
     wait_finished(page)
     assert page.session_state["lv_current_model"].meta["task"] == "adding"  # ... is replaced by the run's
     assert page.session_state["lv_current_model"].rnn.hidden_size == 4
+
+
+# ------------------------------------------------------------------------------ state across pages, links
+
+
+def set_copy_form(at: AppTest) -> None:
+    """A form far from the defaults: the copy task with its own options, and every kind of setting."""
+    at.selectbox(key="lv_train_task").set_value("copy").run()
+    at.number_input(key="seq_len").set_value(3)
+    at.number_input(key="n_symbols").set_value(4)
+    at.number_input(key="lv_train_hidden_size").set_value(4)
+    at.number_input(key="steps").set_value(20)
+    at.number_input(key="batch").set_value(8)
+    at.number_input(key="lr").set_value(0.02)
+    at.number_input(key="lv_train_seed").set_value(7)
+    at.multiselect(key="lv_train_archs").set_value(["gru"])
+    at.run()
+
+
+COPY_FORM = {"seq_len": 3, "n_symbols": 4, "length": 20, "lv_train_hidden_size": 4, "steps": 20, "batch": 8,
+             "lr": 0.02, "lv_train_seed": 7}  # fmt: skip
+
+
+def assert_copy_form(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert at.selectbox(key="lv_train_task").value == "copy"
+    assert {key: at.number_input(key=key).value for key in COPY_FORM} == pytest.approx(COPY_FORM)
+    assert at.multiselect(key="lv_train_archs").value == ["gru"]
+
+
+def visit_another_page(at: AppTest) -> None:
+    at.switch_page("pages/1_Step_through.py").run()
+    assert not at.exception, at.exception
+    at.switch_page(PAGE).run()
+
+
+def test_the_task_options_and_settings_survive_a_visit_to_another_page(page):
+    """Regression: they reset to the defaults, and Train then silently ran the defaults."""
+    set_copy_form(page)
+    visit_another_page(page)
+    assert_copy_form(page)
+    page.button(key="lv_train_submit").click().run()  # Train after the visit runs what the form shows
+    (config,) = [s.config for s in page.session_state["lv_train_job"].worker.snapshot()]
+    assert config.task == "copy" and config.task_options == {"length": 20, "n_symbols": 4, "seq_len": 3}
+    assert (config.arch, config.hidden_size, config.steps, config.batch_size) == ("gru", 4, 20, 8)
+    assert (config.lr, config.seed) == (0.02, 7)
+    wait_finished(page)
+    visit_another_page(page)  # and after training: the form and the last training's caption agree
+    assert_copy_form(page)
+    assert (
+        "Last training: Copy (remember symbols across a delay) (sequence length 20, alphabet size 4, symbols "
+        "to remember 3), up to 20 steps per model."
+    ) in [c.value for c in page.caption]
+
+
+def test_each_task_keeps_its_own_options_when_the_task_changes(page):
+    page.number_input(key="length").set_value(40).run()  # adding
+    page.selectbox(key="lv_train_task").set_value("sine").run()
+    assert page.number_input(key="length").value == 50  # sine's default, not adding's 40
+    page.selectbox(key="lv_train_task").set_value("adding").run()
+    assert page.number_input(key="length").value == 40
+
+
+def test_the_link_carries_the_form_before_train_is_pressed(page):
+    """The settings are live widgets, not a form waiting for its submit button: every change is in the link.
+
+    A widget bound to the address writes its parameter in the browser (Streamlit does; an AppTest sees it
+    when the page is drawn again after a visit elsewhere); the parameters kept by hand are written by the
+    page in the same run.
+    """
+    set_copy_form(page)
+    assert "lv_train_job" not in page.session_state  # Train was not pressed
+    hand = {"task": "copy", "arch": "gru", "H": "4", "seed": "7"}
+    assert {k: page.query_params[k] for k in hand} == hand
+    bound = {"seq_len": "3", "n_symbols": "4", "steps": "20", "batch": "8", "lr": "0.02"}
+    for name in bound:
+        assert page.number_input(key=name).proto.query_param_key == name
+    visit_another_page(page)
+    # (an AppTest keeps the other page's parameters too; a browser's address has only this page's)
+    assert {k: page.query_params[k] for k in hand | bound} == hand | bound
+    assert "length" not in page.query_params  # 20 is copy's default: no parameter
+    # and that link, opened in a new session, shows the same form
+    fresh = page_app(str(ROOT / PAGE), default_timeout=60)
+    for key, value in (hand | bound).items():
+        fresh.query_params[key] = value
+    fresh.run()
+    assert_copy_form(fresh)
+    assert not fresh.warning
+
+
+def test_a_link_s_bad_values_are_named_by_their_own_rules():
+    at = page_app(str(ROOT / PAGE), default_timeout=60)
+    link = {"task": "chess", "arch": "lstm,lstm", "H": "0", "seed": "-1", "length": "5000", "clip": "x"}
+    for key, value in link.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "link parameter task='chess' ignored: choose one of adding, copy, next-number, sine, sunspots, co2, "
+        "nile, text",
+        "link parameter length='5000' ignored: not a valid sequence length",
+        "link parameter arch='lstm,lstm' ignored: up to three of lstm, rnn, gru",
+        "link parameter H='0' ignored: hidden size must be a number from 1 to 256",
+        "link parameter clip='x' ignored: clip must be a number from 0 to 100",
+        "link parameter seed='-1' ignored: seed must be a number from 0 to 2,147,483,647",
+    ]
+    assert at.selectbox(key="lv_train_task").value == "adding" and at.number_input(key="length").value == 100

@@ -1,12 +1,13 @@
 """pages.common.run_slots: the process-wide limit on training runs, and the message a refused tab sees."""
 
-import math
 from types import SimpleNamespace
 
-from pages.common.run_slots import Holder, RunSlots, duration, time_left
+from pages.common.run_slots import Holder, RunSlots
 
 
 class FakeWorker:
+    """What RunSlots reads of a TrainingWorker: its snapshots (for the time left), done, stop."""
+
     def __init__(self, snapshots=(), done=False):
         self.snapshots, self.done, self.stopped = list(snapshots), done, False
 
@@ -19,12 +20,6 @@ class FakeWorker:
 
 def snap(status="running", step=0, steps=100, rate=10.0):
     return SimpleNamespace(status=status, step=step, steps=steps, steps_per_second=rate)
-
-
-def test_duration_and_time_left():
-    assert [duration(s) for s in (0, 59.4, 60, 75, 3600)] == ["0 s", "59 s", "1 min", "1 min 15 s", "60 min"]
-    assert time_left([snap(step=50, rate=10.0), snap(step=0, steps=20, rate=2.0), snap("done")]) == 15.0
-    assert math.isinf(time_left([snap(rate=0.0)]))
 
 
 def test_a_full_server_refuses_with_who_and_how_long_then_frees_the_slot():

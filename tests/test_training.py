@@ -1,7 +1,6 @@
 """training: runs repeat by seed, stop on NaN with a clear message, honour stop/time; the worker reports."""
 
 import math
-import re
 import time
 from pathlib import Path
 
@@ -11,20 +10,8 @@ import torch
 
 from lstm_vault import modelfile
 from lstm_vault.tasks import get_task
-from lstm_vault.training import (
-    BASELINE_MARGIN,
-    HistoryRow,
-    Progress,
-    RunSnapshot,
-    TrainConfig,
-    TrainingWorker,
-    baseline_verdict,
-    beats_baseline,
-    distinct,
-    duration,
-    progress_text,
-    train,
-)
+from lstm_vault.train_config import CURVE_POINTS, SETTINGS, configs_for, settings_notes
+from lstm_vault.training import HistoryRow, Progress, TrainConfig, TrainingWorker, train
 
 TINY = TrainConfig(
     task_options={"length": 10}, hidden_size=4, batch_size=8, steps=6, eval_every=3, val_size=16, device="cpu"
@@ -128,10 +115,49 @@ def test_bad_config_is_named(change, message):
         TrainConfig(**{**TINY.to_dict(), **change}).check()
 
 
+# ------------------------------------------------------------------------------------------------
+# the settings the Train page offers (lstm_vault.train_config)
+
+
+def test_each_setting_of_the_form_is_a_config_field_its_bounds_pass_the_check():
+    defaults = TrainConfig()
+    for setting in SETTINGS:
+        assert setting.default == getattr(defaults, setting.name)  # the form starts from TrainConfig's
+        assert setting.low <= setting.default <= setting.high
+        for value in (setting.low, setting.high):
+            config = TrainConfig(**{setting.name: value})
+            if setting.name == "clip" and value == 0:
+                config = TrainConfig(clip=None)  # the form's 0 means no clipping
+            config.check()
+    (seed,) = [s for s in SETTINGS if s.name == "seed"]
+    assert seed.help_text == "same seed, same starting weights and batches (0 to 2,147,483,647)"
+    assert seed.parse("7") == 7 and seed.parse("7.9") == 7  # as Streamlit's integer widget reads it
+    for text in ("-1", "2147483648", "nan", "seven"):
+        with pytest.raises(ValueError):
+            seed.parse(text)
+
+
+def test_the_form_s_configs_validate_often_enough_for_the_curve_and_name_a_bad_value():
+    task = get_task("copy", seq_len=3)
+    values = {"hidden_size": 8, "steps": 600, "batch_size": 16, "lr": 0.5, "clip": 0.0, "seed": 3}
+    lstm, gru = configs_for(task, ["lstm", "gru"], values, max_seconds=60.0)
+    assert (lstm.arch, gru.arch) == ("lstm", "gru") and lstm.task_options == task.options()
+    assert lstm.eval_every == 600 // CURVE_POINTS and lstm.clip is None and lstm.max_seconds == 60.0
+    assert configs_for(task, ["rnn"], {**values, "steps": 20_000})[0].eval_every == TrainConfig().eval_every
+    assert configs_for(task, ["rnn"], {**values, "steps": 10})[0].eval_every == 1
+    with pytest.raises(ValueError, match="^pick at least one architecture to train$"):
+        configs_for(task, [], values)
+    with pytest.raises(ValueError, match=r"^lr must be a number in \(0, 10\], got 0.0$"):
+        configs_for(task, ["rnn"], {**values, "lr": 0.0})
+    assert settings_notes(values) == ("A learning rate of 0.5 is large: the loss can jump or diverge.",)
+    assert settings_notes({**values, "lr": 0.1}) == ()
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_saved_result_loads_with_the_same_outputs(tmp_path, device):
     result = train(tiny(device))
     result.save(tmp_path / "m.npz")
+    assert result.file_bytes() == (tmp_path / "m.npz").read_bytes()  # what the app offers to download
     saved = modelfile.load(tmp_path / "m.npz")
     assert saved.meta["task"] == "adding" and saved.meta["task_options"] == {"length": 10}
     assert saved.meta["training"]["steps"] == 6 and len(saved.meta["training"]["history"]) == 2
@@ -177,81 +203,6 @@ def test_worker_reports_errors():
 
 
 # ------------------------------------------------------------------------------------------- reading a run
-
-
-def test_the_baseline_rule_is_five_percent_below():
-    assert BASELINE_MARGIN == 0.05
-    base = 1 / 6
-    assert beats_baseline(0.95 * base, base) and beats_baseline(0.01, base)
-    assert not beats_baseline(0.951 * base, base) and not beats_baseline(0.2, base)
-
-
-def test_distinct_shows_different_numbers_differently():
-    assert distinct(0.159, 1 / 6) == ["0.159", "0.167"]
-    assert distinct(0.16665, 1 / 6, 0.95 / 6) == ["0.1666", "0.1667", "0.1583"]  # 3 digits: 0.167 twice
-    assert distinct(0.5, 0.5) == ["0.5", "0.5"]
-
-
-@pytest.mark.parametrize(
-    ("loss", "expected"),
-    [
-        # the issue's example: 0.159 is below 0.167, but by less than 5 %
-        (
-            0.159,
-            "its validation loss, 0.159, is below the baseline's 0.167 by less than 5 % "
-            "(that would take 0.158 or less)",
-        ),
-        (0.2, "its validation loss, 0.2, is not below the baseline's 0.167"),
-        (0.1667, "its validation loss, 0.1667, is not below the baseline's 0.16667"),  # 1/6 < 0.1667
-        (
-            0.15834,
-            "its validation loss, 0.15834, is below the baseline's 0.16667 by less than 5 % "
-            "(that would take 0.15833 or less)",
-        ),
-    ],
-)
-def test_a_run_that_did_not_beat_the_baseline_is_told_why_in_numbers_that_read_right(loss, expected):
-    base = 1 / 6
-    text = baseline_verdict("RNN", loss, base, "Try more steps.")
-    assert text == (
-        f"**RNN** has not beaten the baseline: {expected}. So it has learned little or nothing beyond the "
-        "trivial predictor. Try more steps."
-    )
-    # the numbers as shown read in the right order, whatever the rounding
-    shown = [float(v) for v in re.findall(r"\d+\.\d+", text)]
-    if loss >= base:
-        assert shown[0] > shown[1] or (shown[0] == shown[1] == loss == base)
-    else:
-        assert shown[2] < shown[0] < shown[1]
-
-
-def test_a_run_that_beat_the_baseline_or_has_no_finite_loss_gets_no_verdict():
-    assert baseline_verdict("LSTM", 0.95 / 6, 1 / 6) is None
-    assert baseline_verdict("LSTM", 0.0001, 1 / 6) is None
-    assert baseline_verdict("RNN", math.nan, 1 / 6) is None
-
-
-def snap(label, step, status="running", rate=40.0, steps=3000):
-    config = TrainConfig(arch=label.lower(), steps=steps)
-    return RunSnapshot(label, config, (), step, steps, rate, 0.0, status, "")
-
-
-def test_progress_is_counted_per_model_and_a_model_that_stopped_early_counts_as_done():
-    fraction, text = progress_text([snap("LSTM", 817), snap("RNN", 817)], elapsed=20.0)
-    assert fraction == pytest.approx(817 / 3000)
-    left = 2 * (3000 - 817) / 40.0  # the runs share one thread: their times add up
-    assert duration(left) == "1 min 49 s"
-    rate = f"{817 / 20:.0f} steps/s per model"
-    assert text == f"step 817 of 3,000 for each of 2 models · {rate} · about 1 min 49 s left"
-    # RNN diverged at step 7: the bar follows the LSTM, and the RNN counts as done
-    fraction, text = progress_text([snap("LSTM", 1000), snap("RNN", 7, status="diverged", rate=0.0)], 20.0)
-    assert fraction == pytest.approx((1000 + 3000) / 6000)
-    assert text.startswith(
-        "step 1,000 of 3,000 for each of 2 models · 50 steps/s per model · about 50 s left"
-    )
-    fraction, text = progress_text([snap("GRU", 0, status="pending", rate=0.0)], elapsed=0.5)
-    assert (fraction, text) == (0.0, "step 0 of 3,000 · starting · estimating the time left")
-    assert [duration(s) for s in (0, 59.4, 60, 75, 3600)] == ["0 s", "59 s", "1 min", "1 min 15 s", "60 min"]
 
 
 def test_a_model_with_many_weights_learns_the_nile_training_years_by_heart():

@@ -67,6 +67,14 @@ class Option:
         """(low, high) of the Train page's widget for this number option."""
         return self.low, self.high if self.form_high is None else min(self.high, self.form_high)
 
+    @property
+    def help_text(self) -> str:
+        """The widget's help: what the value changes and, for a number, the range offered."""
+        if self.choices:
+            return self.help
+        low, high = (f"{v:,}" if self.integer else f"{v:g}" for v in self.offered)
+        return f"{self.help} ({low} to {high})"
+
     def title(self, value) -> str:
         """A value as people read it: a choice's title, a number as it is."""
         return dict(self.choices).get(value, str(value))
@@ -87,18 +95,20 @@ class Option:
         return int(value) if self.integer else float(value)
 
     def parse(self, text: str):
-        """A link's text as a value this option's widget can hold; ValueError when it cannot."""
+        """A link's text as the value this option's widget takes from it, as Streamlit's number input does
+        (an integer option drops the fraction); ValueError when the widget would ignore it."""
         if self.choices:
             if text not in dict(self.choices):
                 raise ValueError(text)
             return text
         value = float(text)
-        if not math.isfinite(value) or (self.integer and value != int(value)):
+        if not math.isfinite(value):
             raise ValueError(text)
+        value = int(value) if self.integer else value
         low, high = self.offered
         if not low <= value <= high:
             raise ValueError(text)
-        return int(value) if self.integer else value
+        return value
 
 
 class OptionError(ValueError):

@@ -49,6 +49,7 @@ class Adding(Task):
     name: ClassVar[str] = "adding"
     title: ClassVar[str] = "Adding problem"
     baseline_description: ClassVar[str] = "always predict 1.0 (the mean of the target)"
+    advice: ClassVar[str] = "Try more steps, a shorter sequence or another architecture."
 
     @property
     def input_size(self) -> int:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from lstm_vault.evaluation import duration, time_left
 from lstm_vault.training import TrainingWorker
 
 #: a lease not renewed for this long belongs to a tab that has gone (its page polls about every second)
@@ -34,25 +35,6 @@ class Holder:
     worker: TrainingWorker
     title: str  # what it trains, for the message another tab sees
     renewed: float = field(default_factory=time.monotonic)  # the last time its tab polled
-
-
-def duration(seconds: float) -> str:
-    """``75`` -> "1 min 15 s"."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    return f"{seconds // 60} min" + (f" {seconds % 60:02d} s" if seconds % 60 else "")
-
-
-def time_left(snapshots) -> float:
-    """Seconds until every run is done: the runs share one thread, so their times add up."""
-    left = 0.0
-    for s in snapshots:
-        if s.status in ("pending", "running"):
-            if s.steps_per_second <= 0:
-                return math.inf
-            left += (s.steps - s.step) / s.steps_per_second
-    return left
 
 
 class RunSlots:
