@@ -14,7 +14,7 @@ The torch backend for training lives in :mod:`lstm_vault.torch_backend` and
 from .cells import GATES, GRU_GATES, LSTM_GATES
 from .gradcheck import GradcheckReport, gradcheck
 from .models import ARCHS, GRU, LSTM, RNN, Recurrent, make_model
-from .trace import GateClamp, Gradients, LayerGradients, LayerTrace, Trace
+from .trace import GateClamp, Gradients, LayerGradients, LayerTrace, Trace, UnitAblation
 
 __all__ = [
     "ARCHS",
@@ -31,6 +31,7 @@ __all__ = [
     "LayerTrace",
     "Recurrent",
     "Trace",
+    "UnitAblation",
     "gradcheck",
     "make_model",
 ]

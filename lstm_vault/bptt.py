@@ -5,7 +5,11 @@ outside at step t (the loss on the output, or the layer above) to the one carrie
 and hands the sum to the cell's backward step (:mod:`lstm_vault.cells`)::
 
     dh_t = dh_out_t + dh_next                       total dL/dh_t
+    dh_t, dc_next = cut(dh_t, dc_next)              only where a UnitAblation held h_t (c_t) at 0
     da_t, (dh_next, dc_next) = cell_backward(dh_t, dc_next, step t's cache)
+
+A clamped gate is a constant (the cell's backward step gives it zero gradient); a held unit is a
+constant too (:func:`lstm_vault.interventions.cut` stops the gradient before it enters the step).
 
 Log-safe mode (``log_safe=True``): plain float64 overflows past 1e308 and underflows below 1e-308,
 which an exploding RNN passes within a few hundred steps. Every per-step array is then stored as a
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import cells
+from . import cells, interventions
 
 
 @dataclass
@@ -92,7 +96,7 @@ def layer_backward(
     DC = np.empty_like(lt.h) if arch == "lstm" else None
     scale = np.zeros(T)
     out_scale = np.zeros(T) if out_scale is None else np.asarray(out_scale, dtype=np.float64)
-    clamps = lt.clamps or {}
+    clamps, held = lt.clamps or {}, lt.ablations or {}
     c_prev_all = lt.c_prev() if arch == "lstm" else None
     h_prev_all = lt.h_prev()
     dact_buf = np.empty((B, 4 * H), dtype) if arch == "lstm" else None
@@ -111,6 +115,8 @@ def layer_backward(
                     dc_next = dc_next * 10.0 ** (carried - m)
         else:
             dh, m = dh_out[t] + dh_next, 0.0  # dL/dh_t: output at t (or layer above) + step after
+        if t in held:  # held values are constants: nothing flows into the step's own h_t (c_t)
+            dh, dc_next = interventions.cut(dh, dc_next, held[t])
         cl = clamps.get(t)
         cols = None if cl is None else cl[0]
         if arch == "lstm":

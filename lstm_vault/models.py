@@ -25,8 +25,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import bptt, cells
-from .trace import GateClamp, Gradients, LayerGradients, LayerTrace, Trace
+from . import bptt, cells, interventions
+from .trace import Gradients, LayerGradients, LayerTrace, Trace
 
 MAX_HIDDEN = 4096
 MAX_LAYERS = 16
@@ -245,31 +245,6 @@ class Recurrent:
             raise ValueError(f"{name} must be finite")
         return s[:, None, :] if unbatched else s
 
-    def _clamp_table(self, clamps, T: int):
-        """{(layer, direction): {t: (cols, values)}} from a sequence of GateClamp."""
-        table: dict = {}
-        for cl in clamps or ():
-            if not isinstance(cl, GateClamp):
-                raise ValueError(f"clamps must be GateClamp records, got {type(cl).__name__}")
-            if cl.gate not in self.gates:
-                raise ValueError(f"a {self.arch} has gates {self.gates}, cannot clamp {cl.gate!r}")
-            if not (0 <= cl.layer < self.num_layers and 0 <= cl.direction < self.num_directions):
-                raise ValueError(f"clamp on layer {cl.layer}, direction {cl.direction} does not exist")
-            H, k = self.hidden_size, self.gates.index(cl.gate)
-            units = np.arange(H) if cl.units is None else np.asarray(cl.units, dtype=int)
-            if units.size and (units.min() < 0 or units.max() >= H):
-                raise ValueError(f"clamp units must be in [0, {H - 1}], got {list(cl.units)}")
-            cols = k * H + units
-            stop = T if cl.stop is None else min(cl.stop, T)
-            for t in range(max(cl.start, 0), stop):
-                per_t = table.setdefault((cl.layer, cl.direction), {})
-                old_cols, old_vals = per_t.get(t, (np.zeros(0, int), np.zeros(0)))
-                per_t[t] = (
-                    np.concatenate([old_cols, cols]),
-                    np.concatenate([old_vals, np.full(cols.size, cl.value, dtype=self.dtype)]),
-                )
-        return table
-
     # -- forward ----------------------------------------------------------------------------
 
     def initial_state(self, B: int):
@@ -294,13 +269,16 @@ class Recurrent:
         """Run the whole sequence and record every intermediate value.
 
         x: (T, B, I), (B, T, I) with batch_first, or (T, I) unbatched;  state: torch's initial
-        state (None = zeros);  clamps: optional :class:`GateClamp` records.
+        state (None = zeros);  clamps: optional experiments, one list of
+        :class:`~lstm_vault.trace.GateClamp` (force a gate) and :class:`~lstm_vault.trace.UnitAblation`
+        (hold units' h, and c, at 0) records in any order (:mod:`lstm_vault.interventions`); the trace
+        records the values used and :meth:`backward` treats every forced value as a constant.
         Returns ``output, state, trace`` with torch's shapes (see the module docstring).
         """
         xt, unbatched = self._time_major(x)
         T, B, _ = xt.shape
         h0, c0 = self._split_state(state, B, unbatched)
-        table = self._clamp_table(clamps, T)
+        table, held = interventions.tables(self, clamps, T)
         layer_in, layers, h_n, c_n = xt, [], [], []
         for layer in range(self.num_layers):
             dirs = []
@@ -313,6 +291,7 @@ class Recurrent:
                     self._weights(layer, d),
                     reverse=bool(d),
                     clamps=table.get((layer, d)),
+                    held=held.get((layer, d)),
                 )
                 dirs.append(lt)
                 end = 0 if d else T - 1
@@ -337,13 +316,15 @@ class Recurrent:
             return tuple(self._state_outside(s, unbatched) for s in state)
         return state[:, 0].copy() if unbatched else state
 
-    def step(self, x_t, state=None):
+    def step(self, x_t, state=None, clamps=None, t: int = 0):
         """One timestep of a unidirectional model: x_t (B, I) or (I,) -> ``(output_t, state)``.
 
         Each layer runs its cell's step function (:func:`~lstm_vault.cells.lstm_step`,
         :func:`~lstm_vault.cells.gru_step`, :func:`~lstm_vault.cells.rnn_step`) once, carrying torch's
         state layout (L, B, H) in and out; no sequence code is involved, so looping ``step`` over a
         sequence and comparing with :meth:`forward` is a real check of the sequence loop.
+        clamps: GateClamp / UnitAblation records as in :meth:`forward`; those whose range holds ``t``
+        (this step's index in the sequence) act on it, so stepping t = 0, 1, ... equals ``forward``.
         """
         if self.bidirectional:
             raise ValueError(
@@ -356,12 +337,24 @@ class Recurrent:
             )
         if not np.all(np.isfinite(x_t)):
             raise ValueError("x_t must be finite")
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+            raise ValueError(f"t must be an integer >= 0, got {t!r}")
         unbatched = x_t.ndim == 1
         x = x_t[None] if unbatched else x_t  # (B, I)
         h0, c0 = self._split_state(state, x.shape[0], unbatched)  # (L, B, H) each
+        table, held = interventions.tables(self, clamps, t + 1)
         h_n, c_n = [], []
         for layer in range(self.num_layers):
-            h, c = self._cell_step(x, h0[layer], None if c0 is None else c0[layer], self._weights(layer, 0))
+            h, c = self._cell_step(
+                x,
+                h0[layer],
+                None if c0 is None else c0[layer],
+                self._weights(layer, 0),
+                table.get((layer, 0), {}).get(t),
+            )
+            hold = held.get((layer, 0), {}).get(t)
+            if hold is not None:
+                interventions.hold(h, c, hold)
             h_n.append(h)
             c_n.append(c)
             x = h  # the layer's output is the next layer's input
@@ -369,8 +362,9 @@ class Recurrent:
         state_out = (h_n, np.stack(c_n)) if self.arch == "lstm" else h_n
         return (x[0].copy() if unbatched else x.copy()), self._state_outside(state_out, unbatched)
 
-    def _cell_step(self, x, h, c, weights):
-        """One layer, one step: x (B, I_layer), h and c (B, H) (c None without a cell state) -> ``h, c``."""
+    def _cell_step(self, x, h, c, weights, clamp=None):
+        """One layer, one step: x (B, I_layer), h and c (B, H) (c None without a cell state), clamp
+        ``(cols, values)`` or None -> ``h, c`` (fresh arrays)."""
         raise NotImplementedError
 
     # -- backward ---------------------------------------------------------------------------
@@ -456,7 +450,9 @@ class Recurrent:
 
     # -- per-layer loops (subclasses) ------------------------------------------------------
 
-    def _layer_forward(self, x, h0, c0, weights, reverse, clamps) -> LayerTrace:
+    def _layer_forward(self, x, h0, c0, weights, reverse, clamps, held=None) -> LayerTrace:
+        """One layer and direction over all T steps; clamps {t: (cols, values)}, held {t: (h_units,
+        c_units)} (:func:`lstm_vault.interventions.tables`), each None for none."""
         raise NotImplementedError
 
 
@@ -482,7 +478,7 @@ class LSTM(Recurrent):
                 if name.startswith("bias_"):
                     p[rows] = forget_bias if name.startswith("bias_ih") else 0.0
 
-    def _layer_forward(self, x, h0, c0, weights, reverse, clamps):
+    def _layer_forward(self, x, h0, c0, weights, reverse, clamps, held=None):
         W_ih, W_hh, b_ih, b_hh = weights
         T, B, _ = x.shape
         H = self.hidden_size
@@ -490,14 +486,16 @@ class LSTM(Recurrent):
         xw += b_ih + b_hh
         A = np.empty((T, B, 4 * H), self.dtype)
         ACT, C, Hs = np.empty_like(A), np.empty((T, B, H), self.dtype), np.empty((T, B, H), self.dtype)
-        h, c, clamps = h0, c0, clamps or {}
+        h, c, clamps, held = h0, c0, clamps or {}, held or {}
         for t in _order(T, reverse):
             h, c, (a, act) = cells.lstm_cell_forward(xw[t], h, c, W_hh, clamps.get(t))
+            if t in held:
+                interventions.hold(h, c, held[t])
             A[t], ACT[t], C[t], Hs[t] = a, act, c, h
-        return LayerTrace("lstm", reverse, x, h0, c0, A, ACT, Hs, c=C, clamps=clamps)
+        return LayerTrace("lstm", reverse, x, h0, c0, A, ACT, Hs, c=C, clamps=clamps, ablations=held)
 
-    def _cell_step(self, x, h, c, weights):
-        h, c, _ = cells.lstm_step(x, h, c, *weights)
+    def _cell_step(self, x, h, c, weights, clamp=None):
+        h, c, _ = cells.lstm_step(x, h, c, *weights, clamp=clamp)
         return h, c
 
 
@@ -510,7 +508,7 @@ class RNN(Recurrent):
 
     arch = "rnn"
 
-    def _layer_forward(self, x, h0, c0, weights, reverse, clamps):
+    def _layer_forward(self, x, h0, c0, weights, reverse, clamps, held=None):
         if clamps:
             raise ValueError("a vanilla RNN has no gates to clamp")
         W_ih, W_hh, b_ih, b_hh = weights
@@ -518,13 +516,17 @@ class RNN(Recurrent):
         xw = x @ W_ih.T
         xw += b_ih + b_hh
         A, Hs = np.empty((T, B, self.hidden_size), self.dtype), np.empty((T, B, self.hidden_size), self.dtype)
-        h = h0
+        h, held = h0, held or {}
         for t in _order(T, reverse):
             h, a = cells.rnn_cell_forward(xw[t], h, W_hh)
+            if t in held:
+                interventions.hold(h, None, held[t])
             A[t], Hs[t] = a, h
-        return LayerTrace("rnn", reverse, x, h0, None, A, Hs, Hs)
+        return LayerTrace("rnn", reverse, x, h0, None, A, Hs, Hs, ablations=held)
 
-    def _cell_step(self, x, h, c, weights):
+    def _cell_step(self, x, h, c, weights, clamp=None):
+        if clamp is not None:
+            raise ValueError("a vanilla RNN has no gates to clamp")
         return cells.rnn_step(x, h, *weights)[0], None
 
 
@@ -533,7 +535,7 @@ class GRU(Recurrent):
 
     arch = "gru"
 
-    def _layer_forward(self, x, h0, c0, weights, reverse, clamps):
+    def _layer_forward(self, x, h0, c0, weights, reverse, clamps, held=None):
         W_ih, W_hh, b_ih, b_hh = weights
         T, B, _ = x.shape
         H = self.hidden_size
@@ -541,14 +543,16 @@ class GRU(Recurrent):
         xw += b_ih  # b_hn sits inside r ⊙ (W_hn h + b_hn), so b_hh cannot fold in here
         A = np.empty((T, B, 3 * H), self.dtype)
         ACT, HN, Hs = np.empty_like(A), np.empty((T, B, H), self.dtype), np.empty((T, B, H), self.dtype)
-        h, clamps = h0, clamps or {}
+        h, clamps, held = h0, clamps or {}, held or {}
         for t in _order(T, reverse):
             h, (a, act, hn) = cells.gru_cell_forward(xw[t], h, W_hh, b_hh, clamps.get(t))
+            if t in held:
+                interventions.hold(h, None, held[t])
             A[t], ACT[t], HN[t], Hs[t] = a, act, hn, h
-        return LayerTrace("gru", reverse, x, h0, None, A, ACT, Hs, hn=HN, clamps=clamps)
+        return LayerTrace("gru", reverse, x, h0, None, A, ACT, Hs, hn=HN, clamps=clamps, ablations=held)
 
-    def _cell_step(self, x, h, c, weights):
-        return cells.gru_step(x, h, *weights)[0], None
+    def _cell_step(self, x, h, c, weights, clamp=None):
+        return cells.gru_step(x, h, *weights, clamp=clamp)[0], None
 
 
 ARCHS = {"lstm": LSTM, "rnn": RNN, "gru": GRU}

@@ -46,6 +46,57 @@ class GateClamp:
 
 
 @dataclass(frozen=True)
+class UnitAblation:
+    """Silence hidden units: hold their state at 0 for steps ``start <= t < stop`` (an experiment).
+
+    units: one unit index or a tuple of them (None = every unit);  layer, direction: where;
+    what: the states held, None = the unit's whole state (h and c for the LSTM, h for the GRU and RNN);
+    ``("h",)`` on an LSTM silences only the unit's output while its cell keeps running underneath.
+    ``("c",)`` alone is refused: h_t = o_t ⊙ tanh(c_t) would be 0 as well, which is ``("h", "c")``.
+
+    Forward, the cell computes step t as usual and the held entries of h_t (and c_t) are then set to 0:
+    the trace records the zeros, which the output, the layer above and step t±1 read. Backward, a held
+    value is a constant, exactly as a clamped gate is: no gradient passes through it into the cell's
+    own computation (``LayerGradients.dh`` and ``.dc`` are 0 there). Pass these records in
+    :meth:`~lstm_vault.models.Recurrent.forward`'s ``clamps`` list, beside :class:`GateClamp`.
+    """
+
+    units: int | tuple[int, ...] | None
+    start: int = 0
+    stop: int | None = None  # None = to the end of the sequence
+    layer: int = 0
+    direction: int = 0
+    what: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        units = self.units
+        if units is not None:
+            units = (units,) if _is_int(units) else tuple(units)
+            if not units or not all(_is_int(u) for u in units):
+                raise ValueError(f"units must be a unit index, a tuple of them or None, got {self.units!r}")
+            object.__setattr__(self, "units", tuple(int(u) for u in units))
+        for name in ("start", "layer", "direction"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        if self.stop is not None and (not _is_int(self.stop) or self.stop < self.start):
+            raise ValueError(f"stop must be None or an integer >= start={self.start}, got {self.stop!r}")
+        if self.what is not None:
+            what = (self.what,) if isinstance(self.what, str) else tuple(self.what)
+            if not what or not set(what) <= {"h", "c"}:
+                raise ValueError(f"what must name states among 'h' and 'c', got {self.what!r}")
+            if "h" not in what:
+                raise ValueError(
+                    "holding c alone at 0 makes h = o·tanh(0) = 0 as well: ablate what=('h', 'c')"
+                )
+            object.__setattr__(self, "what", tuple(sorted(set(what), key="hc".index)))
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
 class LayerTrace:
     """Everything one layer and direction computed, for every step.
 
@@ -58,6 +109,8 @@ class LayerTrace:
     c:   (T, B, H)     cell state c_t (LSTM only, else None)
     hn:  (T, B, H)     W_hn h_{t-1} + b_hn (GRU only, else None)
     clamps: {t: (cols, values)} the gate clamps applied, as handed to the cell functions
+    ablations: {t: (h_units, c_units)} the units whose h_t and c_t an ablation held at 0 (int arrays;
+        c_units empty without a cell state); h and c above hold those zeros
     """
 
     arch: str
@@ -71,6 +124,7 @@ class LayerTrace:
     c: np.ndarray | None = None
     hn: np.ndarray | None = None
     clamps: dict | None = None
+    ablations: dict | None = None
 
     def __post_init__(self):
         _freeze(self)
@@ -163,6 +217,8 @@ class LayerGradients:
 
     dh: (T, B, H)   total dL/dh_t: through the output at t, the layer above and step t±1
     dc: (T, B, H)   total dL/dc_t (LSTM only): through h_t and c_{t+1} = f_{t+1} ⊙ c_t + ...
+    (where a :class:`UnitAblation` held h_t or c_t, dh or dc is 0: what reaches the value the cell
+    computed, which the ablation replaced by a constant)
     da: (T, B, G*H) dL/d(pre-activation) at each step
     log10_scale: (T,) each step's arrays are to be multiplied by 10**log10_scale[t]: all 0 for a plain
         backward pass, a running power of ten for ``backward(..., log_safe=True)``

@@ -119,3 +119,26 @@ def test_add_scaled_keeps_the_larger_scale_and_ignores_exact_zeros():
     m, s = add_scaled(np.zeros(2), 0.0, b, -500.0)  # a zero at scale 0 must not drown b
     assert s == -500.0
     np.testing.assert_array_equal(m, b)
+
+
+@pytest.mark.parametrize("cls", ARCHS, ids=lambda c: c.__name__)
+def test_log_safe_with_ablations_and_clamps_equals_plain(cls):
+    """Held units and clamped gates cut the gradient the same way in both modes of the one loop."""
+    from lstm_vault import GateClamp, UnitAblation
+
+    model = cls(2, 4, num_layers=2, bidirectional=True, seed=3)
+    x = np.random.default_rng(5).standard_normal((9, 2, 2))
+    recs = [UnitAblation((0, 3), start=2, stop=6), UnitAblation(None, start=7, layer=1, direction=1)]
+    if cls is not RNN:
+        recs.append(GateClamp(model.gates[0], 0.5, start=1, stop=5))
+    out, _, trace = model.forward(x, clamps=recs)
+    dy = np.random.default_rng(6).standard_normal(out.shape)
+    plain = model.backward(trace, dy)
+    safe = model.backward(trace, dy, log_safe=True)
+    np.testing.assert_allclose(safe.input * 10.0**safe.input_log10_scale, plain.input, rtol=1e-10, atol=1e-13)
+    for name, g in plain.params.items():
+        got = safe.params[name] * 10.0 ** safe.params_log10_scale[name]
+        np.testing.assert_allclose(got, g, rtol=1e-10, atol=1e-13, err_msg=name)
+    held = plain.layers[1][1].dh[7:]
+    assert np.all(held == 0.0) and np.all(safe.layers[1][1].dh[7:] == 0.0)
+    np.testing.assert_allclose(safe[1, 1].log10_norm("dh")[:7], plain[1, 1].log10_norm("dh")[:7], atol=1e-10)
