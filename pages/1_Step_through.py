@@ -209,9 +209,12 @@ initial_t = 0 if restart and not fresh else None
 if fresh and "t" in st.query_params:
     notes.append(step_through.step_link_warning(st.query_params["t"], T, step_from_query(T)))
 
-st.caption(step_through.view_caption(label, model_label))
 unit_link = st.query_params.get("unit") if "unit" not in s else None
-c_unit, c_note = st.columns([1, 5], vertical_alignment="bottom")
+c_view, c_unit = st.columns([6, 1], vertical_alignment="bottom")
+c_view.caption(step_through.view_caption(label, model_label))
+seq_link = query_params_of(seq)  # parses typed numbers: once per run
+if unlinked := step_through.unlinked_note(use_trained, seq.source, bool(seq_link)):
+    c_view.caption(unlinked)
 unit = c_unit.number_input(
     "unit",
     0,
@@ -225,10 +228,7 @@ unit = c_unit.number_input(
 if unit_link is not None:
     notes.append(step_through.unit_link_warning(unit_link, H, unit))
 if note := step_through.ARCH_NOTES.get(lt.arch):
-    c_note.info(note)
-seq_link = query_params_of(seq)  # parses typed numbers: once per run
-if unlinked := step_through.unlinked_note(use_trained, seq.source, bool(seq_link)):
-    st.caption(unlinked)
+    st.info(note)
 with notes_box:
     for warning in filter(None, notes):
         st.warning(warning)

@@ -125,25 +125,32 @@ def expect_step(page, t: int, lt, unit: int) -> None:
     from playwright.sync_api import expect
 
     from lstm_vault import explain
+    from lstm_vault.figures.cell import TIMELINE_MARGIN, TIMELINE_X_DOMAIN
 
     T = lt.h.shape[0]
     expect(page.locator(".lv-head")).to_have_text(
         f"t = {t} · unit {unit} · x\u209c = {explain.describe_input(lt.x[t, 0], None, 3)}"
     )
     slots = page.locator(".lv-cell [data-text]")
-    shown = dict(
-        zip(
-            [slots.nth(i).get_attribute("data-text") for i in range(slots.count())], slots.all_text_contents()
-        )
-    )
+    keys = [slots.nth(i).get_attribute("data-text") for i in range(slots.count())]
+    shown = dict(zip(keys, slots.all_text_contents()))
     v = explain.step_values(lt, t, unit)
-    assert shown["f"] == f"f = {explain.fmt(v['f'])}" and shown["c"] == f"c\u209c = {explain.fmt(v['c'])}", (
-        shown
-    )
+    assert shown["f"] == f"f = {explain.fmt(v['f'])}", shown
+    assert shown["c"] == f"c\u209c = {explain.fmt(v['c'])}", shown
     readings = page.locator(".lv-readings li").all_text_contents()
     assert readings == [line.replace("**", "") for line in explain.readings(lt, t, unit)]
     at = page.locator(".st-key-st_timeline").evaluate("el => el.style.getPropertyValue('--lv-step')")
     assert float(at) == pytest.approx((t + 0.5) / T)  # the timeline's marker sits at step t
+    # and the line is drawn there: the container's ::after, over the figure's plot area
+    line = page.locator(".st-key-st_timeline").evaluate(
+        "el => { const s = getComputedStyle(el, '::after');"
+        " return [s.content, parseFloat(s.left), el.getBoundingClientRect().width]; }"
+    )
+    left, right = TIMELINE_MARGIN["l"], TIMELINE_MARGIN["r"]
+    lo, hi = TIMELINE_X_DOMAIN
+    assert line[0] == '""' and line[1] == pytest.approx(
+        left + (line[2] - left - right) * (lo + (hi - lo) * (t + 0.5) / T), abs=0.5
+    )
 
 
 def test_step_through_opens_at_the_link_s_step_and_steps_in_the_browser(app_page, app_server):
