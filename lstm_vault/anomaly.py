@@ -1,0 +1,146 @@
+"""Anomaly detection with any forecaster: predictions in, flagged steps out.
+
+A forecaster that has learnt a series predicts each next value; where its error is unusually large,
+something the series normally does not do happened there. Nothing here knows what made the
+predictions (an LSTM, or the two baselines below), so a page can put a trained model and a naive
+forecast side by side on the same series::
+
+    pred = persistence(series)                       # or a trained model's one-step forecasts
+    err = prediction_error(pred, series)             # (T,), NaN where there is no prediction
+    flags = flag(err, robust_threshold(err, k=6))    # indices t with err_t > threshold
+
+Planted anomalies let a student see which kinds a model catches (:func:`inject`):
+
+* spike: one step raised by ``size`` standard deviations of the series;
+* level shift: every step from ``at`` on raised by ``size`` standard deviations;
+* dropout: ``length`` steps from ``at`` set to the series' minimum (a sensor stuck at its floor; the
+  minimum rather than 0 because 0 can sit inside a series' normal range, or outside all of it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+KINDS = ("spike", "level_shift", "dropout")
+
+
+def _series(x, name: str = "series") -> np.ndarray:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be one value per step, (T,) or (T, 1), got shape {arr.shape}")
+    return arr
+
+
+def persistence(series) -> np.ndarray:
+    """(T,) the naive forecast x̂_t = x_{t-1}; NaN at t = 0, where there is nothing to repeat."""
+    x = _series(series)
+    pred = np.full(x.shape, np.nan)
+    pred[1:] = x[:-1]
+    return pred
+
+
+def seasonal_naive(series, period: int) -> np.ndarray:
+    """(T,) the forecast x̂_t = x_{t - period} (last season's value); NaN for the first ``period`` steps."""
+    x = _series(series)
+    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or not 1 <= period < x.size:
+        raise ValueError(f"period must be an integer in [1, {x.size - 1}], got {period!r}")
+    pred = np.full(x.shape, np.nan)
+    pred[period:] = x[:-period]
+    return pred
+
+
+def prediction_error(predictions, targets) -> np.ndarray:
+    """(T,) |prediction - target| per step (the mean over features for (T, F) arrays).
+
+    A NaN prediction (a step the forecaster cannot predict, such as the first) gives a NaN error, which
+    :func:`flag` never flags and :func:`robust_threshold` ignores.
+    """
+    p, y = np.asarray(predictions, dtype=np.float64), np.asarray(targets, dtype=np.float64)
+    if p.shape != y.shape:
+        raise ValueError(f"predictions {p.shape} and targets {y.shape} must have the same shape")
+    if p.ndim not in (1, 2) or p.size == 0:
+        raise ValueError(f"predictions must be (T,) or (T, F), got shape {p.shape}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("targets must be finite")
+    err = np.abs(p - y)
+    return err if err.ndim == 1 else err.mean(axis=1)
+
+
+def robust_threshold(errors, k: float = 6.0) -> float:
+    """median + k · 1.4826 · MAD of the finite errors: k robust standard deviations above the typical
+    error, unmoved by the anomalies themselves (a starting value for the slider a user moves)."""
+    e = np.asarray(errors, dtype=np.float64)
+    e = e[np.isfinite(e)]
+    if e.size == 0:
+        raise ValueError("no finite errors to set a threshold from")
+    med = float(np.median(e))
+    return med + float(k) * 1.4826 * float(np.median(np.abs(e - med)))
+
+
+def flag(errors, threshold: float) -> np.ndarray:
+    """Indices t (ascending) where errors[t] > threshold; NaN errors are never flagged."""
+    e = np.asarray(errors, dtype=np.float64)
+    if e.ndim != 1:
+        raise ValueError(f"errors must be (T,), got shape {e.shape}")
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number, got {threshold}")
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(e > threshold)
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """One planted anomaly: ``kind`` over steps ``start <= t < stop`` (a spike is one step; a level shift
+    runs to the end of the series); size: standard deviations (spike, shift) or None (dropout)."""
+
+    kind: str
+    start: int
+    stop: int
+    size: float | None
+
+
+def inject(series, kind: str, at: int | None = None, size: float = 5.0, rng=None, length: int = 10):
+    """``(new series (T,), Anomaly)``: a copy of ``series`` with one anomaly planted.
+
+    kind: "spike", "level_shift" or "dropout" (module docstring);  at: the first step, or None to draw
+    it with ``rng`` (a numpy Generator) uniformly from the middle 80% of the series;  size: the spike's
+    height or the shift, in standard deviations of the series (negative goes down);  length: the
+    dropout's number of steps (cut at the end of the series).
+    """
+    x = _series(series)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("the series must be finite")
+    T = x.size
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if at is None:
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError("give the step `at`, or a numpy Generator `rng` to draw it")
+        at = int(rng.integers(T // 10, max(T - T // 10, T // 10 + 1)))
+    if isinstance(at, bool) or not isinstance(at, (int, np.integer)) or not 0 <= at < T:
+        raise ValueError(f"at must be a step in [0, {T - 1}], got {at!r}")
+    at = int(at)
+    out = x.copy()
+    sd = float(x.std())
+    if kind == "dropout":
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+            raise ValueError(f"length must be an integer >= 1, got {length!r}")
+        stop = min(at + int(length), T)
+        out[at:stop] = x.min()
+        return out, Anomaly(kind, at, stop, None)
+    if not np.isfinite(size):
+        raise ValueError(f"size must be a finite number of standard deviations, got {size}")
+    stop = at + 1 if kind == "spike" else T
+    out[at:stop] += float(size) * sd
+    return out, Anomaly(kind, at, stop, float(size))
+
+
+def caught(flags, anomaly: Anomaly, within: int = 3) -> bool:
+    """Whether a flag falls on the anomaly's first ``within`` steps (where a forecaster first meets it)."""
+    f = np.asarray(flags)
+    end = min(anomaly.start + within, anomaly.stop)
+    return bool(np.any((f >= anomaly.start) & (f < end)))
