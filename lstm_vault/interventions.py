@@ -58,6 +58,8 @@ def _steps(rec, T: int) -> range:
 
 
 def _add_clamp(model, cl: GateClamp, T: int, table: dict) -> None:
+    if not model.gates:
+        raise ValueError(f"a vanilla RNN has no gates to clamp (got a clamp on {cl.gate!r})")
     if cl.gate not in model.gates:
         raise ValueError(f"a {model.arch} has gates {model.gates}, cannot clamp {cl.gate!r}")
     _where(model, cl, "clamp")

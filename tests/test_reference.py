@@ -329,3 +329,19 @@ def test_previous_state_at_one_step_equals_the_shifted_arrays():
         for t in range(5):
             np.testing.assert_array_equal(lt.h_prev_at(t), lt.h_prev()[t])
             np.testing.assert_array_equal(lt.c_prev_at(t), lt.c_prev()[t])
+
+
+@pytest.mark.parametrize(
+    "clamp,pattern",
+    [
+        (GateClamp("z", 1.0), r"a lstm has gates \('i', 'f', 'g', 'o'\), cannot clamp 'z'"),
+        (GateClamp("f", 1.0, layer=2), r"clamp on layer 2, direction 0 does not exist"),
+        (GateClamp("f", 1.0, units=(0, 5)), r"clamp units must be in \[0, 2\], got \[0, 5\]"),
+    ],
+    ids=["gate", "layer", "units"],
+)
+def test_bad_gate_clamps_are_named(clamp, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        LSTM(1, 3, num_layers=2).forward(np.zeros((4, 1)), clamps=[clamp])
+    with pytest.raises(ValueError, match="no gates"):
+        RNN(1, 3).forward(np.zeros((4, 1)), clamps=[GateClamp("f", 1.0)])
