@@ -3,6 +3,7 @@ mean-field line for a trained RNN; the marked steps and the ρ sweep drawn from 
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -20,6 +21,15 @@ def result():
     return compare_gradients(np.sin(np.arange(80) / 4), hidden_size=8, seed=1, forget_bias=2.0)
 
 
+def plotly_array(value) -> np.ndarray:
+    """An array as plotly's JSON holds it: a list, or a typed array {"dtype", "bdata"[, "shape"]}."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = tuple(int(n) for n in str(value.get("shape", len(flat))).split(","))
+        return flat.reshape(shape).astype(float)
+    return np.array(value, dtype=float)
+
+
 def traces(fig) -> dict:
     """name -> trace dict, read back from the JSON a page would send."""
     spec = json.loads(fig.to_json())
@@ -31,20 +41,33 @@ def traces(fig) -> dict:
 
 def test_norm_figure_holds_the_computed_norms(result):
     by_name, spec = traces(G.gradient_norms(result))
-    np.testing.assert_allclose(by_name[G.RNN_DH]["y"], 10**result.rnn.log10_dh, rtol=1e-12)
-    np.testing.assert_allclose(by_name[G.LSTM_DH]["y"], 10**result.lstm.log10_dh, rtol=1e-12)
-    np.testing.assert_allclose(by_name[G.LSTM_DC]["y"], 10**result.lstm.log10_dc, rtol=1e-12)
-    np.testing.assert_allclose(by_name[G.PREDICTED]["y"], 10**result.log10_predicted, rtol=1e-12)
-    assert by_name[G.RNN_DH]["x"] == list(range(result.T))
+    for name, logs in [
+        (G.RNN_DH, result.rnn.log10_dh),
+        (G.LSTM_DH, result.lstm.log10_dh),
+        (G.LSTM_DC, result.lstm.log10_dc),
+        (G.PREDICTED, result.log10_predicted),
+    ]:
+        np.testing.assert_allclose(plotly_array(by_name[name]["y"]), 10**logs, rtol=1e-12)
+        assert by_name[name]["customdata"] == [format_log10(v) for v in logs]  # hover: the true value
+    assert plotly_array(by_name[G.RNN_DH]["x"]).tolist() == list(range(result.T))
     assert spec["layout"]["yaxis"]["type"] == "log"
     assert "time step" in spec["layout"]["xaxis"]["title"]["text"]
 
 
 def test_forget_product_figure(result):
     by_name, spec = traces(G.forget_product(result))
-    np.testing.assert_allclose(by_name[G.F_MEAN]["y"], 10**result.log10_forget_product_mean, rtol=1e-12)
-    np.testing.assert_allclose(by_name[G.F_UNIT]["y"], 10 ** result.log10_forget_product[:, 0], rtol=1e-12)
-    assert by_name[G.F_MEAN]["y"][-1] == 1.0  # the empty product at t = T-1
+    mean = plotly_array(by_name[G.F_MEAN]["y"])
+    np.testing.assert_allclose(mean, 10**result.log10_forget_product_mean, rtol=1e-12)
+    # the single units' lines are one trace, each unit's T values followed by a NaN that breaks the line
+    units = plotly_array(by_name[G.F_UNIT]["y"]).reshape(-1, result.T + 1)
+    shown = min(result.hidden_size, G.MAX_UNIT_LINES)
+    assert units.shape[0] == shown and np.isnan(units[:, -1]).all()
+    np.testing.assert_allclose(units[:, :-1], 10 ** result.log10_forget_product[:, :shown].T, rtol=1e-12)
+    assert (
+        plotly_array(by_name[G.F_UNIT]["x"]).reshape(shown, -1)[:, :-1].tolist()
+        == [list(range(result.T))] * shown
+    )
+    assert mean[-1] == 1.0  # the empty product at t = T-1
     assert spec["layout"]["yaxis"]["type"] == "log"
 
 
@@ -60,8 +83,8 @@ def test_input_gradient_heatmaps(result):
     spec = json.loads(G.input_gradients(result).to_json())
     rnn, lstm = spec["data"]
     assert rnn["type"] == lstm["type"] == "heatmap"
-    np.testing.assert_allclose(np.array(rnn["z"], dtype=float), result.rnn.log10_dx.T, rtol=1e-12)
-    np.testing.assert_allclose(np.array(lstm["z"], dtype=float), result.lstm.log10_dx.T, rtol=1e-12)
+    np.testing.assert_allclose(plotly_array(rnn["z"]), result.rnn.log10_dx.T, rtol=1e-12)
+    np.testing.assert_allclose(plotly_array(lstm["z"]), result.lstm.log10_dx.T, rtol=1e-12)
     assert rnn["coloraxis"] == lstm["coloraxis"]  # one shared scale, so the two rows compare
 
 
@@ -97,10 +120,14 @@ def test_marked_steps_are_drawn_on_the_heatmaps(result):
 def test_edge_figure_holds_the_sweep(result):
     sweep = edge_sweep(result.x, 8, 1, radii=(0.5, 1.0, 1.5, 2.0))
     by_name, spec = traces(G.edge_sweep(sweep, current_rho=1.0))
-    np.testing.assert_allclose(by_name[G.EDGE_MEASURED]["y"], 10**sweep.log10_measured, rtol=1e-12)
-    np.testing.assert_allclose(by_name[G.EDGE_RULE]["y"], sweep.predicted, rtol=1e-12)
-    np.testing.assert_allclose(by_name[G.EDGE_SIGMA]["y"], sweep.radii * sweep.singular_over_radius)
-    assert by_name[G.EDGE_RHO]["y"] == [0.5, 1.0, 1.5, 2.0]
+    np.testing.assert_allclose(
+        plotly_array(by_name[G.EDGE_MEASURED]["y"]), 10**sweep.log10_measured, rtol=1e-12
+    )
+    np.testing.assert_allclose(plotly_array(by_name[G.EDGE_RULE]["y"]), sweep.predicted, rtol=1e-12)
+    np.testing.assert_allclose(
+        plotly_array(by_name[G.EDGE_SIGMA]["y"]), sweep.radii * sweep.singular_over_radius
+    )
+    assert plotly_array(by_name[G.EDGE_RHO]["y"]).tolist() == [0.5, 1.0, 1.5, 2.0]
     assert spec["layout"]["yaxis"]["type"] == "log"
     assert [s["y0"] for s in spec["layout"]["shapes"] if s["y0"] == s["y1"]] == [1.0]  # the line at 1
 
@@ -108,7 +135,7 @@ def test_edge_figure_holds_the_sweep(result):
 def test_values_beyond_float_are_clipped_and_noted():
     r = compare_gradients(np.zeros(400), hidden_size=8, spectral_radius_target=0.1)
     by_name, _ = traces(G.gradient_norms(r))
-    y = np.array(by_name[G.RNN_DH]["y"])
+    y = plotly_array(by_name[G.RNN_DH]["y"])
     assert np.all(np.isfinite(y)) and y.min() == 1e-300
     exponent = int(np.floor(r.rnn.log10_dh[0]))
     hover = by_name[G.RNN_DH]["customdata"][0]

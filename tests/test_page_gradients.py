@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from app_support import page_app
 from streamlit.testing.v1 import AppTest
+from test_figures_gradients import plotly_array
 
 from lstm_vault import GRU, LSTM, RNN
 from lstm_vault.figures.gradients import DX_DECADES, LSTM_DH, PREDICTED, RNN_DH
@@ -48,7 +49,7 @@ def slider(at, label_start: str):
 def norm_traces(at) -> dict:
     """name -> y of the gradient-norm chart (the first plotly chart), read from the element's JSON spec."""
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    return {tr["name"]: tr["y"] for tr in spec["data"]}
+    return {tr["name"]: plotly_array(tr["y"]) for tr in spec["data"]}
 
 
 def texts(at) -> list[str]:

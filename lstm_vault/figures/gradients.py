@@ -1,10 +1,15 @@
 """Vanishing-gradient figures: data in (a :class:`lstm_vault.vanishing.VanishingResult`), ``go.Figure`` out.
 
 Every magnitude arrives as a base-10 logarithm (it may lie far outside float64) and is drawn on a log
-axis through :func:`for_log_axis`, which clips to [10⁻³⁰⁰, 10³⁰⁰]: a log axis
+axis through :func:`~.log_axis.for_log_axis`, which clips to [10⁻³⁰⁰, 10³⁰⁰]: a log axis
 cannot show 0, nor a number the browser cannot hold. Hover labels always give the true value
 (``format_log10``), also for clipped points, and :func:`clip_notes` says in words what was clipped.
-Arrays go into the figures as plain lists so the JSON a page sends (and a test reads) holds numbers.
+
+These figures are rebuilt whenever the page's ρ, forget-bias or length slider moves, so each is made in one
+``go.Figure(data, layout)`` call: traces as dicts holding NumPy arrays (plotly sends those as typed arrays,
+smaller than decimal text and validated at once) and the app's look as plain settings
+(:func:`~.plain.plain_layout`) rather than a template. A test reads the numbers back from ``fig.to_json()``,
+where an array is ``{"dtype", "bdata"}`` (base64 of its bytes).
 """
 
 from __future__ import annotations
@@ -13,13 +18,13 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..formatting import format_log10, power_of_ten, steps_text
 from ..gradient_edge import EdgeSweep
 from ..vanishing import VanishingResult
 from .log_axis import DISPLAY_CEIL, DISPLAY_FLOOR, decade_step, decades_spanned, for_log_axis, power_ticks
-from .style import COLORS, SEQUENTIAL, base_layout
+from .plain import COLORBAR, axis, plain_layout
+from .style import COLORS, SEQUENTIAL
 
 #: the input-gradient colour scale spans at most this many decades below its largest value, so that a
 #: trained LSTM's 0.2 against 0.001 stays visible beside an RNN's 10⁻⁴⁸ (smaller values: the darkest colour)
@@ -50,16 +55,19 @@ def _time_axis_title(T: int) -> str:
     return f"time step t  (loss at t = {T - 1})"
 
 
-def _log_line(fig, t, log10_values, name, color, dash=None, width=3.0, hover=True, **kwargs) -> np.ndarray:
-    """Add a log-axis line of 10**log10_values; return the mask of clipped points."""
-    values, clipped = for_log_axis(log10_values)
+def _log_line(t, log10_values, name, color, dash=None, width=3.0, hover=True, **extra) -> dict:
+    """A log-axis line of 10**log10_values (clipped to what the axis can draw), as a trace dict."""
+    values, _ = for_log_axis(log10_values)
+    trace = {"type": "scatter", "x": t, "y": values, "name": name, "mode": "lines", **extra}
+    trace["line"] = {"color": color, "width": width} | ({"dash": dash} if dash else {})
     if hover:  # the true value, also where the drawn one is clipped
-        kwargs.update(customdata=_strings(log10_values), hovertemplate="%{customdata}")
-    else:
-        kwargs.update(hoverinfo="skip")
-    line = {"color": color, "width": width, "dash": dash}
-    fig.add_trace(go.Scatter(x=t, y=values.tolist(), name=name, mode="lines", line=line, **kwargs))
-    return clipped
+        return trace | {"customdata": _strings(log10_values), "hovertemplate": "%{customdata}"}
+    return trace | {"hoverinfo": "skip"}
+
+
+def _log_axis(title: str, *drawn) -> dict:
+    """A log y axis labelled every 1, 2, 5, 10, ... decades, as powers of ten."""
+    return axis(type="log", title=title, exponentformat="power", dtick=decade_step(decades_spanned(*drawn)))
 
 
 def clip_notes(result: VanishingResult) -> list[str]:
@@ -94,24 +102,27 @@ def gradient_norms(result: VanishingResult, height: int = 410) -> go.Figure:
     """‖∂L/∂hₜ‖ of the RNN and the LSTM, the LSTM's ‖∂L/∂cₜ‖, log y-axis; for a fresh (random) RNN also
     its mean-field line Π ρ · rms tanh′(aₖ), which assumes a random W_hh and is left out for a trained one."""
     T = result.T
-    t = list(range(T))
-    fig = go.Figure()
+    t = np.arange(T)
     # drawn bottom to top; legendrank puts the legend in reading order (RNN, its mean-field line, LSTM)
-    lines = [result.rnn.log10_dh, result.lstm.log10_dh, result.lstm.log10_dc]
+    data, lines = [], [result.rnn.log10_dh, result.lstm.log10_dh, result.lstm.log10_dc]
     if result.prediction_applies:
-        _log_line(
-            fig, t, result.log10_predicted, PREDICTED, COLORS["baseline"], dash="dot", width=2.5, legendrank=2
+        grey = COLORS["baseline"]
+        data.append(
+            _log_line(t, result.log10_predicted, PREDICTED, grey, dash="dot", width=2.5, legendrank=2)
         )
         lines.append(result.log10_predicted)
-    _log_line(fig, t, result.rnn.log10_dh, RNN_DH, COLORS["rnn"], legendrank=1)
-    _log_line(fig, t, result.lstm.log10_dc, LSTM_DC, COLORS["c"], dash="dash", width=2.5, legendrank=4)
-    _log_line(fig, t, result.lstm.log10_dh, LSTM_DH, COLORS["lstm"], legendrank=3)
-    base_layout(fig, height=height)
-    fig.update_layout(margin={"t": 40})
-    fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])
-    fig.update_yaxes(type="log", title="gradient norm (log scale)", exponentformat="power")
-    fig.update_yaxes(dtick=decade_step(decades_spanned(*lines)))
-    return fig
+    data += [
+        _log_line(t, result.rnn.log10_dh, RNN_DH, COLORS["rnn"], legendrank=1),
+        _log_line(t, result.lstm.log10_dc, LSTM_DC, COLORS["c"], dash="dash", width=2.5, legendrank=4),
+        _log_line(t, result.lstm.log10_dh, LSTM_DH, COLORS["lstm"], legendrank=3),
+    ]
+    layout = plain_layout(
+        height,
+        margin={"t": 40},
+        xaxis=axis(title=_time_axis_title(T), range=[0, max(T - 1, 1)]),
+        yaxis=_log_axis("gradient norm (log scale)", *lines),
+    )
+    return go.Figure(data=data, layout=layout)
 
 
 def input_gradients(result: VanishingResult, height: int | None = None, marked=()) -> go.Figure:
@@ -130,74 +141,109 @@ def input_gradients(result: VanishingResult, height: int | None = None, marked=(
     lo = min(max(lo, hi - DX_DECADES), hi - 1.0)  # below hi - DX_DECADES: the darkest colour
     tickvals, ticktext = power_ticks(lo, hi)
     labels = ["x"] if I == 1 else [f"x[{i}]" for i in range(I)]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
-                        subplot_titles=("RNN: |∂L/∂xₜ|", "LSTM: |∂L/∂xₜ|"))  # fmt: skip
-    for r, (_, path) in enumerate(rows, start=1):
+    data = []
+    for row, (_, path) in enumerate(rows, start=1):
         logs = path.log10_dx.T  # (I, T)
-        z = np.where(np.isfinite(logs), np.clip(logs, DISPLAY_FLOOR, DISPLAY_CEIL), np.nan)
         signed = [
             [("−" if s < 0 else "") + format_log10(v) for s, v in zip(srow, lrow)]
             for srow, lrow in zip(path.sign_dx.T, logs)
         ]
-        fig.add_trace(
-            go.Heatmap(
-                z=[[None if np.isnan(v) else float(v) for v in zrow] for zrow in z],
-                x=list(range(T)),
-                y=labels,
-                coloraxis="coloraxis",
-                customdata=signed,
-                hovertemplate="t = %{x}, %{y}<br>∂L/∂x = %{customdata}<extra></extra>",
-                name=path.arch.upper(),
-            ),
-            row=r,
-            col=1,
+        data.append(
+            {
+                "type": "heatmap",
+                "z": np.where(np.isfinite(logs), np.clip(logs, DISPLAY_FLOOR, DISPLAY_CEIL), np.nan),
+                "x": np.arange(T),
+                "y": labels,
+                "coloraxis": "coloraxis",
+                "customdata": signed,
+                "hovertemplate": "t = %{x}, %{y}<br>∂L/∂x = %{customdata}<extra></extra>",
+                "name": path.arch.upper(),
+                "xaxis": "x" if row == 1 else "x2",
+                "yaxis": "y" if row == 1 else "y2",
+            }
         )
-    base_layout(fig, height=height or (260 + 2 * 36 * min(I, 8)))
-    fig.update_layout(
+    # two rows sharing the time axis, as make_subplots(rows=2, shared_xaxes=True) lays them out
+    titles = [
+        {
+            "text": f"{name}: |∂L/∂xₜ|",
+            "x": 0.5,
+            "xref": "paper",
+            "xanchor": "center",
+            "y": y,
+            "yref": "paper",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 16},
+        }
+        for (name, _), y in zip(rows, (1.0, 0.44))
+    ]
+    arrows = [  # above the top row, so that the columns themselves stay visible
+        {
+            "x": int(step),
+            "xref": "x",
+            "y": 1.0,
+            "yref": "paper",
+            "text": f"marked t = {step}",
+            "showarrow": True,
+            "arrowhead": 2,
+            "ax": 0,
+            "ay": -36,
+            "font": {"size": 11},
+            "arrowcolor": COLORS["x"],
+        }
+        for step in marked
+    ]
+    layout = plain_layout(
+        height or (260 + 2 * 36 * min(I, 8)),
         hovermode="closest",
-        margin={"t": 40},
+        margin={"t": 70 if marked else 40},  # room above the row title for the arrows' labels
+        xaxis=axis(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False),
+        xaxis2=axis(anchor="y2", domain=[0.0, 1.0], title=_time_axis_title(T)),
+        yaxis=axis(anchor="x", domain=[0.56, 1.0], autorange="reversed"),  # x[0] on top, as in a table
+        yaxis2=axis(anchor="x2", domain=[0.0, 0.44], autorange="reversed"),
+        annotations=titles + arrows,
         coloraxis={
             "colorscale": SEQUENTIAL,
             "cmin": lo,
             "cmax": hi,
-            "colorbar": {"title": {"text": "|∂L/∂xₜ|", "side": "top"}, "tickvals": tickvals,
-                         "ticktext": ticktext, "thickness": 16, "len": 1.0},
+            "colorbar": COLORBAR
+            | {
+                "title": {"text": "|∂L/∂xₜ|", "side": "top"},
+                "tickvals": tickvals,
+                "ticktext": ticktext,
+                "thickness": 16,
+                "len": 1.0,
+            },
         },
-    )  # fmt: skip
-    fig.update_xaxes(title=_time_axis_title(T), row=2, col=1)
-    fig.update_yaxes(autorange="reversed")  # x[0] on top, as in a table
-    for step in marked:  # an arrow above the top row, so that the columns themselves stay visible
-        fig.add_annotation(x=int(step), xref="x", y=1.0, yref="paper", text=f"marked t = {step}",
-                           showarrow=True, arrowhead=2, ax=0, ay=-36, font={"size": 11},
-                           arrowcolor=COLORS["x"])  # fmt: skip
-    if marked:  # room above the row title for the labels
-        fig.update_layout(margin={"t": 70})
-    return fig
+    )
+    return go.Figure(data=data, layout=layout)
 
 
 def forget_product(result: VanishingResult, max_units: int = MAX_UNIT_LINES, height: int = 380) -> go.Figure:
     """The LSTM's running product of forget gates Π_{k=t+1}^{T-1} f_k against t, log y-axis.
 
-    Thin lines: the first ``max_units`` units; thick: the mean over all units; dashed: the measured
-    ‖∂L/∂cₜ‖ relative to its value at T-1, which follows the product where the cell path dominates.
+    Thin lines: the first ``max_units`` units, as one trace (NaN between two units' lines breaks it); thick:
+    the mean over all units; dashed: the measured ‖∂L/∂cₜ‖ relative to its value at T-1, which follows the
+    product where the cell path dominates.
     """
     T, H = result.log10_forget_product.shape
-    t = list(range(T))
-    fig = go.Figure()
-    for j in range(min(H, max_units)):
-        _log_line(fig, t, result.log10_forget_product[:, j], F_UNIT, COLORS["f"], width=1.0, hover=False,
-                  opacity=0.35, legendgroup="unit", showlegend=j == 0)  # fmt: skip
-    _log_line(fig, t, result.log10_forget_product_mean, F_MEAN, COLORS["f"], width=3.5)
+    t, n = np.arange(T), min(H, max_units)
+    units = result.log10_forget_product[:, :n]  # (T, n)
+    gap = np.full((1, n), np.nan)  # a NaN after each unit's line: plotly starts the next one afresh
     dc = np.asarray(result.lstm.log10_dc)
-    _log_line(fig, t, dc - dc[-1], DC_MEASURED, COLORS["c"], dash="dash", width=2.5)
-    base_layout(fig, height=height)
-    fig.update_layout(margin={"t": 40})
-    fig.update_xaxes(title=_time_axis_title(T), range=[0, max(T - 1, 1)])
-    fig.update_yaxes(type="log", title="Π f  (log scale)", exponentformat="power")
-    fig.update_yaxes(
-        dtick=decade_step(decades_spanned(result.log10_forget_product[:, :max_units], dc - dc[-1]))
+    data = [
+        _log_line(t, units[:, 0], F_UNIT, COLORS["f"], width=1.0, hover=False, opacity=0.35)
+        | {"x": np.tile(np.append(t, np.nan), n), "y": np.vstack([for_log_axis(units)[0], gap]).T.ravel()},
+        _log_line(t, result.log10_forget_product_mean, F_MEAN, COLORS["f"], width=3.5),
+        _log_line(t, dc - dc[-1], DC_MEASURED, COLORS["c"], dash="dash", width=2.5),
+    ]
+    layout = plain_layout(
+        height,
+        margin={"t": 40},
+        xaxis=axis(title=_time_axis_title(T), range=[0, max(T - 1, 1)]),
+        yaxis=_log_axis("Π f  (log scale)", units, dc - dc[-1]),
     )
-    return fig
+    return go.Figure(data=data, layout=layout)
 
 
 def edge_sweep(sweep: EdgeSweep, current_rho: float | None = None, height: int = 330) -> go.Figure:
@@ -214,40 +260,77 @@ def edge_sweep(sweep: EdgeSweep, current_rho: float | None = None, height: int =
         (EDGE_RULE, sweep.predicted, {"color": grey, "width": 2.5, "dash": "dot"}),
         (EDGE_MEASURED, measured, {"color": COLORS["rnn"], "width": 3}),
     ]
-    fig = go.Figure()
-    for name, y, line in lines:
-        fig.add_trace(
-            go.Scatter(
-                x=sweep.radii.tolist(),
-                y=np.asarray(y, dtype=np.float64).tolist(),
-                name=name,
-                mode="lines",
-                line=line,
-                hovertemplate="ρ = %{x:.2f}: %{y:.3f}",
-            )
-        )
-    fig.add_hline(y=1.0, line={"color": "#222222", "width": 1})
+    data = [
+        {
+            "type": "scatter",
+            "x": sweep.radii,
+            "y": np.asarray(y, dtype=np.float64),
+            "name": name,
+            "mode": "lines",
+            "line": line,
+            "hovertemplate": "ρ = %{x:.2f}: %{y:.3f}",
+        }
+        for name, y, line in lines
+    ]
+    shapes = [  # the line at 1, across the plot
+        {
+            "type": "line",
+            "xref": "x domain",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": 1.0,
+            "y1": 1.0,
+            "line": {"color": "#222222", "width": 1},
+        }
+    ]
+    annotations = []
     if current_rho is not None:
-        fig.add_vline(
-            x=float(current_rho),
-            line={"color": COLORS["rnn"], "dash": "dot", "width": 1.5},
-            annotation_text=f"slider ρ = {current_rho:.2f}",
-            # the label on the side with room: left of the line in the right half of the sweep
-            annotation_position="top left" if current_rho > float(sweep.radii.mean()) else "top right",
+        rho = float(current_rho)
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": rho,
+                "x1": rho,
+                "yref": "y domain",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": COLORS["rnn"], "dash": "dot", "width": 1.5},
+            }
         )
-    base_layout(fig, height=height)
-    fig.update_layout(margin={"t": 40}, hovermode="closest")
-    fig.update_xaxes(title="spectral radius ρ of W_hh", range=[float(sweep.radii[0]), float(sweep.radii[-1])])
+        # the label on the side with room: left of the line in the right half of the sweep
+        left = rho > float(sweep.radii.mean())
+        annotations.append(
+            {
+                "text": f"slider ρ = {rho:.2f}",
+                "x": rho,
+                "xref": "x",
+                "y": 1,
+                "yref": "y domain",
+                "xanchor": "right" if left else "left",
+                "yanchor": "top",
+                "showarrow": False,
+            }
+        )
     # labelled factors of 2 around 1 (a log axis of less than two decades gets crowded minor labels)
     drawn = np.concatenate([measured, sweep.predicted, sweep.radii * sweep.singular_over_radius])
     drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
     low, high = max(float(drawn.min()), 1 / 64), max(float(drawn.max()), 2.0)
     ticks = [2.0**k for k in range(-6, 8) if low / 2 <= 2.0**k <= high * 2]
-    fig.update_yaxes(
-        type="log",
-        title="factor per step back (log scale)",
-        tickvals=ticks,
-        ticktext=[f"{v:g}" for v in ticks],
-        range=[math.log10(low) - 0.05, math.log10(high) + 0.05],
+    layout = plain_layout(
+        height,
+        margin={"t": 40},
+        hovermode="closest",
+        shapes=shapes,
+        annotations=annotations,
+        xaxis=axis(title="spectral radius ρ of W_hh", range=[float(sweep.radii[0]), float(sweep.radii[-1])]),
+        yaxis=axis(
+            type="log",
+            title="factor per step back (log scale)",
+            tickvals=ticks,
+            ticktext=[f"{v:g}" for v in ticks],
+            range=[math.log10(low) - 0.05, math.log10(high) + 0.05],
+        ),
     )
-    return fig
+    return go.Figure(data=data, layout=layout)
