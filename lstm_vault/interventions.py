@@ -21,8 +21,10 @@ import numpy as np
 from .trace import GateClamp, UnitAblation
 
 
-def tables(model, records, T: int) -> tuple[dict, dict]:
+def tables(model, records, T: int, at: int | None = None) -> tuple[dict, dict]:
     """``(clamp_table, held_table)`` from a sequence of GateClamp and UnitAblation records.
+
+    T: the sequence length;  at: fill in step ``at`` only (for stepping one step at a time), None = all.
 
     clamp_table: {(layer, direction): {t: (cols, values)}}, cols into the packed (B, G*H) activations;
     held_table:  {(layer, direction): {t: (h_units, c_units)}}, int arrays (c_units empty without a cell).
@@ -31,9 +33,9 @@ def tables(model, records, T: int) -> tuple[dict, dict]:
     held_table: dict = {}
     for rec in records or ():
         if isinstance(rec, GateClamp):
-            _add_clamp(model, rec, T, clamp_table)
+            _add_clamp(model, rec, _steps(rec, T, at), clamp_table)
         elif isinstance(rec, UnitAblation):
-            _add_ablation(model, rec, T, held_table)
+            _add_ablation(model, rec, _steps(rec, T, at), held_table)
         else:
             raise ValueError(f"clamps must be GateClamp or UnitAblation records, got {type(rec).__name__}")
     return clamp_table, held_table
@@ -52,12 +54,15 @@ def _units(model, units, kind: str) -> np.ndarray:
     return out
 
 
-def _steps(rec, T: int) -> range:
+def _steps(rec, T: int, at: int | None) -> range:
     stop = T if rec.stop is None else min(rec.stop, T)
-    return range(max(rec.start, 0), stop)
+    steps = range(max(rec.start, 0), stop)
+    if at is None:
+        return steps
+    return range(at, at + 1) if at in steps else range(0)
 
 
-def _add_clamp(model, cl: GateClamp, T: int, table: dict) -> None:
+def _add_clamp(model, cl: GateClamp, steps: range, table: dict) -> None:
     if not model.gates:
         raise ValueError(f"a vanilla RNN has no gates to clamp (got a clamp on {cl.gate!r})")
     if cl.gate not in model.gates:
@@ -65,7 +70,7 @@ def _add_clamp(model, cl: GateClamp, T: int, table: dict) -> None:
     _where(model, cl, "clamp")
     cols = model.gates.index(cl.gate) * model.hidden_size + _units(model, cl.units, "clamp")
     per_t = table.setdefault((cl.layer, cl.direction), {})
-    for t in _steps(cl, T):
+    for t in steps:
         old_cols, old_vals = per_t.get(t, (np.zeros(0, int), np.zeros(0)))
         per_t[t] = (
             np.concatenate([old_cols, cols]),
@@ -73,7 +78,7 @@ def _add_clamp(model, cl: GateClamp, T: int, table: dict) -> None:
         )
 
 
-def _add_ablation(model, ab: UnitAblation, T: int, table: dict) -> None:
+def _add_ablation(model, ab: UnitAblation, steps: range, table: dict) -> None:
     _where(model, ab, "ablation")
     has_cell = model.arch == "lstm"
     what = ab.what if ab.what is not None else (("h", "c") if has_cell else ("h",))
@@ -82,9 +87,12 @@ def _add_ablation(model, ab: UnitAblation, T: int, table: dict) -> None:
     units = _units(model, ab.units, "ablation")
     c_units = units if "c" in what else np.zeros(0, int)
     per_t = table.setdefault((ab.layer, ab.direction), {})
-    for t in _steps(ab, T):
-        old_h, old_c = per_t.get(t, (np.zeros(0, int), np.zeros(0, int)))
-        per_t[t] = (np.union1d(old_h, units), np.union1d(old_c, c_units))
+    for t in steps:
+        if t in per_t:  # several records on one step: the union of their units
+            old_h, old_c = per_t[t]
+            per_t[t] = (np.union1d(old_h, units), np.union1d(old_c, c_units))
+        else:
+            per_t[t] = (units, c_units)
 
 
 def hold(h: np.ndarray, c: np.ndarray | None, held) -> None:

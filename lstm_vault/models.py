@@ -342,7 +342,7 @@ class Recurrent:
         unbatched = x_t.ndim == 1
         x = x_t[None] if unbatched else x_t  # (B, I)
         h0, c0 = self._split_state(state, x.shape[0], unbatched)  # (L, B, H) each
-        table, held = interventions.tables(self, clamps, t + 1)
+        table, held = interventions.tables(self, clamps, t + 1, at=t)
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             h, c = self._cell_step(
