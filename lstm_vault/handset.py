@@ -94,6 +94,12 @@ class Knob:
             return int(value)
         return value
 
+    def link_text(self, value: int | float) -> str | None:
+        """``value`` as a link carries it ("16", "2.5"), or None at the default: a clean address."""
+        if value == self.default:
+            return None
+        return str(int(value)) if self.whole else repr(float(value))
+
     def link_warning(self, text: str, shown: int | float) -> str | None:
         """What to tell a person whose link gave this knob ``text`` (None when it is a valid value); ``shown``
         is the value the page uses instead."""

@@ -104,7 +104,7 @@ for name in BY_HAND:
     s.setdefault(KEYS[name], KNOBS[name].default)
 if arrived is not None:
     notes += apply_query_params(arrived, SEQ)
-    for name in set(BY_HAND) & set(arrived):
+    for name in (name for name in BY_HAND if name in arrived):
         warning = KNOBS[name].link_warning(arrived[name], s[KEYS[name]])
         if warning is None:
             s[KEYS[name]] = KNOBS[name].parse(arrived[name])
@@ -251,6 +251,5 @@ with st.container(key=TIMELINE):
     figure = timeline_figure(view, lt, None if labels is None else tuple(labels))
     st.plotly_chart(figure, config=CHART_CONFIG, key=P + "timeline_chart")
 
-hand_link = {} if use_trained else {**seq_link}
-hand_link |= {n: str(s[KEYS[n]]) for n in BY_HAND if not use_trained and s[KEYS[n]] != KNOBS[n].default}
-links.write(hand_link, HAND_LINK, P + "link")
+hand_link = {} if use_trained else {**seq_link, **{n: KNOBS[n].link_text(s[KEYS[n]]) for n in BY_HAND}}
+links.write({k: v for k, v in hand_link.items() if v is not None}, HAND_LINK, P + "link")

@@ -185,12 +185,29 @@ def test_step_through_opens_at_the_link_s_step_and_steps_in_the_browser(app_page
         "() => { const q = new URL(location.href).searchParams; return q.get('bf') + q.get('t') === '22'; }"
     )
     page.wait_for_function(linked)
+    # a knob typed during Play is applied, and Play goes on
+    page.locator(".lv-speed").select_option("2")
+    page.locator(".lv-play").click()
+    runs = runs_finished(page)
+    output_bias = page.get_by_role("spinbutton", name="Output-gate bias b_o")
+    output_bias.fill("1")
+    page.keyboard.press("Enter")
+    wait_for_run(page, runs)
+    stepper = page.locator(".lv-stepper")
+    assert stepper.get_attribute("data-playing") == "true" and output_bias.input_value() == "1.00"
+    page.locator(".lv-play").click()  # pause, and read the step shown
+    t = int(stepper.get_attribute("data-t"))
+    assert t > 2
+    expect_step(page, t, HandSetLSTM(H=4, bf=2.0, bi=4.0, bo=1.0, scale=3.0, hh=0.0).trace(x), 1)
     # a new input opens at t = 0
     runs = runs_finished(page)
     page.get_by_role("spinbutton", name="Length T (time steps)").fill("30")
     page.keyboard.press("Enter")
     wait_for_run(page, runs)
     expect_step(
-        page, 0, HandSetLSTM(H=4, bf=2.0, bi=4.0, scale=3.0, hh=0.0).trace(make_sequence("impulse", 30)), 1
+        page,
+        0,
+        HandSetLSTM(H=4, bf=2.0, bi=4.0, bo=1.0, scale=3.0, hh=0.0).trace(make_sequence("impulse", 30)),
+        1,
     )
     assert_clean(page, "after stepping through")

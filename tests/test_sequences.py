@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from lstm_vault.sequences import MAX_LENGTH, PRESETS, make_sequence, preset_label, preset_names
+from lstm_vault.sequences import (
+    MAX_LENGTH,
+    MAX_SEED,
+    PRESETS,
+    check_seed,
+    make_sequence,
+    parse_whole,
+    preset_label,
+    preset_names,
+)
 
 
 @pytest.mark.parametrize("name", preset_names())
@@ -100,3 +109,17 @@ def test_preset_descriptions_quote_their_own_options():
         f"standard deviation {PRESETS['noisy_sine'].params['noise']:g}" in PRESETS["noisy_sine"].description
     )
     assert f"standard deviation {PRESETS['noise'].params['sd']:g}" in PRESETS["noise"].description
+
+
+def test_a_link_s_whole_numbers_and_seeds_are_read_or_refused_with_the_text_quoted():
+    assert parse_whole(" 60 ") == 60 and parse_whole("-3") == -3
+    for text in ("abc", "2.5", "", "1e3"):
+        with pytest.raises(ValueError, match=f"{text!r} is not a whole number"):
+            parse_whole(text)
+    assert check_seed(0) == 0 and check_seed(MAX_SEED) == MAX_SEED == 2**31 - 1
+    for seed in (-1, MAX_SEED + 1, 2.0, True):
+        with pytest.raises(ValueError, match=f"the seed must be from 0 to {MAX_SEED}, got"):
+            check_seed(seed)
+    np.testing.assert_array_equal(
+        make_sequence("noise", 5, seed=MAX_SEED), make_sequence("noise", 5, seed=MAX_SEED)
+    )

@@ -38,10 +38,13 @@ def test_every_field_of_the_hand_set_cell_is_a_knob_with_its_default_inside_its_
         ("hh", "0", 0.0),
     ],
 )
-def test_a_knob_reads_a_valid_link_value(name, text, value):
+def test_a_knob_reads_a_valid_link_value_and_writes_it_back_the_same(name, text, value):
     knob = KNOBS[name]
     assert knob.parse(text) == value and type(knob.parse(text)) is type(knob.default)
     assert knob.link_warning(text, knob.default) is None
+    assert knob.parse(knob.link_text(value) or str(knob.default)) == value  # a round trip through the link
+    assert knob.link_text(knob.default) is None  # the default leaves the address clean
+    assert KNOBS["seed"].link_text(MAX_SEED) == "2147483647"  # whole, not 2.14748e+09
 
 
 @pytest.mark.parametrize(
