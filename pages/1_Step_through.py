@@ -148,12 +148,18 @@ with st.sidebar:
             layer = st.number_input("Layer", 0, rnn.num_layers - 1, key=P + "layer", persist_state="session")
         if rnn.bidirectional:
             direction = st.radio(
-                "Direction", [0, 1], format_func=["forward", "reverse"].__getitem__, key=P + "direction"
+                "Direction",
+                [0, 1],
+                format_func=["forward", "reverse"].__getitem__,
+                key=P + "direction",
+                persist_state="session",
             )
         feeds = [EXAMPLE] + ([SEQUENCE] if rnn.input_size == 1 else [])
-        feed = st.radio("Feed it", feeds, key=P + "feed") if len(feeds) > 1 else feeds[0]
+        feed = st.radio("Feed it", feeds, key=P + "feed", persist_state="session") if feeds[1:] else feeds[0]
         if feed == EXAMPLE:
-            example_seed = st.number_input("Example seed", 0, MAX_SEED, key=P + "example_seed")
+            example_seed = st.number_input(
+                "Example seed", 0, MAX_SEED, key=P + "example_seed", persist_state="session"
+            )
         st.caption(step_through.trained_caption(saved))
     else:
         for name in BY_HAND:
@@ -180,7 +186,7 @@ with input_box:
         seq = sequence_input(SEQ)
 
 # --------------------------------------------------------------------------------- the trace shown
-lt, encoding = None, None
+encoding = None
 if use_trained:
     try:
         x, label = (

@@ -1,4 +1,5 @@
-"""Every page (home, each pages/*.py) loads in real Chromium and survives a slider step with no error shown.
+"""Every page (home, each pages/*.py) loads in real Chromium and survives a slider step with no error shown;
+Step through steps in the browser's stepper (keys, buttons, Play) with no script run and the trace's numbers.
 
 Runs the app under ``streamlit run`` and drives Debian's Chromium through Playwright; see browser_support.py
 for how a finished script run is detected. Screenshots of each page at 1920x1080 and 1366x768 land in
