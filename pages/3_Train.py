@@ -193,7 +193,6 @@ with setup:
         SAY[kind](text)
     for note in job.notes if running else ():
         st.warning(note)
-ts.write_link(task)
 
 finished: ts.Finished | None = None if running else st.session_state.get(ts.RUNS)
 with view:

@@ -163,7 +163,8 @@ def switch_task(old: str) -> None:
 
 def read_link() -> list[str]:
     """Before the widgets: apply what a link brought for the parameters kept by hand, and say which of its
-    values were ignored, by hand or by a bound widget (which drops them silently). One warning per value."""
+    values were ignored, by hand or by a bound widget (which drops them silently). One warning per value.
+    Then write the parameters kept by hand (:func:`write_link`)."""
     state, query, warnings = st.session_state, st.query_params, []
     arrived = links.arrived(BY_HAND, LINK_MEMORY) or {}
     name = arrived.get("task")
@@ -202,19 +203,20 @@ def read_link() -> list[str]:
                 state[key] = value
         except ValueError:
             warnings.append(setting.link_warning(param, text))
+    write_link()
     return warnings
 
 
-def write_link(task: Task | None) -> None:
-    """After the widgets: the parameters kept by hand, from the widgets' values (a default leaves none)."""
+def write_link() -> None:
+    """The parameters kept by hand, from the widgets' values (a default leaves none). Called before the
+    widgets are drawn (the session state already holds this run's values): on the first run after a visit
+    to another page, Streamlit's browser side drops an address written after the page's bound widgets."""
     state = st.session_state
-    state[SHOWN_TASK] = state.get(TASK, DEFAULT_TASK)
-    params = {}
-    if state.get(TASK, DEFAULT_TASK) != DEFAULT_TASK:
-        params["task"] = state[TASK]
-    if task is not None and any(spec.choices for spec in task.option_specs()):
-        source = next(spec for spec in task.option_specs() if spec.choices)
-        if state.get(SOURCE, source.default) != source.default:
+    name = state.get(TASK, DEFAULT_TASK)
+    state[SHOWN_TASK] = name
+    params = {"task": name} if name != DEFAULT_TASK else {}
+    for spec in TASKS[name].option_specs():
+        if spec.choices and state.get(SOURCE, spec.default) != spec.default:
             params["source"] = state[SOURCE]
     if tuple(state.get(ARCHS, DEFAULT_ARCHS)) != DEFAULT_ARCHS:
         params["arch"] = ",".join(state[ARCHS])
