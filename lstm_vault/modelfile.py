@@ -33,8 +33,6 @@ from lstm_vault import models
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024  # shipped models are ~100 KB; a hidden-1024 float64 LSTM is ~34 MB
 MAX_META_BYTES = 1024 * 1024  # a character vocabulary fits many times over
-MAX_HIDDEN = models.MAX_HIDDEN  # 4096
-MAX_LAYERS = models.MAX_LAYERS  # 16
 MAX_IO_SIZE = 100_000  # input and output sizes (a vocabulary)
 READOUT_KEYS = ("readout.weight", "readout.bias")
 STRUCTURE_KEYS = (
@@ -264,11 +262,11 @@ def _check_structure(meta: dict) -> dict:
         raise ModelFileError(
             f"unknown arch {meta['arch']!r} in model file; this lstm_vault knows {', '.join(models.ARCHS)}"
         )
-    caps = {
+    caps = {  # a file holds any model the NumPy reference can build
         "input_size": MAX_IO_SIZE,
-        "hidden_size": MAX_HIDDEN,
+        "hidden_size": models.MAX_HIDDEN,
         "output_size": MAX_IO_SIZE,
-        "num_layers": MAX_LAYERS,
+        "num_layers": models.MAX_LAYERS,
     }
     for key, cap in caps.items():
         value, low = meta[key], 0 if key == "output_size" else 1  # output_size 0: no read-out
