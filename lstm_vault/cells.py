@@ -56,6 +56,16 @@ GATES = {"lstm": LSTM_GATES, "gru": GRU_GATES, "rnn": RNN_GATES}
 N_BLOCKS = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
+def gate_rows(arch: str, gate: str, H: int) -> slice:
+    """The rows (or last-axis columns) of ``gate``'s block in a packed ``(G*H, ...)`` weight or ``(..., G*H)``
+    activation, in torch's order: the one place the ``[k*H : (k+1)*H]`` arithmetic lives."""
+    gates = GATES[arch]
+    if gate not in gates:
+        raise ValueError(f"a {arch} has gates {gates}, not {gate!r}")
+    k = gates.index(gate)
+    return slice(k * H, (k + 1) * H)
+
+
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """σ(a) = 1 / (1 + e^{-a}), written as (1 + tanh(a/2)) / 2 so that no exponential can overflow."""
     s = np.tanh(a * 0.5)

@@ -85,10 +85,7 @@ class Recurrent:
     def gate_slice(self, gate: str) -> slice:
         """Rows of gate ``gate``'s block in ``weight_ih``, ``weight_hh`` and the biases (torch's order,
         :data:`~lstm_vault.cells.GATES`): for an LSTM ``gate_slice("f")`` is ``slice(H, 2H)``."""
-        if gate not in self.gates:
-            raise ValueError(f"a {self.arch} has gates {self.gates}, not {gate!r}")
-        k, H = self.gates.index(gate), self.hidden_size
-        return slice(k * H, (k + 1) * H)
+        return cells.gate_rows(self.arch, gate, self.hidden_size)
 
     def gate_bias(self, gate: str, layer: int = 0, direction: int = 0) -> np.ndarray:
         """(H,) the total bias b_ih + b_hh inside gate ``gate`` of one layer and direction."""

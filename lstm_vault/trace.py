@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .cells import GATES
+from .cells import GATES, gate_rows
 
 
 def _freeze(obj) -> None:
@@ -143,9 +143,8 @@ class LayerTrace:
         gates = GATES.get(self.__dict__.get("arch"), ())
         key = name[2:] if name.startswith("a_") else name
         if key in gates:
-            k, H = gates.index(key), self.__dict__["h"].shape[-1]
             packed = self.__dict__["a" if name.startswith("a_") else "act"]
-            return packed[..., k * H : (k + 1) * H]
+            return packed[..., gate_rows(self.__dict__["arch"], key, self.__dict__["h"].shape[-1])]
         raise AttributeError(f"{type(self).__name__} of a {self.__dict__.get('arch')} has no {name!r}")
 
     def h_prev(self) -> np.ndarray:

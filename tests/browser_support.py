@@ -170,7 +170,9 @@ class StreamlitServer:
 
     def start(self) -> StreamlitServer:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the server; closed in stop()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # the repository root importable for scripts outside it (tests/apps/*), as it is for app.py's pages
+        path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
         self.proc = subprocess.Popen(
             self.command(), cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=env,
             start_new_session=True,

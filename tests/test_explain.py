@@ -29,10 +29,8 @@ def logit(p):
 def constant_gates_lstm(f=0.93, i=0.41, g=-0.55, o=0.12, H=2):
     """An LSTM with zero weights, so every step has exactly these gate values (the biases give them)."""
     model = LSTM(1, H, seed=0)
-    params = {k: np.zeros_like(v) for k, v in model.params.items()}
-    for k, value in enumerate((logit(i), logit(f), math.atanh(g), logit(o))):  # torch order i, f, g, o
-        params["bias_ih_l0"][k * H : (k + 1) * H] = value
-    return model.load_params(params)
+    model = model.load_params({k: np.zeros_like(v) for k, v in model.params.items()})
+    return model.with_gate_biases({"i": logit(i), "f": logit(f), "g": math.atanh(g), "o": logit(o)})
 
 
 def test_equations_name_the_code_symbols():

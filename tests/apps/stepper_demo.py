@@ -3,12 +3,8 @@
 An LSTM with seeded weights reads a noisy sine (``demo_trace``); the address picks the size (``?T=24&H=4``),
 the unit (``unit=``), the architecture (``arch=lstm|gru|rnn``) and, with ``evil=1``, input labels made of
 markup that must show as text. A button elsewhere on the page reruns the script, as another control would.
+It imports ``pages.common``, so it runs with the repository root on PYTHONPATH (the test server sets it).
 """
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # pages.common is not an installed package
 
 import streamlit as st
 
