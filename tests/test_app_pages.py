@@ -569,5 +569,11 @@ def test_the_timeline_is_the_library_s_figure_with_its_caption_and_marker(H):
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
     kinds = {trace["type"] for trace in spec["data"][1:]}  # after the input row
     assert ("heatmap" in kinds) == (H > MAX_LINE_UNITS)
+    if H > MAX_LINE_UNITS:  # the caption's colours: gates dark (0) to yellow (1), signed rows red positive
+        gates = [tr for tr in spec["data"] if tr["type"] == "heatmap" and tr.get("zmin") == 0.0]
+        assert gates and all(tr["zmax"] == 1.0 for tr in gates)
+        assert all(tr["colorscale"][0][1].lower() == "#440154" for tr in gates)  # Viridis: dark purple at 0
+        signed = [tr for tr in spec["data"] if tr["type"] == "heatmap" and tr.get("zmin", 0) < 0]
+        assert signed and all(tr["colorscale"][-1][1].startswith("rgb(103") for tr in signed)  # RdBu_r: red
     marker = [h.proto.body for h in at.get("html") if ".st-key-st_timeline::after" in h.proto.body]
     assert len(marker) == 1 and "var(--lv-step)" in marker[0]  # drawn where the stepper puts --lv-step
