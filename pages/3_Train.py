@@ -229,7 +229,10 @@ shipped = sorted(MODELS_DIR.glob("*.npz"))
 left, right = st.columns(2, gap="large")
 with left:
     if shipped:
-        st.selectbox("Shipped pre-trained model", shipped, format_func=lambda p: p.name, key=ts.SHIP)
+        st.selectbox(
+            "Shipped pre-trained model", shipped, format_func=lambda p: p.name, key=ts.SHIP,
+            persist_state="session",
+        )  # fmt: skip
         st.button("Use this model", key="lv_train_use_shipped", on_click=ts.use_shipped)
         if st.session_state.get(ts.SHIP_ERROR):
             st.error(st.session_state[ts.SHIP_ERROR])

@@ -556,3 +556,20 @@ def test_a_link_s_bad_values_are_named_by_their_own_rules():
         "link parameter seed='-1' ignored: seed must be a number from 0 to 2,147,483,647",
     ]
     assert at.selectbox(key="lv_train_task").value == "adding" and at.number_input(key="length").value == 100
+
+
+def test_a_link_the_page_wrote_before_opens_the_same_view():
+    """The page used to write every parameter, defaults too: such a link still opens its view, quietly."""
+    at = page_app(str(ROOT / PAGE), default_timeout=60)
+    link = "task=text&source=python&length=48&arch=lstm,rnn&H=32&steps=3000&batch=64&lr=0.005&clip=1&seed=0"
+    for pair in link.split("&"):
+        key, value = pair.split("=")
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception and not at.warning and not at.error
+    assert at.selectbox(key="lv_train_task").value == "text"
+    assert at.selectbox(key="lv_train_source").value == "python"
+    assert at.number_input(key="length").value == 48
+    assert at.number_input(key="lr").value == pytest.approx(0.005)
+    assert at.number_input(key="clip").value == 1.0 and at.number_input(key="lv_train_seed").value == 0
+    assert at.multiselect(key="lv_train_archs").value == ["lstm", "rnn"]
