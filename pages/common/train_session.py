@@ -223,7 +223,7 @@ def write_link() -> None:
     for setting in SETTINGS:
         key = setting_key(setting)
         if not bound(setting) and state.get(key, setting.default) != setting.default:
-            params[SETTING_LINKS[setting.name]] = f"{state[key]:g}"
+            params[SETTING_LINKS[setting.name]] = str(state[key])  # whole numbers, every digit
     links.write(params, BY_HAND, LINK_MEMORY)
 
 
