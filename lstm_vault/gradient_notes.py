@@ -303,6 +303,11 @@ def trained_forget_bias(lstm) -> str:
     return f"{float(lstm.gate_bias('f').mean()):.2f}"
 
 
+def input_not_used(example_label: str) -> str:
+    """Over the sequence widget while trained models read their own task's example."""
+    return f"Not used while trained models are compared: the input is {example_label}."
+
+
 def trained_size_caption(hidden_size: int) -> str:
     return f"Hidden size H = {hidden_size} for both: the trained model's."
 

@@ -19,6 +19,8 @@ T = 2. A pair from a new Train run is picked as soon as it arrives (with a toast
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from lstm_vault import gradient_notes as notes
@@ -184,7 +186,7 @@ with models_box:
 with input_box:
     st.header("Input")
     if example is not None:
-        st.info(f"Not used while trained models are compared: the input is {example.label}.")
+        st.info(notes.input_not_used(example.label))
     seq = sequence_input(P)
 
 x, x_label = (example.x, example.label) if example is not None else (seq.values, seq.label)
@@ -235,7 +237,8 @@ marked = example.marked if example is not None else ()
 try:
     H = compared_hidden_size(int(s[KEYS["H"]]), pair.model("rnn"), pair.model("lstm"))
     run_id = (x, H, seed)
-    with st.spinner("Backpropagating…"):
+    # a spinner costs a timer thread per run: only where the run may take long enough to need one
+    with st.spinner("Backpropagating…") if not sweep_is_quick(len(x), H) else contextlib.nullcontext():
         halves = (
             rnn_half(*run_id, *rnn_id, pair.model("rnn")),
             lstm_half(*run_id, *lstm_id, pair.model("lstm")),
@@ -295,6 +298,7 @@ for text in notes.marked_steps_readings(res, marked):
     st.markdown(text)
 st.plotly_chart(figure("inputs", (run_id, rnn_id, lstm_id), res, marked=marked), **CHART, key=P + "dx")
 
-with st.expander("How this is computed"):
-    st.latex(GRADIENT_EQUATIONS["loss"])
-    st.markdown(notes.method_notes(res))
+methods = st.expander("How this is computed", key=P + "methods", on_change="rerun")
+if methods.open:  # drawn only when open: its formulas need not be redrawn while a slider moves
+    methods.latex(GRADIENT_EQUATIONS["loss"])
+    methods.markdown(notes.method_notes(res))

@@ -1,6 +1,8 @@
 """The Vanishing-gradients page runs under AppTest, redraws, survives bad input, shows the library's sentences
 for each regime (compared with values computed in the same test, never pinned digits), and compares trained
-models: the shipped pair, the session's last Train run, or one trained model beside an untrained one."""
+models: the shipped pair, the session's last Train run, or one trained model beside an untrained one. Its
+state: links (old names and compare=...) open the view they name, H and seed stay the page's own, settings
+survive a visit to another page, and in Chromium the bound sliders write the link themselves."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from lstm_vault.gradient_notes import (
     input_reading,
     intro,
     marked_steps_readings,
+    method_notes,
     norms_caption,
     singular_value_caption,
 )
@@ -404,3 +407,128 @@ def test_trained_lstm_gets_no_advice_about_a_slider_it_does_not_have():
     assert "compare untrained models in the sidebar and use the slider" in shown
     assert "Raise the forget-gate bias" not in shown
     assert "explosion" not in shown and "would make it grow" not in shown
+
+
+# ------------------------------------------------------------------------------------------ page state
+
+
+def test_a_compare_link_opens_the_shipped_pair_and_the_choice_writes_it():
+    at = app(compare="shipped")
+    assert_clean(at)
+    assert models_radio(at).value == "shipped"
+    pair = load_shipped_pair()
+    ex = task_example(pair.lstm, 0)
+    expected = compare_gradients(ex.x, seed=0, lstm=pair.lstm.rnn, rnn=pair.rnn.rnn)
+    assert texts(at)[0] == intro(expected, "shipped", "adding task", pair.losses())
+    np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
+    assert at.query_params["compare"] == "shipped"
+    models_radio(at).set_value("").run()  # back to untrained: the parameter leaves the link
+    assert "compare" not in at.query_params
+    at = app()
+    models_radio(at).set_value("shipped").run()
+    assert at.query_params["compare"] == "shipped"
+
+
+@pytest.mark.parametrize(
+    ("value", "warning"),
+    [
+        ("session", "this session has no Train run with a trained LSTM and RNN; comparing untrained models"),
+        ("banana", "it must be one of current, session, shipped"),
+    ],
+)
+def test_a_compare_link_this_session_cannot_offer_is_warned(value, warning):
+    at = app(compare=value)
+    assert_clean(at)
+    assert models_radio(at).value == ""
+    assert any(
+        w.value.startswith("Link parameter compare=") and w.value.endswith(warning) for w in at.warning
+    )
+    assert texts(at)[0].startswith("Both models are **untrained**")
+
+
+def test_H_and_seed_are_this_pages_own_and_rho_and_fb_ride_in_the_link():
+    at = app(H="8", seed="5")
+    assert_clean(at)
+    s = at.session_state
+    assert s["vg_H"] == 8 and s["vg_seed"] == 5
+    assert "H" not in s and "seed" not in s  # Step through keeps its own H and seed (other ranges)
+    assert at.query_params["H"] == "8" and at.query_params["seed"] == "5"  # written back by hand
+    bound = {sl.label: sl.proto.query_param_key for sl in at.slider}
+    assert bound["Spectral radius ρ of the RNN's W_hh"] == "rho" and bound["LSTM forget-gate bias"] == "fb"
+    assert (
+        bound["Hidden size H (both models)"] == ""
+        and at.number_input(key="vg_seed").proto.query_param_key == ""
+    )
+    expected = compare_gradients(make_sequence("sine", 100), 8, 5, 1.0, 3.0)
+    np.testing.assert_allclose(norm_traces(at)[RNN_DH], 10**expected.rnn.log10_dh, rtol=1e-12)
+
+
+def test_settings_survive_a_visit_to_another_page():
+    at = app()
+    slider(at, "Spectral radius").set_value(2.0).run()
+    slider(at, "Hidden size").set_value(8).run()
+    models_radio(at).set_value("shipped").run()
+    at.switch_page("pages/1_Step_through.py").run()
+    assert_clean(at)
+    at.switch_page("pages/2_Vanishing_gradients.py").run()
+    assert_clean(at)
+    assert models_radio(at).value == "shipped"
+    models_radio(at).set_value("").run()
+    assert slider(at, "Spectral radius").value == 2.0 and slider(at, "Hidden size").value == 8
+    expected = compare_gradients(make_sequence("sine", 100), 8, 0, 2.0, 3.0)
+    np.testing.assert_allclose(norm_traces(at)[RNN_DH], 10**expected.rnn.log10_dh, rtol=1e-12)
+
+
+def test_a_new_train_run_is_announced_and_the_metric_shows_its_forget_bias():
+    first = {"lstm": saved(LSTM(2, 5, seed=1), length=30), "rnn": saved(RNN(2, 5, seed=2), length=30)}
+    lstm, rnn = saved(LSTM(2, 5, seed=3, forget_bias=2.0), length=30), saved(RNN(2, 5, seed=4), length=30)
+    at = page_app(PAGE, default_timeout=60)
+    at.session_state["lv_last_run_models"] = first
+    at.run()
+    assert models_radio(at).value == "session" and not at.toast  # the first pair this page sees: no news
+    models_radio(at).set_value("").run()
+    at.session_state["lv_last_run_models"] = {"lstm": lstm, "rnn": rnn}  # another Train run
+    at.run()
+    assert_clean(at)
+    assert [t.value for t in at.toast] == [
+        "Now comparing the LSTM and RNN of your last Train run; pick other models in the sidebar."
+    ]
+    assert models_radio(at).value == "session"
+    assert metrics(at)["LSTM forget-gate bias"].value == f"{lstm.rnn.gate_bias('f').mean():.2f}" == "2.00"
+
+
+def test_how_this_is_computed_is_drawn_only_when_opened():
+    at = app()
+    assert not any("**Loss.**" in t for t in texts(at))  # closed: its formulas are not redrawn on each move
+    at.session_state["vg_methods"] = True  # what opening the expander sets
+    at.run()
+    assert_clean(at)
+    expected = compare_gradients(make_sequence("sine", 100), 16, 0, 1.0, 3.0)
+    assert method_notes(expected) in texts(at)
+
+
+# ------------------------------------------------------------------------------------------ in a browser
+
+
+@pytest.mark.browser
+def test_browser_link_carries_the_sliders_and_the_choice(app_page, app_server):
+    """The bound sliders write the address themselves (AppTest does not see that): a link opens the view."""
+    from browser_support import open_app_page, step_slider
+
+    open_app_page(app_page, app_server.url, "Vanishing_gradients?rho=1.5&H=8")
+    rho = (
+        app_page.locator('[data-testid="stSlider"]')
+        .filter(has_text="Spectral radius")
+        .locator('input[type="range"], [role="slider"]')
+    )
+    assert float(rho.evaluate("el => el.getAttribute('aria-valuenow') ?? el.value")) == 1.5
+    step_slider(app_page, rho.first, "ArrowRight")
+    app_page.wait_for_url("**rho=1.55**")
+    assert "H=8" in app_page.url and "preset=sine" in app_page.url
+    link = app_page.url
+    open_app_page(app_page, app_server.url, link.split("/", 3)[3])  # the copied link, in a fresh load
+    assert float(rho.evaluate("el => el.getAttribute('aria-valuenow') ?? el.value")) == 1.55
+    assert not app_page.locator('[data-testid="stException"]').count() and not app_page.errors.messages
+    open_app_page(app_page, app_server.url, "Vanishing_gradients?compare=shipped")
+    app_page.get_by_text("Both models are trained on the adding task").first.wait_for()
+    assert "compare=shipped" in app_page.url

@@ -1,5 +1,6 @@
-"""compare_gradients equals backward's dh, dc, dx; σ_max bounds each step; the edge sweep, the chaos check,
-the mean-field accuracy the docstring states, and the trained pairs the page compares."""
+"""compare_gradients equals backward's dh, dc, dx; path_gradients does for any model (GRU, stacked,
+bidirectional); σ_max bounds each step; the edge sweep, the chaos check, the mean-field accuracy the docstring
+states, the trained pairs the page compares, its settings' link checks and how a choice of models resolves."""
 
 from __future__ import annotations
 
@@ -15,9 +16,15 @@ from lstm_vault.figures.log_axis import for_log_axis
 from lstm_vault.formatting import format_log10, power_of_ten, steps_text
 from lstm_vault.gradient_edge import EdgeSweep, edge_sweep
 from lstm_vault.gradient_models import (
+    SETTINGS,
     SHIPPED_DIR,
     SHIPPED_FILES,
+    Pair,
+    Resolved,
+    choices,
+    compare_link_warning,
     load_shipped_pair,
+    resolve,
     session_pair,
     task_example,
     unusable,
@@ -27,6 +34,7 @@ from lstm_vault.gradient_readings import regime
 from lstm_vault.sequences import make_sequence
 from lstm_vault.tasks import get_task
 from lstm_vault.vanishing import (
+    COMPARISON_MAX_HIDDEN,
     PERTURBATION,
     build_models,
     compare_gradients,
@@ -373,3 +381,58 @@ def test_path_gradients_work_for_any_model(model):
         assert got.log10_dc is None
     with pytest.raises(ValueError, match="unbatched"):
         path_gradients(model, model.forward(x[:, None])[2], u)
+
+
+# ---------------------------------------------------------------------------------------- the page's settings
+
+
+def test_settings_check_a_links_values_as_their_controls_would():
+    rho, H, seed = SETTINGS["rho"], SETTINGS["H"], SETTINGS["seed"]
+    assert rho.parse("0.5") == 0.5 and rho.parse("0.53") == 0.53  # the slider takes any value in range
+    assert H.parse("8") == 8 and isinstance(H.parse("8.0"), int) and seed.parse("0") == 0
+    assert H.high == COMPARISON_MAX_HIDDEN and H.whole and not rho.whole
+    assert rho.link_warning("2") is None
+    assert rho.link_warning("banana") == "link parameter rho ignored ('banana' is not a number); using 1.0"
+    assert rho.link_warning("5") == "link parameter rho ignored (must be from 0.0 to 4.0, got 5); using 1.0"
+    assert rho.link_warning("nan") is not None and rho.link_warning("inf") is not None
+    assert H.link_warning("2.5") == "link parameter H ignored (must be a whole number, got 2.5); using 16"
+    assert (
+        seed.link_warning("-3")
+        == f"link parameter seed ignored (must be from 0 to {2**31 - 1}, got -3); using 0"
+    )
+    assert [s.name for s in SETTINGS.values()] == list(SETTINGS)
+
+
+def test_a_choice_of_models_resolves_to_a_pair_and_its_input():
+    shipped = load_shipped_pair()
+    assert resolve("", None, None, load_shipped_pair, 0) == Resolved(Pair(""))
+    got = resolve("shipped", None, None, lambda: shipped, 3)
+    assert got.pair is shipped and got.note == ""
+    np.testing.assert_array_equal(got.example.x, task_example(shipped.lstm, 3).x)  # validation seed 3
+    mine = saved(LSTM(1, 4, seed=1), "sine")
+    own = resolve("current", mine, None, load_shipped_pair, 0)
+    assert (
+        own.pair.lstm is mine and own.pair.source == "current" and own.example is None
+    )  # the widget's input
+    wide = SimpleNamespace(rnn=LSTM(3, 4), meta={})  # three inputs and no task to draw one from
+    fallback = resolve("current", wide, None, load_shipped_pair, 0)
+    assert fallback.pair == Pair("") and fallback.note.startswith("This model reads 3 features per step")
+    assert resolve("session", None, None, load_shipped_pair, 0) == Resolved(
+        Pair("")
+    )  # no Train run: untrained
+    session = session_pair(None, {"lstm": saved(LSTM(2, 5, seed=1)), "rnn": saved(RNN(2, 5, seed=2))})
+    assert resolve("session", None, session, load_shipped_pair, 0).pair is session
+    assert session.task_title == "adding task" and Pair("").task_title == ""
+    assert session.side_key("lstm") != session.side_key("rnn") and Pair("").side_key("lstm") == ""
+
+
+def test_a_compare_link_the_session_cannot_offer_is_named():
+    options = choices(None, None)
+    assert compare_link_warning("shipped", options) is None
+    assert compare_link_warning("session", options) == (
+        "link parameter compare=session ignored: this session has no Train run with a trained LSTM and RNN; "
+        "comparing untrained models"
+    )
+    assert compare_link_warning("banana", options) == (
+        "link parameter compare='banana' ignored: it must be one of current, session, shipped"
+    )
