@@ -125,6 +125,12 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=40, help="timed steps per slider (default 40)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        help='a streamlit option for both servers, e.g. --server-arg="--runner.postScriptGC=false"',
+    )
     args = parser.parse_args()
     names = [n.strip() for n in args.sliders.split(",") if n.strip()]
     if unknown := set(names) - set(SLIDERS):
@@ -138,7 +144,11 @@ def main() -> int:
     load_before = os.getloadavg()
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
-        with StreamlitServer(REPO_ROOT / "app.py") as server, StreamlitServer(MINIMAL_APP) as minimal_server:
+        extra = tuple(args.server_arg)
+        with (
+            StreamlitServer(REPO_ROOT / "app.py", extra_args=extra) as server,
+            StreamlitServer(MINIMAL_APP, extra_args=extra) as minimal_server,
+        ):
             baseline = IdleStepper(browser, minimal_server.url, "", "timestep")
             pages = {
                 name: IdleStepper(browser, server.url, f"{PAGE}?{SLIDERS[name][1]}", SLIDERS[name][0])
@@ -153,7 +163,7 @@ def main() -> int:
         browser.close()
     load_after = os.getloadavg()
 
-    print(f"slider change -> page idle, ms, {args.steps} steps after {args.warmup} warm-up")
+    print(f"slider change -> page idle, ms, {args.steps} steps after {args.warmup} warm-up {' '.join(extra)}")
     head = "".join(f" {k:>7}" for k in ("p50", "p95", "min", "max", "ratio", "server", "browser"))
     print(f"{'page':44}{head}")
 
@@ -178,7 +188,8 @@ def main() -> int:
         + ", ".join(f"{k} {'PASS' if ok else 'FAIL'}" for k, ok in checks.items())
     )
     print(json.dumps({
-        "benchmark": "gradients_slider_idle", "page": PAGE, "steps": args.steps, "page_ms": results,
+        "benchmark": "gradients_slider_idle", "page": PAGE, "steps": args.steps, "server_args": extra,
+        "page_ms": results,
         "minimal_ms": base, "load_before": load_before, "load_after": load_after, "targets": TARGETS,
         "pass": checks,
     }))  # fmt: skip
