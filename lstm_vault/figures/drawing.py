@@ -2,9 +2,9 @@
 
 :func:`lstm_cell` lays the cell out on a canvas of x in [0, 16], y in [-0.4, 8.8] (y up): the
 conveyor belt c_{t-1} -> c_t along the top, the bus [h_{t-1}, x_t] along the bottom feeding the
-three gates and the candidate, f -> x on the belt, i and g -> x -> +, o -> x with tanh(c) -> h_t. With a step's
-numbers (``values`` from :func:`lstm_vault.explain.step_values`) every label carries its value and
-each gate box fills to it: a gate at 0.93 is 93 % full; the candidate g fills from the middle,
+three gates and the candidate, f -> x on the belt, i and g -> x -> +, o -> x with tanh(c) -> h_t.
+With a step's numbers (``values`` from :func:`lstm_vault.explain.step_values`) every label carries its
+value and each gate box fills to it: a gate at 0.93 is 93 % full; the candidate g fills from the middle,
 up when positive, down when negative.
 
 Two renderers draw the same :class:`Drawing`:
