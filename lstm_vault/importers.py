@@ -17,7 +17,6 @@ torch file. Refusals are :class:`ModelImportError` (a ValueError) with a message
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import re
 import struct
@@ -67,20 +66,8 @@ class StateDict(dict):
 
 
 def _read_limited(file, max_bytes: int, what: str) -> bytes:
-    """Bytes of a path, bytes-like or binary file-like (an upload), refused past ``max_bytes``."""
-    if isinstance(file, (bytes, bytearray, memoryview)):
-        data = bytes(file)
-    elif hasattr(file, "read"):
-        data = file.read(max_bytes + 1)
-    else:
-        path = os.fspath(file)
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            raise ModelImportError(f"the {what} is too large: {size} bytes (the limit is {max_bytes})")
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ModelImportError(f"the {what} is too large: over {max_bytes} bytes")
+    """Bytes of a path, bytes-like or binary file-like (an upload), refused past ``max_bytes`` or empty."""
+    data = modelfile.read_limited(file, max_bytes, f"the {what}", ModelImportError)
     if not data:
         raise ModelImportError(f"the {what} is empty")
     return data
@@ -88,17 +75,7 @@ def _read_limited(file, max_bytes: int, what: str) -> bytes:
 
 def _zip_members(data: bytes, max_bytes: int, what: str) -> list[str]:
     """Member names of a zip, refused if it would unpack to over ``max_bytes`` (a zip bomb) or is corrupt."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError) as error:
-        raise ModelImportError(f"the {what} is corrupt or truncated (bad zip archive: {error})") from None
-    unpacked = sum(info.file_size for info in infos)
-    if unpacked > max_bytes:
-        raise ModelImportError(
-            f"the {what} would unpack to {unpacked} bytes, over the limit of {max_bytes} (refused unread)"
-        )
-    return [info.filename for info in infos]
+    return [info.filename for info in modelfile.zip_infos(data, max_bytes, f"the {what}", ModelImportError)]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -181,21 +181,43 @@ def save(file, rnn, readout_weight, readout_bias, meta: dict | None = None) -> N
 # reading
 
 
-def _read_bytes(file) -> bytes:
+def read_limited(file, max_bytes: int | None = None, what: str = "model file", error=ModelFileError) -> bytes:
+    """The bytes of a path, bytes-like or binary file-like (an upload), refused past ``max_bytes`` with
+    ``error("<what> is too large: ...")``. Every reader of an untrusted file goes through it (here and in
+    ``lstm_vault.importers``). max_bytes: :data:`MAX_FILE_BYTES` when None."""
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     if isinstance(file, (bytes, bytearray, memoryview)):
         data = bytes(file)
     elif hasattr(file, "read"):
-        data = file.read(MAX_FILE_BYTES + 1)
+        data = file.read(max_bytes + 1)
     else:
         path = os.fspath(file)
         size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise ModelFileError(f"model file is too large: {size} bytes (the limit is {MAX_FILE_BYTES})")
+        if size > max_bytes:
+            raise error(f"{what} is too large: {size} bytes (the limit is {max_bytes})")
         with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise ModelFileError(f"model file is too large: over {MAX_FILE_BYTES} bytes")
+            data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise error(f"{what} is too large: over {max_bytes} bytes")
     return data
+
+
+def zip_infos(data: bytes, max_bytes: int | None = None, what: str = "model file", error=ModelFileError):
+    """The members (``zipfile.ZipInfo``) of a zip archive's bytes, read from its directory only: ``error``
+    when it is corrupt or would unpack to over ``max_bytes`` (:data:`MAX_FILE_BYTES` when None; a zip
+    bomb), before any member is read."""
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError) as failure:
+        raise error(f"{what} is corrupt or truncated (bad zip archive: {failure})") from None
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > max_bytes:
+        raise error(
+            f"{what} would unpack to {unpacked} bytes, over the limit of {max_bytes} (refused unread)"
+        )
+    return infos
 
 
 def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str):
@@ -309,10 +331,11 @@ def load(file) -> SavedModel:
     Checks, in order: size, zip, metadata (version, arch, size caps, the types of the optional keys),
     keys, then each array's header (no pickle, float dtype, shape) before its data, and finiteness.
     """
-    data = _read_bytes(file)
+    data = read_limited(file)
     if not data.startswith(b"PK"):
         what = "a single .npy array" if data.startswith(b"\x93NUMPY") else "something else"
         raise ModelFileError(f"not a model file: expected an .npz (zip) archive, got {what}")
+    zip_infos(data)  # corrupt or a zip bomb: refused before a member is read
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return _load_zip(zf)
@@ -326,8 +349,6 @@ def _load_zip(zf: zipfile.ZipFile) -> SavedModel:
         if not info.filename.endswith(".npy"):
             raise ModelFileError(f"model file has an unexpected member {info.filename!r} (only .npy arrays)")
         infos[info.filename[: -len(".npy")]] = info
-    if sum(info.file_size for info in infos.values()) > MAX_FILE_BYTES:
-        raise ModelFileError(f"model file unpacks to over {MAX_FILE_BYTES} bytes")
     if "meta" not in infos:
         raise ModelFileError("model file has no 'meta' entry (is it an lstm_vault model?)")
     shape, dtype = _member_header(zf, infos["meta"], "meta")
