@@ -6,8 +6,15 @@ Torch (``.pt`` / ``.pth`` written by ``torch.save(module.state_dict(), path)``):
     candidates = find_recurrent_modules(state)             # one per nn.LSTM / GRU / RNN in the file
     saved = to_saved_model(state, candidates[0])           # a modelfile.SavedModel: .rnn, .predict(x)
 
-Keras: :func:`read_keras_npz` reads an ``.npz`` written by three lines (:data:`KERAS_EXPORT_SNIPPET`).
-:func:`convert` does either from a file, for the CLI.
+Keras: :func:`read_keras_npz` reads an ``.npz`` written by three lines (:data:`KERAS_EXPORT_SNIPPET`;
+the conversion itself is ``lstm_vault.keras_weights``).
+
+Any file, told apart by content (an lstm_vault model file, a torch state dict, a Keras export), for the
+upload panel and the CLI::
+
+    found = inspect_file(uploaded_bytes)        # Inspection: kind, candidates, what must be asked
+    saved = found.build(module="encoder.lstm", nonlinearity="tanh")   # the user's answers
+    saved = convert(path, ...)                  # both at once (the CLI's ``convert``)
 
 Every result goes through ``modelfile.to_bytes`` and ``modelfile.load``, so what a page shows is exactly what
 the saved file reloads to. This module imports NumPy only; torch is imported inside the functions that read a
@@ -20,23 +27,26 @@ import io
 import pickle
 import re
 import struct
-import zipfile
-import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
 from lstm_vault import modelfile, models
+from lstm_vault.keras_weights import KERAS_EXPORT_SNIPPET, RECURRENT_ACTIVATIONS, keras_arrays, keras_model
 from lstm_vault.state_dicts import TORCH_NAMES, Candidate, ModelImportError, find_recurrent_modules, summarize
 
 __all__ = [
     "KERAS_EXPORT_SNIPPET",
     "MAX_FILE_BYTES",
+    "RECURRENT_ACTIVATIONS",
     "NESTED_KEYS",
     "Candidate",
+    "Inspection",
     "ModelImportError",
     "StateDict",
     "convert",
     "find_recurrent_modules",
+    "inspect_file",
     "read_keras_npz",
     "read_torch_state_dict",
     "summarize",
@@ -46,12 +56,6 @@ __all__ = [
 MAX_FILE_BYTES = modelfile.MAX_FILE_BYTES  # 64 MB, the model file's own limit
 NESTED_KEYS = ("state_dict", "model_state_dict", "model")  # where training checkpoints keep the weights
 NONLINEARITIES = ("tanh", "relu")
-
-KERAS_EXPORT_SNIPPET = """\
-import numpy as np
-kernel, recurrent_kernel, bias = layer.get_weights()  # layer: your keras.layers.LSTM, e.g. model.layers[0]
-np.savez("lstm.npz", kernel=kernel, recurrent_kernel=recurrent_kernel, bias=bias,
-         recurrent_activation=layer.recurrent_activation.__name__)"""
 
 
 class StateDict(dict):
@@ -277,11 +281,10 @@ def _through_file(rnn, weight, bias, meta):
 # ------------------------------------------------------------------------------------------------
 # Keras
 
-KERAS_MEMBERS = ("kernel", "recurrent_kernel", "bias", "recurrent_activation", "activation")
-KERAS_DENSE = ("dense_kernel", "dense_bias")  # optional: a Dense read-out, kernel (H, O) and bias (O,)
 
-
-def read_keras_npz(file, meta: dict | None = None, max_bytes: int = MAX_FILE_BYTES) -> modelfile.SavedModel:
+def read_keras_npz(
+    file, meta: dict | None = None, max_bytes: int = MAX_FILE_BYTES, recurrent_activation: str | None = None
+) -> modelfile.SavedModel:
     """A Keras LSTM's weights (``.npz``, :data:`KERAS_EXPORT_SNIPPET`) as a ``SavedModel`` in torch's layout.
 
     Keras computes ``z = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias`` (I, 4H), (H, 4H), (4H,) and
@@ -289,107 +292,142 @@ def read_keras_npz(file, meta: dict | None = None, max_bytes: int = MAX_FILE_BYT
     ``weight_ih = kernel.T``, ``weight_hh = recurrent_kernel.T``, ``bias_ih = bias``, ``bias_hh = 0``.
     Optional members: ``recurrent_activation`` ("sigmoid"; "hard_sigmoid" is refused), ``activation``
     ("tanh"), ``bias`` (absent: use_bias=False), ``dense_kernel`` (H, O) and ``dense_bias`` (O,).
+    recurrent_activation: the user's answer when the file does not record it (the weights cannot tell);
+    with neither, ModelImportError asks for it.
     """
     data = _read_limited(file, max_bytes, "Keras .npz file")
-    if not data.startswith(b"PK"):
-        raise ModelImportError("not an .npz archive: save the weights with np.savez (see the export snippet)")
-    _zip_members(data, max_bytes, "Keras .npz file")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise ModelImportError(
-            f"the .npz cannot be read without unpickling or is corrupt ({error})"
-        ) from None
-    unknown = sorted(set(arrays) - set(KERAS_MEMBERS) - set(KERAS_DENSE))
-    if unknown or "kernel" not in arrays or "recurrent_kernel" not in arrays:
-        raise ModelImportError(
-            "a Keras LSTM export holds kernel, recurrent_kernel and bias (and optionally "
-            f"recurrent_activation); this file holds {summarize(arrays)}"
-        )
-    for field, want in (("recurrent_activation", "sigmoid"), ("activation", "tanh")):
-        if field in arrays:
-            got = str(arrays[field].reshape(-1)[0]) if arrays[field].size else ""
-            if got != want:
-                extra = " (a piecewise-linear gate, not the sigmoid)" if got == "hard_sigmoid" else ""
-                raise ModelImportError(
-                    f"{field}={got!r}{extra} is not supported: this app's LSTM uses {field}={want!r}"
-                )
-    kernel, recurrent = arrays["kernel"], arrays["recurrent_kernel"]
-    if kernel.dtype.kind != "f" or recurrent.dtype.kind != "f" or recurrent.ndim != 2 or kernel.ndim != 2:
-        raise ModelImportError(f"kernel and recurrent_kernel must be 2-D floats; found {summarize(arrays)}")
-    H = recurrent.shape[0]
-    I = kernel.shape[0]
-    bias = arrays.get("bias", np.zeros(4 * H))
-    if recurrent.shape != (H, 4 * H) or kernel.shape != (I, 4 * H) or bias.shape != (4 * H,):
-        raise ModelImportError(
-            f"shapes do not fit a Keras LSTM (kernel (I, 4H), recurrent_kernel (H, 4H), bias (4H,)): "
-            f"found {summarize(arrays)}"
-        )
-    if H > models.MAX_HIDDEN:
-        raise ModelImportError(f"hidden size {H} is over this app's limit of {models.MAX_HIDDEN}")
-    rnn = models.LSTM(I, H)
-    try:
-        rnn.load_params(
-            {
-                "weight_ih_l0": kernel.T.astype(np.float64),
-                "weight_hh_l0": recurrent.T.astype(np.float64),
-                "bias_ih_l0": bias.astype(np.float64),
-                "bias_hh_l0": np.zeros(4 * H),
-            }
-        )
-    except ValueError as error:
-        raise ModelImportError(str(error)) from None
-    weight, out_bias = np.zeros((0, H)), np.zeros(0)
-    if "dense_kernel" in arrays:
-        dense = np.asarray(arrays["dense_kernel"], dtype=np.float64)
-        if dense.ndim != 2 or dense.shape[0] != H:
-            raise ModelImportError(f"dense_kernel must be (H, O) = ({H}, O), got {dense.shape}")
-        weight = dense.T
-        out_bias = np.asarray(arrays.get("dense_bias", np.zeros(dense.shape[1])), dtype=np.float64)
-    source = {
-        "format": "keras npz",
-        "recurrent_activation": "sigmoid",
-        "readout": "dense" if len(weight) else None,
-    }
-    return _through_file(rnn, weight, out_bias, {"source": source, **(meta or {})})
+    arrays, recorded = keras_arrays(data, max_bytes)
+    return _keras_saved(arrays, recorded, recurrent_activation, meta)
+
+
+def _keras_saved(arrays: dict, recorded: str | None, answer: str | None, meta: dict | None):
+    rnn, weight, bias, source = keras_model(arrays, recorded, answer)
+    return _through_file(rnn, weight, bias, {"source": source, **(meta or {})})
 
 
 # ------------------------------------------------------------------------------------------------
-# one call for the CLI
+# any file: what it is, what the user must confirm, then the model
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What a file is, before the user confirms what its weights cannot tell (:func:`inspect_file`).
+
+    kind "model": an lstm_vault model file, ``saved`` is the model (nothing to confirm); "torch": a state
+    dict, ``state`` and every recurrent module in it (``candidates``, unconvertible ones included with
+    their ``problem``); "keras": a Keras LSTM's checked ``arrays`` and the ``recurrent_activation`` the file
+    records (None: the user is asked).
+    """
+
+    kind: str
+    saved: modelfile.SavedModel | None = None
+    state: StateDict | None = None
+    candidates: tuple[Candidate, ...] = ()
+    arrays: dict | None = None
+    recurrent_activation: str | None = None
+
+    @property
+    def convertible(self) -> tuple[Candidate, ...]:
+        """The recurrent modules that can become a model (no ``problem``)."""
+        return tuple(c for c in self.candidates if c.problem is None)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Why each of the other recurrent modules cannot be converted."""
+        return tuple(c.problem for c in self.candidates if c.problem is not None)
+
+    @property
+    def asks_nonlinearity(self) -> bool:
+        """An nn.RNN is among the modules: its tanh or relu must be confirmed."""
+        return any(c.ask_nonlinearity for c in self.convertible)
+
+    @property
+    def asks_recurrent_activation(self) -> bool:
+        """A Keras export that does not record its recurrent_activation: sigmoid or hard_sigmoid is asked."""
+        return self.kind == "keras" and self.recurrent_activation is None
+
+    def pick(self, module: str | None = None) -> Candidate:
+        """The recurrent module named ``module`` ("encoder.lstm"), or the only convertible one."""
+        if module is not None:
+            chosen = [c for c in self.candidates if c.name == module.rstrip(".") or c.prefix == module]
+            if not chosen:
+                found = ", ".join(c.name for c in self.candidates)
+                raise ModelImportError(f"no recurrent module {module!r}; found {found}")
+            if chosen[0].problem:
+                raise ModelImportError(chosen[0].problem)
+            return chosen[0]
+        if len(self.convertible) > 1:
+            raise ModelImportError(
+                "the file holds several recurrent modules; choose one: "
+                + "; ".join(c.label for c in self.convertible)
+            )
+        return self.convertible[0]
+
+    def build(
+        self,
+        module: str | None = None,
+        nonlinearity: str | None = None,
+        recurrent_activation: str | None = None,
+        meta: dict | None = None,
+    ) -> modelfile.SavedModel:
+        """The model, with the user's answers: which ``module`` (torch, when several), an nn.RNN's
+        ``nonlinearity`` ("tanh"; "relu" is refused), a Keras ``recurrent_activation`` the file does not
+        record ("sigmoid"; "hard_sigmoid" is refused). ModelImportError names a missing or refused answer."""
+        if self.kind == "model":
+            return self.saved
+        if self.kind == "keras":
+            return _keras_saved(self.arrays, self.recurrent_activation, recurrent_activation, meta)
+        candidate = self.pick(module)
+        if candidate.ask_nonlinearity and nonlinearity is None:
+            raise ModelImportError(
+                f"{candidate.name} is an nn.RNN: its nonlinearity (tanh or relu) cannot be told from its "
+                "weights; say which"
+            )
+        return to_saved_model(self.state, candidate, nonlinearity or "tanh", meta)
+
+
+def inspect_file(file, max_bytes: int = MAX_FILE_BYTES) -> Inspection:
+    """What a file (path, bytes or binary file-like) holds, told apart by its content, not its name.
+
+    An ``.npz`` with a ``meta`` member is an lstm_vault model file (``modelfile.load``: ModelFileError if
+    bad); one with a ``kernel`` is a Keras export; any other zip is read as a torch file. ModelImportError
+    (naming what was found) for anything else, and for a torch file with no convertible recurrent module.
+    """
+    data = _read_limited(file, max_bytes, "file")
+    if data.startswith(b"PK"):
+        names = _zip_members(data, max_bytes, "file")
+        if names and all(name.endswith(".npy") for name in names):
+            members = {name[: -len(".npy")] for name in names}
+            if "meta" in members:
+                return Inspection("model", saved=modelfile.load(data))
+            if "kernel" in members:
+                arrays, recorded = keras_arrays(data, max_bytes)
+                return Inspection("keras", arrays=arrays, recurrent_activation=recorded)
+            raise ModelImportError(
+                "this .npz is neither an lstm_vault model file (it has no meta) nor a Keras LSTM export "
+                f"(no kernel): it holds {', '.join(sorted(members)[:8])}"
+            )
+    elif not data.startswith(b"\x80"):  # \x80: a bare pickle, which the torch reader names
+        what = "a single .npy array" if data.startswith(b"\x93NUMPY") else f"bytes starting {data[:8]!r}"
+        raise ModelImportError(
+            "not a model file, torch state dict or Keras export (all three are zip archives): "
+            f"this file holds {what}"
+        )
+    state = read_torch_state_dict(data, max_bytes)
+    candidates = tuple(find_recurrent_modules(state))
+    found = Inspection("torch", state=state, candidates=candidates)
+    if not found.convertible:
+        raise ModelImportError(" ".join(found.problems))
+    return found
 
 
 def convert(
-    file, module: str | None = None, nonlinearity: str | None = None, meta: dict | None = None
+    file,
+    module: str | None = None,
+    nonlinearity: str | None = None,
+    meta: dict | None = None,
+    recurrent_activation: str | None = None,
 ) -> modelfile.SavedModel:
-    """A torch state dict file or a Keras ``.npz`` (told apart by content) -> ``SavedModel``.
-
-    module: which recurrent module of a torch file ("encoder.lstm"); needed when it holds several.
-    nonlinearity: an nn.RNN's, which its weights cannot tell; needed for an RNN ("tanh"; "relu" is refused).
-    """
-    data = _read_limited(file, MAX_FILE_BYTES, "file")
-    if data.startswith(b"PK"):
-        names = _zip_members(data, MAX_FILE_BYTES, "file")
-        if names and all(name.endswith(".npy") for name in names):
-            return read_keras_npz(data, meta=meta)
-    state = read_torch_state_dict(data)
-    candidates = find_recurrent_modules(state)
-    if module is not None:
-        chosen = [c for c in candidates if c.name == module.rstrip(".") or c.prefix == module]
-        if not chosen:
-            raise ModelImportError(
-                f"no recurrent module {module!r}; found {', '.join(c.name for c in candidates)}"
-            )
-    else:
-        chosen = candidates
-    if len(chosen) > 1:
-        raise ModelImportError(
-            "the file holds several recurrent modules; choose one: " + "; ".join(c.label for c in chosen)
-        )
-    candidate = chosen[0]
-    if candidate.ask_nonlinearity and nonlinearity is None:
-        raise ModelImportError(
-            f"{candidate.name} is an nn.RNN: its nonlinearity (tanh or relu) cannot be told from its "
-            "weights; say which"
-        )
-    return to_saved_model(state, candidate, nonlinearity or "tanh", meta)
+    """A torch state dict file or a Keras ``.npz`` (told apart by content) -> ``SavedModel``:
+    :func:`inspect_file`, then :meth:`Inspection.build` with the answers the weights cannot give."""
+    return inspect_file(file).build(module, nonlinearity, recurrent_activation, meta)

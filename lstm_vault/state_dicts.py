@@ -70,6 +70,7 @@ class Candidate:
     ask_nonlinearity: bool  # True for an RNN: tanh or relu cannot be told from weights; the user confirms
     readout: str | None  # prefix of the read-out Linear ("head."), None when there is none
     output_size: int  # O of the read-out; 0 without one
+    readout_summary: str  # a few words for a table: "head: a Linear from 10 to 3", "none: a deeper head ..."
     keys: tuple[str, ...]  # the recurrent module's own keys, in file order
     problem: str | None  # why it cannot be converted; None when it can
     note: str  # plain-language account: what was found, the read-out or why none, unused tensors
@@ -152,7 +153,9 @@ def find_recurrent_modules(state) -> list[Candidate]:
     for prefix, params in groups.items():
         fields = shapes[prefix]
         keys = tuple(sorted((prefix + local for local in params), key=order.get))
-        readout, output_size, readout_note = _readout(fields, owners.get(prefix, []), linears)
+        readout, output_size, readout_note, readout_summary = _readout(
+            fields, owners.get(prefix, []), linears
+        )
         readout_note += "".join(f" {why}" for key, why in shared if key == prefix)
         used = set(keys) | ({readout + "weight", readout + "bias"} if readout is not None else set())
         unused = {k: v for k, v in state.items() if k not in used}
@@ -173,6 +176,7 @@ def find_recurrent_modules(state) -> list[Candidate]:
                 prefix=prefix,
                 readout=readout,
                 output_size=output_size,
+                readout_summary=readout_summary,
                 keys=keys,
                 note=note,
                 ask_nonlinearity=fields["arch"] == "rnn",
@@ -301,17 +305,22 @@ def _assign_linears(shapes: dict, linears: list[Linear], groups: dict, order: di
 
 
 def _readout(fields: dict, own: list[Linear], linears: list[Linear]):
-    """(read-out prefix or None, O, the note's sentence about it)."""
+    """(read-out prefix or None, O, the note's sentence about it, a few words for a table)."""
     if fields["problem"] is not None:
-        return None, 0, ""
+        return None, 0, "", "none (the module cannot be converted)"
     width = (2 if fields["bidirectional"] else 1) * fields["hidden_size"]
     if not own:
         why = f"No Linear in the file is taken to read its output (D·H = {width} values per step)"
-        return None, 0, why + ", so it is shown without a read-out."
+        return None, 0, why + ", so it is shown without a read-out.", "none: no Linear reads its output"
     if len(own) > 1:
         names = ", ".join(lin.name for lin in own)
         why = f"Several Linears read its output ({names}): which one is the read-out cannot be told"
-        return None, 0, why + ", so it is shown without one."
+        return (
+            None,
+            0,
+            why + ", so it is shown without one.",
+            f"none: several Linears read its output ({names})",
+        )
     lin = own[0]
     after = [other for other in linears if other is not lin and other.in_features == lin.out_features]
     if after:
@@ -320,9 +329,15 @@ def _readout(fields: dict, own: list[Linear], linears: list[Linear]):
         why = (
             f"Its output goes into a deeper head ({head}); only a single Linear can be drawn as the read-out"
         )
-        return None, 0, why + ", so it is shown without one."
+        return None, 0, why + ", so it is shown without one.", f"none: a deeper head ({head})"
     if lin.out_features > MAX_IO_SIZE:
-        return None, 0, f"{lin.name} has {lin.out_features} outputs, over the limit of {MAX_IO_SIZE}."
+        why = f"{lin.name} has {lin.out_features} outputs, over the limit of {MAX_IO_SIZE}."
+        return None, 0, why, f"none: {lin.name} has too many outputs ({lin.out_features})"
     bias = "" if lin.has_bias else " (no bias: zero)"
     note = f"Read-out: {lin.name}, a Linear from its {width} outputs to {lin.out_features}{bias}."
-    return lin.prefix, lin.out_features, note
+    return (
+        lin.prefix,
+        lin.out_features,
+        note,
+        f"{lin.name}: a Linear from {width} to {lin.out_features}{bias}",
+    )

@@ -428,13 +428,16 @@ def keras_lstm(x, kernel, recurrent_kernel, bias):
 
 
 def keras_npz(rng, I, H, **extra) -> bytes:
+    """What the export snippet writes (recurrent_activation "sigmoid" unless ``extra`` says; None: absent)."""
     arrays = dict(
         kernel=rng.normal(size=(I, 4 * H)),
         recurrent_kernel=rng.normal(size=(H, 4 * H)) / np.sqrt(H),
         bias=rng.normal(size=4 * H),
+        recurrent_activation=np.array("sigmoid"),
     )
+    arrays = {k: v for k, v in (arrays | extra).items() if v is not None}
     buffer = io.BytesIO()
-    np.savez(buffer, **(arrays | extra))
+    np.savez(buffer, **arrays)
     return buffer.getvalue()
 
 
@@ -442,7 +445,7 @@ def keras_npz(rng, I, H, **extra) -> bytes:
 def test_keras_conversion_matches_keras_equations(seed):
     rng = np.random.default_rng(seed)
     I, H, T, B = (int(v) for v in rng.integers(1, 9, size=4))
-    data = keras_npz(rng, I, H, recurrent_activation=np.array("sigmoid"))
+    data = keras_npz(rng, I, H)
     with np.load(io.BytesIO(data)) as npz:
         kernel, recurrent_kernel, bias = npz["kernel"], npz["recurrent_kernel"], npz["bias"]
     saved = importers.read_keras_npz(data)
@@ -475,7 +478,10 @@ def test_keras_dense_readout():
     [
         (dict(recurrent_activation=np.array("hard_sigmoid")), "'hard_sigmoid' .*piecewise-linear"),
         (dict(activation=np.array("relu")), "activation='relu' is not supported"),
-        (dict(kernel_1=np.zeros((2, 4))), "this file holds 4 tensors: kernel"),
+        (dict(kernel_1=np.zeros((2, 4))), "this file holds 5 tensors: kernel"),
+        (dict(dense_kernel=np.zeros((4, 2))), r"dense_kernel must be floats of shape \(H, O\) = \(3, O\)"),
+        (dict(dense_kernel=np.zeros((3, 2)), dense_bias=np.zeros(3)), r"dense_bias must be .* \(2,\)"),
+        (dict(dense_bias=np.zeros(3)), "dense_bias but no dense_kernel"),
         (dict(bias=np.zeros(3)), r"shapes do not fit a Keras LSTM .* bias \(3,\)"),
         (dict(kernel=np.array([object()])), "cannot be read without unpickling"),
     ],
@@ -485,8 +491,119 @@ def test_keras_refusals(extra, message):
         importers.read_keras_npz(keras_npz(np.random.default_rng(0), 2, 3, **extra))
 
 
+def test_keras_recurrent_activation_is_asked_when_the_file_does_not_record_it():
+    rng = np.random.default_rng(12)
+    data = keras_npz(rng, 2, 3, recurrent_activation=None)
+    with pytest.raises(
+        ModelImportError, match="does not record the LSTM's recurrent_activation .* say which"
+    ):
+        importers.read_keras_npz(data)
+    found = importers.inspect_file(data)
+    assert found.kind == "keras" and found.asks_recurrent_activation
+    with pytest.raises(ModelImportError, match="'hard_sigmoid' .*piecewise-linear"):
+        found.build(recurrent_activation="hard_sigmoid")
+    saved = found.build(recurrent_activation="sigmoid")
+    with np.load(io.BytesIO(data)) as npz:
+        kernel, recurrent_kernel, bias = npz["kernel"], npz["recurrent_kernel"], npz["bias"]
+    x = rng.normal(size=(5, 2, 2))
+    assert np.max(np.abs(saved.rnn.forward(x)[0] - keras_lstm(x, kernel, recurrent_kernel, bias))) < 1e-12
+    recorded = importers.inspect_file(keras_npz(rng, 2, 3))  # the snippet records it: nothing to ask
+    assert recorded.recurrent_activation == "sigmoid" and not recorded.asks_recurrent_activation
+    assert recorded.build().arch == "lstm"
+    with pytest.raises(ModelImportError, match="records recurrent_activation='sigmoid', not 'hard_sigmoid'"):
+        recorded.build(recurrent_activation="hard_sigmoid")
+
+
 def test_keras_snippet_is_three_statements_writing_the_read_members():
     snippet = importers.KERAS_EXPORT_SNIPPET
     assert snippet.count("\n") == 3 and snippet.startswith("import numpy as np")
     for member in ("kernel=", "recurrent_kernel=", "bias=", "recurrent_activation="):
         assert member in snippet
+
+
+# ------------------------------------------------------------------------------------------------
+# any file: told apart by content, with what the user must be asked
+
+
+def test_inspect_file_tells_the_kinds_apart_by_content():
+    torch.manual_seed(13)
+    net = WithHead("LSTM", bidirectional=True).double()
+    found = importers.inspect_file(saved_bytes(net.state_dict()))
+    assert found.kind == "torch" and [c.name for c in found.convertible] == ["rnn"]
+    assert not found.asks_nonlinearity and not found.asks_recurrent_activation
+    assert found.candidates[0].readout_summary == "head: a Linear from 8 to 3"
+    x = inputs()
+    with torch.no_grad():
+        assert max_rel(found.build().predict(x)[0], net(torch.from_numpy(x)).numpy()) < TOL
+
+    model = found.build()
+    data = modelfile.to_bytes(model.rnn, model.readout_weight, model.readout_bias, model.meta)
+    own = importers.inspect_file(data)  # an lstm_vault model file: nothing to confirm
+    assert own.kind == "model" and own.build() is own.saved and own.saved.meta == model.meta
+    assert importers.inspect_file(keras_npz(np.random.default_rng(0), 2, 3)).kind == "keras"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            b"a,b\n1,2\n",
+            r"not a model file, torch state dict or Keras export .* bytes starting b'a,b\\n1,2\\n'",
+        ),
+        (b"\x93NUMPY\x01\x00", "holds a single .npy array"),
+        (None, "neither an lstm_vault model file .* nor a Keras LSTM export .*: it holds weights"),
+    ],
+)
+def test_inspect_file_names_what_else_it_found(data, message):
+    if data is None:
+        buffer = io.BytesIO()
+        np.savez(buffer, weights=np.zeros(3))
+        data = buffer.getvalue()
+    with pytest.raises(ModelImportError, match=message):
+        importers.inspect_file(data)
+
+
+def test_an_rnn_asks_its_nonlinearity_and_several_modules_ask_which():
+    torch.manual_seed(14)
+    net = nn.Module()
+    net.first = nn.RNN(2, 3)
+    net.second = nn.LSTM(3, 4)
+    found = importers.inspect_file(saved_bytes(net.double().state_dict()))
+    assert [c.name for c in found.convertible] == ["first", "second"] and found.asks_nonlinearity
+    with pytest.raises(ModelImportError, match="several recurrent modules; choose one: first: nn.RNN"):
+        found.build()
+    with pytest.raises(ModelImportError, match="first is an nn.RNN: its nonlinearity"):
+        found.build(module="first")
+    with pytest.raises(ModelImportError, match="nonlinearity='relu' is not supported"):
+        found.build(module="first", nonlinearity="relu")
+    assert_same_as_torch(found.build(module="first", nonlinearity="tanh"), net.first, inputs())
+    assert_same_as_torch(found.build(module="second"), net.second, inputs(I=3))
+    with pytest.raises(ModelImportError, match="no recurrent module 'third'; found first, second"):
+        found.build(module="third")
+
+
+def test_a_file_whose_only_module_cannot_be_converted_is_refused_at_once():
+    with pytest.raises(ModelImportError, match="proj_size=2"):
+        importers.inspect_file(saved_bytes(nn.LSTM(2, 4, proj_size=2).state_dict()))
+    net = nn.Module()
+    net.bad = nn.LSTM(2, 4, proj_size=2)
+    net.good = nn.GRU(2, 3)
+    found = importers.inspect_file(saved_bytes(net.state_dict()))
+    assert [c.name for c in found.convertible] == ["good"] and "proj_size=2" in found.problems[0]
+    assert found.build().arch == "gru"  # the only convertible one needs no choice
+    with pytest.raises(ModelImportError, match="proj_size=2"):
+        found.build(module="bad")
+
+
+def test_readout_summaries_name_why_there_is_none():
+    net = nn.Module()
+    net.gru = nn.GRU(3, 4)
+    net.head = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    (deeper,) = import_module(net)[1]
+    assert deeper.readout_summary == "none: a deeper head (head.0 (8, 4) then head.2 (1, 8))"
+    (bare,) = import_module(nn.GRU(3, 4))[1]
+    assert bare.readout_summary == "none: no Linear reads its output"
+    head = WithHead("RNN")
+    head.head = nn.Linear(4, 3, bias=False)
+    (linear,) = import_module(head)[1]
+    assert linear.readout_summary == "head: a Linear from 4 to 3 (no bias: zero)"
