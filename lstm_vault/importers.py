@@ -32,7 +32,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_vault import modelfile, models
-from lstm_vault.keras_weights import KERAS_EXPORT_SNIPPET, RECURRENT_ACTIVATIONS, keras_arrays, keras_model
+from lstm_vault.cells import GATES
+from lstm_vault.keras_weights import (
+    KERAS_EXPORT_SNIPPET,
+    RECURRENT_ACTIVATIONS,
+    keras_arrays,
+    keras_facts,
+    keras_model,
+)
 from lstm_vault.state_dicts import TORCH_NAMES, Candidate, ModelImportError, find_recurrent_modules, summarize
 
 __all__ = [
@@ -345,6 +352,34 @@ class Inspection:
     def asks_recurrent_activation(self) -> bool:
         """A Keras export that does not record its recurrent_activation: sigmoid or hard_sigmoid is asked."""
         return self.kind == "keras" and self.recurrent_activation is None
+
+    def facts(self, candidate: Candidate | None = None) -> list[tuple[str, str]]:
+        """(what, value) rows for the confirm form: what the weights say about ``candidate`` (torch) or
+        the Keras LSTM. Every value is read from the file's shapes and names."""
+        if self.kind == "keras":
+            return keras_facts(self.arrays, self.recurrent_activation)
+        if self.kind != "torch" or candidate is None:
+            raise ValueError("facts: a torch file's candidate, or a Keras file")
+        c, D = candidate, 2 if candidate.bidirectional else 1
+        G = {"lstm": 4, "gru": 3, "rnn": 1}[c.arch]
+        gates = f"gates {', '.join(GATES[c.arch])}" if GATES[c.arch] else "no gates"
+        return [
+            ("Module", c.name),
+            (
+                "Architecture",
+                f"{TORCH_NAMES[c.arch]}: weight_hh_l0 has {G * c.hidden_size} = {G} × {c.hidden_size} rows, "
+                f"{G} block{'s' if G > 1 else ''} ({gates})",
+            ),
+            ("Input size", f"{c.input_size} numbers per step (columns of weight_ih_l0)"),
+            ("Hidden size", str(c.hidden_size)),
+            ("Layers", str(c.num_layers)),
+            (
+                "Bidirectional",
+                f"yes: _reverse weights, D·H = {D * c.hidden_size} outputs" if D == 2 else "no",
+            ),
+            ("Bias", "yes" if c.bias else "no (bias=False): converted with zero biases, the same outputs"),
+            ("Read-out", c.readout_summary),
+        ]
 
     def pick(self, module: str | None = None) -> Candidate:
         """The recurrent module named ``module`` ("encoder.lstm"), or the only convertible one."""

@@ -104,6 +104,28 @@ def _check_recurrent_activation(name: str) -> None:
         )
 
 
+def keras_facts(arrays: dict, recorded: str | None) -> list[tuple[str, str]]:
+    """(what, value) rows for the confirm form, from the shapes of :func:`keras_arrays`'s checked arrays."""
+    I, H = arrays["kernel"].shape[0], arrays["recurrent_kernel"].shape[0]
+    dense = arrays.get("dense_kernel")
+    return [
+        ("Architecture", f"Keras LSTM: kernel {(I, 4 * H)} = (I, 4H), 4 blocks (gates i, f, c, o)"),
+        ("Input size", f"{I} numbers per step (rows of kernel)"),
+        ("Hidden size", str(H)),
+        ("Layers", "1"),
+        ("Bidirectional", "no"),
+        ("Bias", "yes" if "bias" in arrays else "no (use_bias=False): converted with zero biases"),
+        (
+            "Read-out",
+            f"Dense from {H} to {dense.shape[1]}" if dense is not None else "none (no dense_kernel)",
+        ),
+        (
+            "recurrent_activation",
+            f"{recorded} (recorded in the file)" if recorded else "not recorded: the weights cannot tell",
+        ),
+    ]
+
+
 def keras_model(arrays: dict, recorded: str | None, recurrent_activation: str | None):
     """(NumPy LSTM, read-out weight (O, H), read-out bias (O,), source metadata) from the checked arrays of
     :func:`keras_arrays`, once the recurrent_activation is known: ``recorded`` (the file's) or the user's

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from lstm_vault import modelfile
 from lstm_vault.evaluation import (
     baseline_caption,
     baseline_label,
@@ -32,6 +31,7 @@ from lstm_vault.figures.training import loss_curves
 from lstm_vault.tasks import TASKS, OptionError, task_names
 from lstm_vault.torch_backend import set_threads
 from lstm_vault.train_config import ARCH_TITLES, SETTINGS
+from pages.common import model_upload
 from pages.common import train_session as ts
 from pages.common.navigation import sidebar
 from pages.common.run_slots import run_slots
@@ -238,13 +238,8 @@ with left:
             st.error(st.session_state[ts.SHIP_ERROR])
     else:
         st.caption("No shipped models in assets/models/.")
-with right:
-    upload = st.file_uploader(
-        "Upload a model file (.npz) saved by this app or the CLI", type=["npz"], key=ts.UPLOAD,
-        on_change=ts.on_upload, max_upload_size=modelfile.MAX_FILE_BYTES // 2**20,
-    )  # fmt: skip
-    if upload is not None and st.session_state.get(ts.UPLOAD_ERROR):
-        st.error(st.session_state[ts.UPLOAD_ERROR])  # stays while the bad file is in the box
+with right:  # this app's model files, torch state dicts and Keras exports; "Loaded ..." is said below
+    model_upload.panel(ts.UPLOAD, ts.show_loaded, say_done=False, link=True)
 
 loaded: ts.Loaded | None = st.session_state.get(ts.LOADED)
 if loaded is not None:
