@@ -9,6 +9,8 @@ whose link held a value the page cannot use. Nothing here imports streamlit.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import explain
 from .figures.cell import MAX_LINE_UNITS
 
@@ -34,6 +36,48 @@ def unsteppable(saved) -> str | None:
     return None
 
 
+class InputMismatch(ValueError):
+    """The user's input has another number of columns than the model reads per step; says what it expects."""
+
+
+def names_task(saved) -> bool:
+    """Whether the model file names a task, whose held-out example the page can feed it (an imported model
+    names none: it reads the user's input)."""
+    return bool((getattr(saved, "meta", None) or {}).get("task"))
+
+
+def feeds(saved) -> list[str]:
+    """What the page can feed the session's model, the default first: "example" (its own task's held-out
+    example, when the file names a task) and "sequence" (the user's numbers, unless the file says its inputs
+    are one-hot symbols or characters: ``meta["encoding"]["type"]`` other than "real")."""
+    encoding = (getattr(saved, "meta", None) or {}).get("encoding") or {}
+    if not names_task(saved):
+        return ["sequence"]
+    return ["example"] + (["sequence"] if encoding.get("type", "real") == "real" else [])
+
+
+def model_input(rnn, values) -> np.ndarray:
+    """The user's input as the model's x (T, 1, I): ``values`` (T,) or (T, C) with C the model's input size I;
+    :class:`InputMismatch` naming what the model expects otherwise."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[:, None] if v.ndim == 1 else v
+    columns, I = (v.shape[1] if v.ndim == 2 else 0), rnn.input_size
+    if columns != I:
+        raise InputMismatch(input_mismatch(I, columns))
+    return v.reshape(v.shape[0], 1, I)
+
+
+def input_mismatch(I: int, columns: int) -> str:
+    """ "This model reads 3 numbers per step; the input has 1 column. ...": what to pick instead."""
+    reads = f"{I} number{'s' if I != 1 else ''} per step"
+    has = f"{columns} column{'s' if columns != 1 else ''}"
+    pick = f"{I} column{'s' if I != 1 else ''}"
+    return (
+        f"This model reads {reads}; the input has {has}. Pick {pick} of a CSV file under **Input** "
+        f"(in the order the model was trained on)."
+    )
+
+
 def layer_trace(rnn, x, layer: int = 0, direction: int = 0):
     """The trace of one layer and direction of ``rnn`` reading x (T, 1, I); ValueError when the whole
     trace would pass :data:`MAX_TRACE_CELLS`."""
@@ -56,14 +100,24 @@ def input_encoding(saved, layer: int, task_example: bool) -> dict | None:
 
 
 def trained_caption(saved) -> str:
-    """The sidebar's line about the session's model: "LSTM, H = 32, trained on text."."""
+    """The sidebar's line about the session's model: "LSTM, H = 32, trained on text.", or for an imported
+    one "LSTM, H = 5, I = 3, imported from a torch state dict (module rnn); it names no task."."""
     rnn, meta = saved.rnn, getattr(saved, "meta", None) or {}
-    return f"{rnn.arch.upper()}, H = {rnn.hidden_size}, trained on {meta.get('task', 'an unnamed task')}."
+    source = meta.get("source") or {}
+    if source.get("format") == "torch state dict":
+        origin = f"imported from a torch state dict (module {source.get('module')})"
+    elif source.get("format") == "keras npz":
+        origin = "imported from Keras weights"
+    else:
+        origin = f"trained on {meta.get('task') or 'an unnamed task'}"
+    task = "" if names_task(saved) or not source else "; it names no task, so it reads your input"
+    return f"{rnn.arch.upper()}, H = {rnn.hidden_size}, I = {rnn.input_size}, {origin}{task}."
 
 
-def trained_label(rnn) -> str:
-    """The trained model in the caption above the stepper: "trained LSTM (H = 32)"."""
-    return f"trained {rnn.arch.upper()} (H = {rnn.hidden_size})"
+def trained_label(rnn, saved=None) -> str:
+    """The session's model in the caption above the stepper: "trained LSTM (H = 32)", "imported LSTM ..."."""
+    imported = bool(((getattr(saved, "meta", None) or {}).get("source") or {}).get("format"))
+    return f"{'imported' if imported else 'trained'} {rnn.arch.upper()} (H = {rnn.hidden_size})"
 
 
 def view_caption(input_label: str, model_label: str) -> str:

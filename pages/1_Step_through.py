@@ -25,10 +25,10 @@ from lstm_vault.figures.cell import timeline
 from lstm_vault.handset import KNOBS, HandSetLSTM
 from lstm_vault.sequences import MAX_SEED
 from lstm_vault.stepping import step_payload
-from pages.common import links
+from pages.common import links, model_upload
 from pages.common.navigation import sidebar
 from pages.common.sequence_input import QUERY_NAMES, apply_query_params, query_params_of, sequence_input
-from pages.common.session import current_model, current_model_version
+from pages.common.session import current_model, current_model_version, set_current_model
 from pages.common.stepper import step_from_query, stepper
 from pages.common.timeline_marker import timeline_marker
 
@@ -68,6 +68,13 @@ def payload(view: tuple, _lt, unit: int, encoding: dict | None, caption: str) ->
 def timeline_figure(view: tuple, _lt, input_text: tuple[str, ...] | None):
     """Built once per trace and shared read-only (pickling a figure through st.cache_data re-validates it)."""
     return timeline(_lt, input_text=None if input_text is None else list(input_text))
+
+
+def uploaded(source: str, saved) -> None:
+    """The sidebar's upload becomes the session's model, shown at once (no toast about the Train page)."""
+    set_current_model(saved)
+    st.session_state[P + "seen_model"] = current_model_version()
+    st.session_state[P + "model_source"] = TRAINED
 
 
 def reset_to_defaults() -> None:
@@ -135,6 +142,8 @@ if s.get(P + "model_source") not in sources:
 with st.sidebar:
     input_box = st.container()  # filled below, once the model says whether it reads this input
     st.header("Model")
+    with st.expander("Your own model: torch, Keras or this app's file"):
+        model_upload.panel(P + "upload", uploaded)
     if len(sources) > 1:
         st.radio("Model", sources, key=P + "model_source", horizontal=True)
     elif why_not:
@@ -154,7 +163,9 @@ with st.sidebar:
                 key=P + "direction",
                 persist_state="session",
             )
-        feeds = [EXAMPLE] + ([SEQUENCE] if rnn.input_size == 1 else [])
+        feeds = [{"example": EXAMPLE, "sequence": SEQUENCE}[f] for f in step_through.feeds(saved)]
+        if s.get(P + "feed") not in feeds:
+            s[P + "feed"] = feeds[0]
         feed = st.radio("Feed it", feeds, key=P + "feed", persist_state="session") if feeds[1:] else feeds[0]
         if feed == EXAMPLE:
             example_seed = st.number_input(
@@ -190,12 +201,17 @@ encoding = None
 if use_trained:
     try:
         x, label = (
-            saved.example(int(example_seed)) if feed == EXAMPLE else (seq.values.reshape(-1, 1, 1), seq.label)
+            saved.example(int(example_seed))
+            if feed == EXAMPLE
+            else (step_through.model_input(rnn, seq.values), seq.label)
         )
         lt = trained_trace(model_id, rnn, x, int(layer), int(direction))
         view = (TRAINED, model_id, x.tobytes(), int(layer), int(direction))
-        model_label = step_through.trained_label(rnn)
+        model_label = step_through.trained_label(rnn, saved)
         encoding = step_through.input_encoding(saved, int(layer), feed == EXAMPLE)
+    except step_through.InputMismatch as err:  # the user's input has other columns: say what to pick
+        st.warning(f"{err} Showing the hand-set LSTM until then.")
+        use_trained = False
     except ValueError as err:  # its task, shapes or size: say so, carry on with the hand-set cell
         st.error(f"Cannot run the trained model: {err}. Showing the hand-set LSTM instead.")
         use_trained = False
