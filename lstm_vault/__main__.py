@@ -1,7 +1,9 @@
-"""The command line: ``python -m lstm_vault train ...`` and ``python -m lstm_vault info model.npz``.
+"""The command line: ``python -m lstm_vault train ...``, ``info m.npz`` and ``convert model.pt --out m.npz``.
 
-``train`` shows progress on stderr and prints exactly one JSON line on stdout at the end. Bad arguments
-print one line on stderr and exit 2, never a traceback. torch is imported only by ``train``.
+``train`` shows progress on stderr and prints exactly one JSON line on stdout at the end; ``convert`` turns a
+torch state dict or a Keras LSTM's weights into a model file and prints one JSON line. Bad arguments print one
+line on stderr and exit 2, a file that cannot be read or converted one line and exit 1, never a traceback.
+torch is imported only by ``train`` and by ``convert`` (when it reads a torch file); ``info`` never does.
 """
 
 from __future__ import annotations
@@ -81,13 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     default_threads = max(1, (os.cpu_count() or 1) // 2)  # torch_backend.default_threads(), without torch
     parser = _Parser(
-        prog="python -m lstm_vault", description="lstm_vault: train and inspect small recurrent models."
+        prog="python -m lstm_vault",
+        description="lstm_vault: train, inspect and convert small recurrent models. "
+        "train and convert import torch; info does not.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     t = commands.add_parser(
         "train",
-        help="train a model on a task and print one JSON line",
+        help="train a model on a task and print one JSON line (imports torch)",
         description="Train an LSTM, RNN or GRU on a task with Adam and gradient clipping. "
         "Progress goes to stderr; the result is one JSON line on stdout. A first Ctrl-C stops after the "
         "current step, prints the JSON line and writes --out if given; a second one aborts.",
@@ -154,11 +158,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = commands.add_parser(
         "info",
-        help="print a model file's metadata as JSON",
+        help="print a model file's metadata as JSON (no torch)",
         description="Check a model file and print its metadata (without the history).",
     )
     i.add_argument("file", help="model file (.npz)")
     i.add_argument("--history", action="store_true", help="include the training history rows")
+
+    c = commands.add_parser(
+        "convert",
+        help="turn a torch state dict or a Keras LSTM's weights into a model file (imports torch)",
+        description="Convert a torch state dict (.pt/.pth, saved with torch.save(model.state_dict(), path); "
+        "read with torch.load(weights_only=True), so a pickled module or object is refused, never run) or a "
+        "Keras LSTM's .npz (kernel, recurrent_kernel, bias; see the README) into a model file, and print "
+        "one JSON line. What the weights cannot tell is given by the flags below. Imports torch.",
+        formatter_class=_Defaults,
+    )
+    c.add_argument("file", help="torch state dict (.pt, .pth) or Keras export (.npz)")
+    c.add_argument("--out", required=True, help="write the model file (.npz) here")
+    c.add_argument(
+        "--module",
+        default=None,
+        help="which recurrent module, when the file holds several (e.g. encoder.lstm)",
+    )
+    c.add_argument(
+        "--rnn-nonlinearity",
+        choices=("tanh", "relu"),
+        default=None,
+        help="an nn.RNN's nonlinearity, which its weights cannot tell (relu is refused)",
+    )
+    c.add_argument(
+        "--keras-activation",
+        choices=("sigmoid", "hard_sigmoid"),
+        default=None,
+        help="a Keras LSTM's recurrent_activation, when the file does not record it (hard_sigmoid: refused)",
+    )
     return parser
 
 
@@ -321,10 +354,39 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_convert(args) -> int:
+    _check_writable(args.out)
+    from lstm_vault import importers, modelfile
+
+    try:
+        saved = importers.convert(
+            args.file, args.module, args.rnn_nonlinearity, recurrent_activation=args.keras_activation
+        )
+    except OSError as error:
+        print(f"error: cannot read {args.file!r}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    except (importers.ModelImportError, modelfile.ModelFileError, MemoryError) as error:
+        text = " ".join(str(error).split()) or type(error).__name__  # one line, whatever the message holds
+        print(f"error: {args.file}: {text}", file=sys.stderr)
+        return EXIT_FAILED
+    except importers.UNREADABLE as error:  # odd bytes that a reader failed on without naming them
+        text = " ".join(str(error).split())
+        print(f"error: {args.file}: could not read it ({type(error).__name__}: {text})", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        modelfile.save(args.out, saved.rnn, saved.readout_weight, saved.readout_bias, saved.meta)
+    except OSError as error:
+        print(f"error: could not write {args.out!r}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILED
+    keys = ("arch", "input_size", "hidden_size", "num_layers", "bidirectional", "output_size", "source")
+    print(json.dumps({"out": args.out, **{k: saved.meta[k] for k in keys}}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return cmd_train(args) if args.command == "train" else cmd_info(args)
+        return {"train": cmd_train, "info": cmd_info, "convert": cmd_convert}[args.command](args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_ARGS

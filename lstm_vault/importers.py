@@ -27,6 +27,8 @@ import io
 import pickle
 import re
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +53,7 @@ __all__ = [
     "Inspection",
     "ModelImportError",
     "StateDict",
+    "UNREADABLE",
     "convert",
     "find_recurrent_modules",
     "inspect_file",
@@ -61,6 +64,12 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = modelfile.MAX_FILE_BYTES  # 64 MB, the model file's own limit
+# what parsing odd bytes can still raise (zip, numpy and pickle readers) beyond ModelImportError and
+# ModelFileError: the page and the CLI name it as "could not read this file" rather than break
+UNREADABLE = (
+    ValueError, OSError, EOFError, RuntimeError, NotImplementedError, KeyError, IndexError, TypeError,
+    struct.error, zipfile.BadZipFile, zlib.error,
+)  # fmt: skip
 NESTED_KEYS = ("state_dict", "model_state_dict", "model")  # where training checkpoints keep the weights
 NONLINEARITIES = ("tanh", "relu")
 

@@ -44,7 +44,15 @@ def keras_arrays(data: bytes, max_bytes: int | None = None) -> tuple[dict, str |
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+    except (  # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
+        ValueError,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as error:
         raise ModelImportError(
             f"the .npz cannot be read without unpickling or is corrupt ({error})"
         ) from None

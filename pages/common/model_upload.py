@@ -61,6 +61,8 @@ def read_upload(name: str, data: bytes) -> tuple[Inspection | None, str | None]:
         return None, f"{name}: {error}"
     except MemoryError:
         return None, f"{name}: not enough memory to read this file"
+    except importers.UNREADABLE as error:  # odd bytes that a reader failed on without naming them
+        return None, f"{name}: could not read this file ({type(error).__name__}: {error})"
 
 
 def confirm(
