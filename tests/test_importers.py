@@ -607,3 +607,16 @@ def test_readout_summaries_name_why_there_is_none():
     head.head = nn.Linear(4, 3, bias=False)
     (linear,) = import_module(head)[1]
     assert linear.readout_summary == "head: a Linear from 4 to 3 (no bias: zero)"
+
+
+def test_the_readme_holds_the_keras_snippet_and_the_torch_save_line():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Your own model", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split("```python\n")[1:]
+    assert [block.split("\n```", 1)[0] for block in blocks] == [
+        'torch.save(model.state_dict(), "model.pt")',
+        importers.KERAS_EXPORT_SNIPPET,
+    ]
+    assert "python -m lstm_vault convert model.pt --out model.npz" in section
