@@ -554,7 +554,7 @@ def test_the_csv_uploader_states_the_limit_the_parser_accepts():
 
     at = step_page()
     at.radio(key="st_x_source").set_value("csv").run()
-    (uploader,) = at.get("file_uploader")
+    uploader = at.file_uploader(key="st_x_csv")  # the sidebar also has the model uploader
     mb = uploader.proto.max_upload_size_mb
     assert mb == MAX_BYTES // 2**20 and mb * 2**20 <= MAX_BYTES  # Streamlit's MB is 2**20 bytes
     assert f"at most {mb} MB" in uploader.proto.help
