@@ -333,3 +333,20 @@ def test_a_model_file_that_names_no_task_opens_on_the_sequence():
     upload(at, STEP_KEY, "bare.npz", data)  # this app's own file: no form, it is used at once
     assert not errors(at) and not at.get("form")
     assert sent(at)["arch"] == "gru" and sent(at)["T"] == 100
+
+
+def test_step_through_with_the_upload_panel_imports_no_torch():
+    """torch is imported when a torch file is read, not when the page (and its panel) is drawn."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); from app_support import page_app;"
+        f"at = page_app({STEP!r}, default_timeout=60).run();"
+        "assert not at.exception, at.exception; assert at.file_uploader(key='st_upload');"
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=180)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
