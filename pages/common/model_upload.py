@@ -143,11 +143,7 @@ def _on_confirm(key: str, on_model: Callable) -> None:
     pending: Pending | None = s.get(key + PENDING)
     if pending is None:
         return
-    module = s.get(key + MODULE)
-    if module is None and len(pending.found.convertible) > 1:
-        s[key + ERROR] = f"{pending.name}: choose one of its recurrent modules"
-        return
-    answers = (module, s.get(key + NONLINEARITY), s.get(key + ACTIVATION))
+    answers = (s.get(key + MODULE), s.get(key + NONLINEARITY), s.get(key + ACTIVATION))
     saved, s[key + ERROR] = confirm(pending.name, pending.found, *answers)
     if saved is not None:
         _use(key, on_model, pending.name, pending.found, saved)
@@ -186,7 +182,7 @@ def _confirm_form(key: str, pending: Pending, on_model: Callable) -> None:
             if found.asks_recurrent_activation:
                 st.radio(
                     "The gates' recurrent_activation (its weights cannot tell; hard_sigmoid, the default of "
-                    "standalone Keras 2, is not supported here)",
+                    "older Keras versions, is not supported here)",
                     importers.RECURRENT_ACTIVATIONS, index=None, key=key + ACTIVATION, horizontal=True,
                 )  # fmt: skip
         st.form_submit_button(
