@@ -42,7 +42,14 @@ from lstm_vault.keras_weights import (
     keras_facts,
     keras_model,
 )
-from lstm_vault.state_dicts import TORCH_NAMES, Candidate, ModelImportError, find_recurrent_modules, summarize
+from lstm_vault.state_dicts import (
+    ARCH_BY_BLOCKS,
+    TORCH_NAMES,
+    Candidate,
+    ModelImportError,
+    find_recurrent_modules,
+    summarize,
+)
 
 __all__ = [
     "KERAS_EXPORT_SNIPPET",
@@ -370,8 +377,8 @@ class Inspection:
         if self.kind != "torch" or candidate is None:
             raise ValueError("facts: a torch file's candidate, or a Keras file")
         c, D = candidate, 2 if candidate.bidirectional else 1
-        G = {"lstm": 4, "gru": 3, "rnn": 1}[c.arch]
-        gates = f"gates {', '.join(GATES[c.arch])}" if GATES[c.arch] else "no gates"
+        G = {arch: blocks for blocks, arch in ARCH_BY_BLOCKS.items()}[c.arch]
+        gates = ", ".join(GATES[c.arch]) or "no gates"  # LSTM i, f, g, o: three gates and the candidate g
         return [
             ("Module", c.name),
             (
@@ -379,7 +386,7 @@ class Inspection:
                 f"{TORCH_NAMES[c.arch]}: weight_hh_l0 has {G * c.hidden_size} = {G} × {c.hidden_size} rows, "
                 f"{G} block{'s' if G > 1 else ''} ({gates})",
             ),
-            ("Input size", f"{c.input_size} numbers per step (columns of weight_ih_l0)"),
+            ("Input size", f"{c.input_size} {_numbers(c.input_size)} per step (columns of weight_ih_l0)"),
             ("Hidden size", str(c.hidden_size)),
             ("Layers", str(c.num_layers)),
             (
@@ -428,6 +435,10 @@ class Inspection:
                 "weights; say which"
             )
         return to_saved_model(self.state, candidate, nonlinearity or "tanh", meta)
+
+
+def _numbers(n: int) -> str:
+    return "number" if n == 1 else "numbers"
 
 
 def inspect_file(file, max_bytes: int = MAX_FILE_BYTES) -> Inspection:

@@ -117,8 +117,8 @@ def keras_facts(arrays: dict, recorded: str | None) -> list[tuple[str, str]]:
     I, H = arrays["kernel"].shape[0], arrays["recurrent_kernel"].shape[0]
     dense = arrays.get("dense_kernel")
     return [
-        ("Architecture", f"Keras LSTM: kernel {(I, 4 * H)} = (I, 4H), 4 blocks (gates i, f, c, o)"),
-        ("Input size", f"{I} numbers per step (rows of kernel)"),
+        ("Architecture", f"Keras LSTM: kernel {(I, 4 * H)} = (I, 4H), 4 blocks (i, f, c, o)"),
+        ("Input size", f"{I} number{'s' if I != 1 else ''} per step (rows of kernel)"),
         ("Hidden size", str(H)),
         ("Layers", "1"),
         ("Bidirectional", "no"),

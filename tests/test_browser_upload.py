@@ -31,7 +31,7 @@ def test_a_torch_state_dict_uploads_confirms_and_opens_on_step_through(app_page,
     wait_for_run(page, runs, timeout_ms=120_000)
     form = page.locator('[data-testid="stForm"]')
     expect(form).to_contain_text("mine.pt: what its weights say")
-    expect(form).to_contain_text("nn.LSTM: weight_hh_l0 has 12 = 4 × 3 rows, 4 blocks (gates i, f, g, o)")
+    expect(form).to_contain_text("nn.LSTM: weight_hh_l0 has 12 = 4 × 3 rows, 4 blocks (i, f, g, o)")
     expect(form).to_contain_text("head: a Linear from 3 to 1")
     runs = runs_finished(page)
     form.get_by_role("button", name="Use this model").click()

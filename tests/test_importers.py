@@ -620,3 +620,28 @@ def test_the_readme_holds_the_keras_snippet_and_the_torch_save_line():
         importers.KERAS_EXPORT_SNIPPET,
     ]
     assert "python -m lstm_vault convert model.pt --out model.npz" in section
+
+
+def test_facts_are_read_from_the_weights():
+    found = importers.inspect_file(saved_bytes(nn.RNN(1, 2, 2, bias=False, bidirectional=True).state_dict()))
+    facts = dict(found.facts(found.candidates[0]))
+    assert facts["Architecture"] == "nn.RNN: weight_hh_l0 has 2 = 1 × 2 rows, 1 block (no gates)"
+    assert facts["Input size"] == "1 number per step (columns of weight_ih_l0)"
+    assert facts["Layers"] == "2" and facts["Bidirectional"] == "yes: _reverse weights, D·H = 4 outputs"
+    assert facts["Bias"] == "no (bias=False): converted with zero biases, the same outputs"
+    found = importers.inspect_file(saved_bytes(nn.GRU(3, 5).state_dict()))
+    assert dict(found.facts(found.candidates[0]))["Architecture"] == (
+        "nn.GRU: weight_hh_l0 has 15 = 3 × 5 rows, 3 blocks (r, z, n)"
+    )
+    rng = np.random.default_rng(0)
+    keras = importers.inspect_file(keras_npz(rng, 2, 3, recurrent_activation=None, bias=None))
+    assert dict(keras.facts()) == {
+        "Architecture": "Keras LSTM: kernel (2, 12) = (I, 4H), 4 blocks (i, f, c, o)",
+        "Input size": "2 numbers per step (rows of kernel)",
+        "Hidden size": "3",
+        "Layers": "1",
+        "Bidirectional": "no",
+        "Bias": "no (use_bias=False): converted with zero biases",
+        "Read-out": "none (no dense_kernel)",
+        "recurrent_activation": "not recorded: the weights cannot tell",
+    }
