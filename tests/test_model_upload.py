@@ -170,9 +170,7 @@ def test_a_torch_state_dict_is_shown_confirmed_and_becomes_the_session_model():
     assert table == {
         what: model_upload.md(value) for what, value in importers.Inspection("torch").facts(candidate)
     }
-    assert (
-        table["Architecture"] == r"nn.LSTM: weight\_hh\_l0 has 20 = 4 × 5 rows, 4 blocks (i, f, g, o)"
-    )
+    assert table["Architecture"] == r"nn.LSTM: weight\_hh\_l0 has 20 = 4 × 5 rows, 4 blocks (i, f, g, o)"
     assert table["Read-out"] == "head: a Linear from 10 to 3" and table["Layers"] == "2"
     notes = " ".join(c.value for c in at.caption)
     assert "The weights were found under 'model\\_state\\_dict'." in notes, notes
