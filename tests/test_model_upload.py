@@ -148,6 +148,13 @@ def test_an_imported_model_reads_the_user_s_numbers_and_a_mismatch_says_what_to_
     assert step_through.trained_label(saved.rnn, saved) == "imported LSTM (H = 4)"
     shipped = modelfile.load("assets/models/copy_lstm.npz")  # one-hot symbols: only its own example
     assert step_through.feeds(shipped) == ["example"]
+    assert step_through.trained_caption(shipped) == (
+        f"LSTM, H = {shipped.rnn.hidden_size}, I = {shipped.rnn.input_size}, trained on copy."
+    )
+    assert step_through.trained_label(shipped.rnn, shipped) == f"trained LSTM (H = {shipped.rnn.hidden_size})"
+    rnn = models.GRU(1, 2)
+    sine = modelfile.load(modelfile.to_bytes(rnn, np.zeros((1, 2)), np.zeros(1), {"task": "sine"}))
+    assert step_through.feeds(sine) == ["example", "sequence"]  # real numbers: its example or the user's
 
 
 # ------------------------------------------------------------------------------------------------
