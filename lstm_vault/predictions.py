@@ -302,16 +302,17 @@ def panel(p: Predictions, t: int) -> dict:
 
 
 def readout_labels(p: Predictions, t: int, contribution: float | None, unit: int) -> dict[str, str]:
-    """The read-out's labels on the drawn cell at step t: ``y`` (the output), ``target`` and ``share``
+    """The read-out's labels on the drawn cell at step t: ``y`` (the output), ``target``, ``note`` ("untrained
+    output" at a step the model is not scored on, else empty) and ``share``
     (what the shown unit adds, w·h, to that output; None: the shown layer is not the one read out)."""
-    muted = "" if p.scored[t] else " (untrained)"
+    note = "" if p.scored[t] else "untrained output"
     if p.kind == "value":
-        y = f"ŷ\u209c = {_num(p.value[t], p.units)}{muted}"
+        y = f"ŷ\u209c = {_num(p.value[t], p.units)}"
         target = "target: none" if math.isnan(p.target[t]) else f"target {_num(p.target[t], p.units)}"
         of = "ŷ"
     else:
         c, q = p.top(t, 1)[0]
-        y = f"ŷ\u209c: {p.names[c]} {100 * q:.0f} %{muted}"
+        y = f"ŷ\u209c: {p.names[c]} {100 * q:.0f} %"
         target = "came: none" if p.target[t] < 0 else f"came: {p.names[int(p.target[t])]}"
         of = "its logit"
     share = (
@@ -319,7 +320,7 @@ def readout_labels(p: Predictions, t: int, contribution: float | None, unit: int
         if contribution is None
         else f"unit {unit}: w·h = {explain.fmt(contribution)} of {of}"
     )
-    return {"y": y, "target": target, "share": share}
+    return {"y": y, "target": target, "note": note, "share": share}
 
 
 def contributions(saved: SavedModel, p: Predictions, h: np.ndarray, unit: int, direction: int = 0):
