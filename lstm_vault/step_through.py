@@ -76,12 +76,14 @@ def view_caption(input_label: str, model_label: str) -> str:
     return f"**Input:** {input_label} · **Model:** {model_label}"
 
 
-def unlinked_note(trained: bool, source: str, linked: bool) -> str | None:
+def unlinked_note(
+    trained: bool, source: str, linked: bool, model: str = "the session's trained model"
+) -> str | None:
     """Why a copied link would not reproduce this view (None when it would): the trained model, an uploaded
     file or a typed list too long for an address. ``source`` is the sequence input's ("preset", "typed",
-    "csv"), ``linked`` whether its link parameters carry it."""
+    "csv"), ``linked`` whether its link parameters carry it; ``model`` names the model shown."""
     what = (
-        "the session's trained model"
+        model
         if trained
         else "an uploaded file"
         if source == "csv"

@@ -47,6 +47,7 @@ KEYS = {name: name if name in BOUND else P + name for name in KNOBS}  # knob -> 
 HAND_LINK = (*BY_HAND, *QUERY_NAMES)  # what the page writes into the address itself
 HAND_SET, TRAINED, NEXT_NUMBER = "hand-set LSTM", "trained model", "next-number LSTM"
 EXAMPLE, SEQUENCE, WINDOWS = "task example", "the input sequence above", "windows of the input sequence"
+MODEL_NAMES = {TRAINED: "the session's trained model", NEXT_NUMBER: "the shipped next-number LSTM"}
 COUNTING = "counting"  # the preset the next-number LSTM opens on: 1, 2, ..., 10
 NEXT_NUMBER_FILE = Path(__file__).resolve().parents[1] / "assets" / "models" / "next_number_lstm.npz"
 TIMELINE = P + "timeline"  # the container of the timeline chart, marked by the stepper
@@ -295,7 +296,8 @@ unit_link = st.query_params.get("unit") if "unit" not in s else None
 c_view, c_unit = st.columns([6, 1], vertical_alignment="bottom")
 c_view.caption(step_through.view_caption(label, model_label))
 seq_link = query_params_of(seq)  # parses typed numbers: once per run
-if unlinked := step_through.unlinked_note(use_trained, seq.source, bool(seq_link)):
+shown_model = MODEL_NAMES.get(s[P + "model_source"], "")
+if unlinked := step_through.unlinked_note(use_trained, seq.source, bool(seq_link), shown_model):
     c_view.caption(unlinked)
 unit = c_unit.number_input(
     "unit",
