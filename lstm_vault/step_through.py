@@ -212,10 +212,14 @@ def window_table_columns(rows) -> dict[str, list[str]]:
     }
 
 
-def window_caption(width: int) -> str:
+def window_caption(saved, width: int) -> str:
+    """The line above the next-number table: how the windows are read, with the model's scale."""
+    offset, scale, _ = predictions.real_scale(saved.meta.get("encoding"))
+    shift = f"less {offset:g}, " if offset else ""
     return (
         f"The model was trained on windows of {width} numbers, each read from a zero state. Here each window "
-        f"of {width} of the input is read the same way, and its read-out gives the next number."
+        f"of {width} of the input is read the same way ({shift}divided by {scale:g} on the way in, as in "
+        "training: so xₜ above is a number / " + f"{scale:g}), and its read-out gives the next number."
     )
 
 

@@ -343,7 +343,7 @@ if fit is not None:
     st.caption(predictions.fit_sentence(fit))
 if use_trained and feed == WINDOWS:
     st.subheader(f"Each window of {width}, read from a zero state")
-    st.caption(step_through.window_caption(width))
+    st.caption(step_through.window_caption(saved, width))
     if seq.standardised:
         st.warning(step_through.standardised_windows_warning(saved))
     rows = predictions.window_table(saved, seq.values, width)

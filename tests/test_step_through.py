@@ -208,7 +208,8 @@ def test_a_window_of_the_input_is_read_in_the_model_s_units_and_scored_at_its_la
         "predicted next": ["4.00", "5.00"],
         "true next": ["4", "—"],
     }
-    assert "windows of 3 numbers" in step_through.window_caption(3)
+    caption = step_through.window_caption(saved, 3)
+    assert "windows of 3 numbers" in caption and f"divided by {NextNumber.SCALE:g} on the way in" in caption
     assert "divided by 10 as in training" in step_through.standardised_windows_warning(saved)
     assert step_through.window_width(load_shipped("adding_lstm")) is None
 
