@@ -219,7 +219,7 @@ def window_caption(saved, width: int) -> str:
     return (
         f"The model was trained on windows of {width} numbers, each read from a zero state. Here each window "
         f"of {width} of the input is read the same way ({shift}divided by {scale:g} on the way in, as in "
-        "training: so xₜ above is a number / " + f"{scale:g}), and its read-out gives the next number."
+        f"training, so the cell's x\u209c is a number / {scale:g}), and its read-out gives the next number."
     )
 
 
