@@ -134,3 +134,20 @@ def test_contributions_of_every_unit_add_up_to_the_output():
     h = rnn.forward(x)[0][:, 0]
     total = sum(predictions.contributions(saved, p, h[:, u], u) for u in range(3)) + b[0]
     np.testing.assert_allclose(total, torch_readout(rnn_t, head, x)[:, 0, 0], rtol=1e-12)
+
+
+def test_a_series_example_is_shown_in_the_series_units_against_the_next_value():
+    from lstm_vault.tasks import get_task
+
+    task = get_task("co2", length=12)
+    rnn_t, head, rnn, W, b = torch_pair("lstm", 1, 3, 1, seed=4)
+    meta = {"task": "co2", "task_options": task.options(), "encoding": task.encoding()}
+    saved = SavedModel(rnn, W, b, meta)
+    x, y, mask = predictions.example_with_target(saved, seed=2)
+    p = predictions.predict_steps(saved, x, target=y, mask=mask, example=True)
+    offset, scale = task.encoding()["offset"], task.encoding()["scale"]
+    assert p.units == task.encoding()["unit"] and p.units
+    np.testing.assert_allclose(p.value, offset + scale * torch_readout(rnn_t, head, x)[:, 0, 0], rtol=1e-12)
+    np.testing.assert_allclose(p.target[:-1], offset + scale * x[1:, 0, 0], rtol=1e-12)
+    np.testing.assert_allclose(p.target[-1], offset + scale * float(y[0]), rtol=1e-6)
+    np.testing.assert_array_equal(p.scored, np.arange(12) == 11)
