@@ -3,7 +3,8 @@
 - :func:`cell_diagram`: the LSTM cell (the conveyor belt on top, the gates below), either symbolic
   or carrying one unit's numbers at one step: :mod:`.drawing`'s primitives as a plotly figure;
 - :func:`timeline`: forget, input, output gates, candidate, cell and hidden state over all steps
-  (lines for a few units, heatmaps time x unit for many), with the input on top;
+  (lines for a few units, heatmaps time x unit for many), with the input on top and, for a model with a
+  read-out, its prediction and target under it;
 - :func:`input_figure`: the input sequence with step t marked;
 - :func:`gates_at_t`: every unit's gate values at one step, as bars.
 

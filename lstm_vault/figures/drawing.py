@@ -6,6 +6,8 @@ three gates and the candidate, f -> x on the belt, i and g -> x -> +, o -> x wit
 With a step's numbers (``values`` from :func:`lstm_vault.explain.step_values`) every label carries its
 value and each gate box fills to it: a gate at 0.93 is 93 % full; the candidate g fills from the middle,
 up when positive, down when negative.
+A model's read-out, h_t -> linear -> y_t, is drawn right of the cell by :func:`add_readout` (with its
+output, target and the shown unit's share w·h at one step), on a canvas widened to :data:`READOUT_X_MAX`.
 
 Two renderers draw the same :class:`Drawing`:
 
