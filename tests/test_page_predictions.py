@@ -108,6 +108,9 @@ def test_the_next_number_lstm_reads_each_window_of_1_to_10_from_a_zero_state():
     at.selectbox(key="st_window").set_value(4).run()  # numbers 5, 6, 7
     data = sent(at)
     assert data["prediction"][2]["rows"][1] == ["target", explain.fmt(8.0)]
+    at.selectbox(key="st_x_preset").set_value("sine").run()  # 100 numbers: 98 windows, the first 20 listed
+    (table,) = at.table
+    assert len(table.value) == 20 and "The first 20 of 98 windows." in [c.value for c in at.caption]
 
 
 def test_the_hand_set_cell_s_read_out_is_fitted_by_least_squares_and_says_so():

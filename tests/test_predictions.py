@@ -61,8 +61,12 @@ def test_class_probabilities_are_torch_s_softmax(arch):
     for t in range(len(ids)):
         best = np.argsort(-probs[t], kind="stable")[:5]
         assert [c for c, _ in p.top(t)] == list(best)
-        rows = predictions.panel(p, t)["rows"]
-        assert rows == [[p.names[c], f"{100 * probs[t, c]:.1f} %"] for c in best]
+        panel = predictions.panel(p, t)
+        assert panel["rows"] == [[p.names[c], f"{100 * probs[t, c]:.1f} %"] for c in best]
+        came = np.roll(ids, -1)[t]
+        rank = 1 + int(np.sum(probs[t] > probs[t, came]))
+        given = f"{100 * probs[t, came]:.1f} %"
+        assert panel["lines"] == [f"came: {p.names[came]} (given {given}, ranked {rank} of {len(vocab)})"]
     # no task named: a target at every step is scored at every step; without one no step has an answer
     assert p.scored.all()
     np.testing.assert_array_equal(p.target, np.roll(ids, -1))
