@@ -330,14 +330,6 @@ stepper(
     marks=[TIMELINE],
 )
 
-st.subheader("Every unit over all time steps")
-st.caption(step_through.timeline_caption(H))
-timeline_marker(TIMELINE, step_from_query(T) if initial_t is None else initial_t, T)
-with st.container(key=TIMELINE):
-    labels = explain.input_labels(lt.x[:, 0], encoding) if encoding else None
-    figure = timeline_figure(view, lt, None if labels is None else tuple(labels), prediction)
-    st.plotly_chart(figure, config=CHART_CONFIG, key=P + "timeline_chart")
-
 # ------------------------------------------------------------------------------------ the read-out
 if fit is not None:
     st.caption(predictions.fit_sentence(fit))
@@ -350,6 +342,14 @@ if use_trained and feed == WINDOWS:
     st.table(step_through.window_table_columns(rows[: step_through.MAX_WINDOW_ROWS]))
     if len(rows) > step_through.MAX_WINDOW_ROWS:
         st.caption(f"The first {step_through.MAX_WINDOW_ROWS} of {len(rows)} windows.")
+
+st.subheader("Every unit over all time steps")
+st.caption(step_through.timeline_caption(H))
+timeline_marker(TIMELINE, step_from_query(T) if initial_t is None else initial_t, T)
+with st.container(key=TIMELINE):
+    labels = explain.input_labels(lt.x[:, 0], encoding) if encoding else None
+    figure = timeline_figure(view, lt, None if labels is None else tuple(labels), prediction)
+    st.plotly_chart(figure, config=CHART_CONFIG, key=P + "timeline_chart")
 
 s[P + "seq_link"] = None if use_trained else seq_link
 write_hand_link(s[P + "seq_link"])  # again, for an input or knob changed in this run
