@@ -33,11 +33,12 @@ from pages.common.session import current_model, current_model_version
 
 P = "mem_"  # this page's own session keys
 MODELS_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
-SHIPPED = {"sonnets": "text_lstm.npz", "python": "python_lstm.npz"}
-LABELS = {
-    "sonnets": "Shakespeare's Sonnets (shipped)",
-    "python": "Python source (shipped)",
-    "session": "Your model from the Train page",
+SHIPPED = {"Sonnets": "text_lstm.npz", "Python": "python_lstm.npz"}  # the choice (also the link) -> file
+SESSION = "Train page"
+CAPTIONS = {
+    "Sonnets": "shipped: Shakespeare's Sonnets",
+    "Python": "shipped: Python source",
+    SESSION: "the model trained or loaded there",
 }
 CHART_CONFIG = {"displayModeBar": False}
 GROUP = "memory"  # the coloured texts of this page share their unit and quantity
@@ -104,7 +105,10 @@ saved_session, version = current_model(), current_model_version()
 session_id = s.setdefault(P + "session", uuid.uuid4().hex)
 options = [name for name in SHIPPED if (MODELS_DIR / SHIPPED[name]).exists()]
 if saved_session is not None:
-    options.append("session")
+    options.append(SESSION)
+    if s.get(P + "seen_model") != version:  # trained or loaded since this page last looked: show it
+        s[P + "seen_model"], s["model"] = version, SESSION
+        st.toast("Showing the model from the Train page. Switch back under **Model** in the sidebar.")
 
 st.title("Reading the memory")
 st.caption(
@@ -121,7 +125,7 @@ with st.sidebar:
     choice = st.radio(
         "Model",
         options,
-        format_func=LABELS.get,
+        captions=[CAPTIONS[o] for o in options],
         key="model",
         bind="query-params",
         persist_state="session",
@@ -131,13 +135,13 @@ with st.sidebar:
         st.caption("Train a model on the Train page and it appears here too.")
 
 try:
-    if choice == "session":
+    if choice == SESSION:
         saved, model_id = saved_session, ("session", session_id, version)
     else:
         path = MODELS_DIR / SHIPPED[choice]
         saved, model_id = shipped_model(choice, path.stat().st_mtime), ("file", choice, path.stat().st_mtime)
 except (OSError, modelfile.ModelFileError) as err:
-    st.error(f"Cannot load the {LABELS[choice]}: {err}")
+    st.error(f"Cannot load the shipped {choice} model: {err}")
     st.stop()
 
 encoding = saved.meta.get("encoding") or {}
@@ -209,7 +213,7 @@ def gate_saturation(layer_trace) -> None:
 
 # ------------------------------------------------------------------------------------- text models
 if kind == "text":
-    source = (saved.meta.get("task_options") or {}).get("source", "sonnets")
+    source = (saved.meta.get("task_options") or {}).get("source", "sonnets")  # the Text task's default
     try:
         view = text_view(model_id, saved, int(n_chars), int(layer), source)
     except ValueError as err:
