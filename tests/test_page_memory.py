@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from app_support import page_app
+
 from lstm_vault import LSTM, generate, memory_view, modelfile
 from lstm_vault.saturation import saturation, saturation_sentences
 from lstm_vault.stepping import decode_f32
