@@ -4,6 +4,8 @@ the units found and the saturation sentences are the library's; writing shows th
 and names unknown prompt characters; a model it cannot read is named."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,8 @@ from lstm_vault.stepping import decode_f32
 from pages.common.session import CURRENT_MODEL_KEY, VERSION_KEY
 
 PAGE = "pages/4_Reading_the_memory.py"
-MODELS = Path(__file__).resolve().parents[1] / "assets" / "models"
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "assets" / "models"
 
 
 def components(at) -> list[dict]:
@@ -132,3 +135,13 @@ def test_a_model_that_reads_neither_text_nor_a_series_is_named():
     assert not at.exception
     assert "reads 3 values per step (adding)" in at.info[0].value
     assert not components(at)
+
+
+def test_the_page_imports_no_torch():
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); from app_support import page_app;"
+        f"at = page_app({PAGE!r}).run();"
+        "assert not at.exception, at.exception; print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
