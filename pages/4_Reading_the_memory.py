@@ -234,7 +234,7 @@ if kind == "text":
     # interventions_panel(saved, view.text, layer=int(layer), key=P + "interventions") goes here: force a
     # gate or silence a unit over a range of characters and see the cell, the prediction and the loss change.
 
-    interpretable_units(mv.feature_rows(view.matches), len(view.text), f"{view.quantity} (state)")
+    interpretable_units(mv.feature_rows(view.matches), len(view.text), mv.NAMES[view.quantity])
     gate_saturation(view.layer_trace)
 
     # ---------------------------------------------------------------------------------- writing
@@ -302,5 +302,5 @@ else:
     )
     # ---- clamps and ablations: pages/common/interventions_ui.py (another helper) ----------------------
     # interventions_panel(saved, ..., layer=int(layer), key=P + "interventions") goes here.
-    interpretable_units(mv.feature_rows(sview.matches), len(sview.values), f"{sview.quantity} (state)")
+    interpretable_units(mv.feature_rows(sview.matches), len(sview.values), mv.NAMES[sview.quantity])
     gate_saturation(lt)

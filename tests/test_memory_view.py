@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_vault import LSTM, modelfile
+from lstm_vault import GRU, LSTM, modelfile
 from lstm_vault.figures.memory import saturation_figure, series_figure
 from lstm_vault.generate import one_hot
 from lstm_vault.memory import UnitMatch, series_features, text_features
@@ -177,3 +177,19 @@ def test_a_series_model_reads_the_held_out_series_and_is_ranked_on_its_features(
     assert (marker["cmin"], marker["cmax"]) == (-1.5, 1.5)
     with pytest.raises(ValueError, match="one value per step"):
         series_input(modelfile.SavedModel(LSTM(3, 2), np.ones((1, 2)), np.zeros(1), {}))
+
+
+def test_a_gru_text_model_sends_h_and_its_gates():
+    vocab = "ab\n"
+    rnn = GRU(len(vocab), 3, seed=0)
+    text = "ab\nba\n" * 400
+    saved = modelfile.SavedModel(
+        rnn, np.ones((3, 3)), np.zeros(3), {"encoding": {"type": "chars", "vocab": vocab}}
+    )
+    view = text_view(saved, text)
+    assert view.quantity == "h"
+    p = text_payload(view.layer_trace, text, unit=2)
+    assert p["quantities"] == ["h", "r", "z", "n"] and p["quantity"] == "h"
+    values = decode_f32(p["values"], (4, len(text), 3))
+    np.testing.assert_array_equal(values[2], view.layer_trace.z[:, 0, :].astype(np.float32))
+    assert p["ranges"][1][0] == [0.0, 1.0] and p["ranges"][3][0] == [-1.0, 1.0]

@@ -145,3 +145,11 @@ def test_the_page_imports_no_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
+
+
+def test_the_component_writes_data_as_text_only():
+    """The data (characters, labels) reaches the page through textContent; no HTML parser is ever called."""
+    js = (ROOT / "pages" / "common" / "memory_text.js").read_text(encoding="utf-8")
+    for parser in ("innerHTML", "outerHTML", "insertAdjacentHTML", "DOMParser", "document.write", "eval("):
+        assert parser not in js
+    assert "textContent = ch" in js
