@@ -14,6 +14,7 @@ per model.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from pathlib import Path
@@ -147,10 +148,12 @@ except (OSError, modelfile.ModelFileError) as err:
 encoding = saved.meta.get("encoding") or {}
 kind = "text" if encoding.get("type") == "chars" else "series" if saved.rnn.input_size == 1 else None
 rnn = saved.rnn
+# widgets whose range depends on the model are keyed by it: a value kept for another model may not fit
+model_key = hashlib.sha1(repr(model_id).encode()).hexdigest()[:10]
 with st.sidebar:
     layer = 0
     if rnn.num_layers > 1:
-        layer = st.number_input("Layer", 0, rnn.num_layers - 1, key=P + "layer", persist_state="session")
+        layer = st.number_input("Layer", 0, rnn.num_layers - 1, key=f"{P}layer_{model_key}")
     if kind == "text":
         n_chars = st.number_input(
             "Held-out characters",
@@ -287,7 +290,7 @@ else:
     c1, c2 = st.columns(2)
     top = mv.top_units(sview.matches)
     unit = c1.number_input(
-        "unit", 0, lt.h.shape[-1] - 1, value=top[0].unit if top else 0, key=P + "series_unit"
+        "unit", 0, lt.h.shape[-1] - 1, value=top[0].unit if top else 0, key=f"{P}series_unit_{model_key}"
     )
     quantity = c2.selectbox(
         "colour by", names, format_func=lambda q: mv.NAMES.get(q, q), key=P + "series_quantity"

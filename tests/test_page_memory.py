@@ -113,17 +113,27 @@ def test_a_session_series_model_colours_its_series():
     at = opened(session_model=saved)
     view = memory_view.series_view(saved)
     unit = memory_view.top_units(view.matches)[0].unit if memory_view.top_units(view.matches) else 0
-    assert at.number_input(key="mem_series_unit").value == unit
+    (unit_input,) = [w for w in at.number_input if w.key.startswith("mem_series_unit_")]
+    assert unit_input.value == unit
     (chart, _) = at.get("plotly_chart")
     spec = json.loads(chart.proto.spec)
     assert spec["data"][1]["marker"]["cmax"] == pytest.approx(
         float(np.abs(view.layer_trace.c[:, 0, unit]).max())
     )
-    at.number_input(key="mem_series_unit").set_value((unit + 1) % 5).run()
+    unit_input.set_value((unit + 1) % 5).run()
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["data"][1]["name"] == f"unit {(unit + 1) % 5}"
     rows = memory_view.feature_rows(view.matches)
     assert list(at.dataframe[0].value["feature"]) == [r["feature"] for r in rows]
+    # a smaller model arrives: the unit kept for the old one does not break the page
+    at.session_state[CURRENT_MODEL_KEY] = modelfile.SavedModel(
+        LSTM(1, 2, seed=3), np.ones((1, 2)), np.zeros(1), meta
+    )
+    at.session_state[VERSION_KEY] = 2
+    at.run()
+    assert not at.exception and not at.error
+    (unit_input,) = [w for w in at.number_input if w.key.startswith("mem_series_unit_")]
+    assert unit_input.max == 1
 
 
 def test_a_model_that_reads_neither_text_nor_a_series_is_named():
