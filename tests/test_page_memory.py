@@ -62,6 +62,7 @@ def check_text_page(at, saved, source: str, n_chars: int = memory_view.MIN_CHARS
     # the units found, and the saturation sentences, as the library computes them
     rows = memory_view.feature_rows(view.matches)
     assert memory_view.found_sentence(rows) in [m.value for m in at.markdown]
+    assert any(f"over the {n_chars:,} steps shown" in c.value for c in at.caption)
     table = at.dataframe[0].value
     assert list(table["feature"]) == [r["feature"] for r in rows]
     np.testing.assert_allclose(table["r"], [r["r"] for r in rows])
@@ -100,6 +101,11 @@ def test_the_session_text_model_and_writing_with_unknown_prompt_characters():
     assert "left out" in warning.value and all(f"U\\+{ord(ch):04X}" in warning.value for ch in unknown)
     held, written = components(at)
     assert written["text"] == result.full and written["key"] == "mem_written_text"
+    share = round(100 * result.argmax_share)
+    assert written["caption"] == (
+        f"{len(result.used_prompt)} prompt characters, then 400 written at temperature 0.5 with seed 0; "
+        f"{share}% of the written characters were the model's most likely one at their step."
+    )
     _, _, trace = saved.rnn.forward(generate.one_hot(result.full, generate.vocabulary(saved)))
     values = decode_f32(written["values"], (6, len(result.full), saved.rnn.hidden_size))
     np.testing.assert_array_equal(values[3], trace.layers[0][0].f[:, 0, :].astype(np.float32))
