@@ -231,7 +231,7 @@ if kind == "text":
         "the chips are the units found below. Hover over a character, or click the text and step with the "
         "arrow keys, to read every gate of the unit at that step."
     )
-    memory_text(payload, key=P + "held_out", group=GROUP)
+    memory_text(payload, key=P + "held_out", group=GROUP, lead=True)
 
     # ---- clamps and ablations: pages/common/interventions_ui.py (another helper) ----------------------
     # interventions_panel(saved, view.text, layer=int(layer), key=P + "interventions") goes here: force a

@@ -1,13 +1,14 @@
 """Reading the memory in real Chromium: the coloured text renders, switching the unit recolours it with no
-script run and no error, hovering a character shows its gates, and a prompt full of markup is written as
-text (no element made from it, no dialog)."""
+script run and no error, hovering a character shows its gates, a prompt full of markup is written as text
+(no element made from it, no dialog), and another model starts from its own first unit."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import exception_texts, open_app_page, runs_finished, wait_for_run
+from browser_support import REPO_ROOT, exception_texts, open_app_page, runs_finished, wait_for_run
+from lstm_vault import memory_view, modelfile
 
 pytestmark = pytest.mark.browser
 HELD = ".lv-memory >> nth=0"
@@ -56,4 +57,15 @@ def test_the_coloured_text_recolours_in_the_browser_and_markup_stays_text(app_pa
     assert page.locator(".lv-memory script, .lv-memory img").count() == 0
     assert page.locator(".lv-mem-text span *").count() == 0  # every character a text node
     assert page.evaluate("() => window.__pwned") is None and dialogs == []
+
+    # another model: the text starts again from that model's own first unit, the written text goes
+    sonnets = modelfile.load(REPO_ROOT / "assets" / "models" / "text_lstm.npz")
+    view = memory_view.text_view(sonnets, memory_view.held_out_text("sonnets"), "sonnets")
+    runs = runs_finished(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Sonnets", exact=True).click()
+    wait_for_run(page, runs, timeout_ms=120_000)
+    expect(page.locator(".lv-memory")).to_have_count(1)
+    expect(held).to_have_attribute("data-unit", str(memory_view.top_units(view.matches)[0].unit))
+    expect(held).to_have_attribute("data-quantity", "c")
+    assert held.locator(".lv-mem-text").text_content() == view.text
     assert not exception_texts(page) and not page.errors.messages, page.errors.messages

@@ -55,7 +55,7 @@ def check_text_page(at, saved, source: str, n_chars: int = memory_view.MIN_CHARS
     want = memory_view.text_payload(
         view.layer_trace, view.text, unit=top[0].unit if top else 0, suggested=top, caption=data["caption"]
     )
-    assert data == {**want, "key": "mem_held_out", "group": "memory"}
+    assert data == {**want, "key": "mem_held_out", "group": "memory", "lead": True}
     T, H = len(view.text), saved.rnn.hidden_size
     values = decode_f32(data["values"], (6, T, H))
     np.testing.assert_array_equal(values[0], view.layer_trace.c[:, 0, :].astype(np.float32))
@@ -100,7 +100,7 @@ def test_the_session_text_model_and_writing_with_unknown_prompt_characters():
     (warning,) = at.warning
     assert "left out" in warning.value and all(f"U\\+{ord(ch):04X}" in warning.value for ch in unknown)
     held, written = components(at)
-    assert written["text"] == result.full and written["key"] == "mem_written_text"
+    assert written["text"] == result.full and written["key"] == "mem_written_text" and not written["lead"]
     share = round(100 * result.argmax_share)
     assert written["caption"] == (
         f"{len(result.used_prompt)} prompt characters, then 400 written at temperature 0.5 with seed 0; "

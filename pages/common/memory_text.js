@@ -29,7 +29,14 @@ export default function (component) {
     view.group = group;
     group.views.add(view);
   }
-  if (view.data?.fingerprint !== data.fingerprint) load(view, data);
+  if (view.data?.fingerprint !== data.fingerprint) {
+    load(view, data);
+    if (data.lead) {
+      // a new text or model in the leading view: start from its own unit and quantity, everywhere
+      Object.assign(group, { unit: data.unit, quantity: data.quantity });
+      for (const other of group.views) if (other !== view) paint(other);
+    }
+  }
   paint(view);
   return () => unmount(view, parentElement);
 }
@@ -112,6 +119,11 @@ function load(view, data) {
     return span;
   });
   view.text.replaceChildren(spans);
+  view.levels = new Int16Array(view.spans.length).fill(-1); // the colour level each character shows
+  view.styles = Array.from({ length: 64 }, (_, level) => {
+    const [r, g, b] = colour(data.colorscale, level / 63);
+    return [`rgb(${r}, ${g}, ${b})`, 0.299 * r + 0.587 * g + 0.114 * b > 140 ? "#111" : "#fff"];
+  });
   const labels = new Map(data.suggested.map((s) => [s.unit, s.label]));
   view.unit.replaceChildren(...data.units.map((u) => option(String(u), labels.get(u) ?? `unit ${u}`)));
   view.quantity.replaceChildren(...data.quantities.map((q) => option(q, data.names[q] ?? q)));
@@ -179,20 +191,18 @@ function paint(view) {
   const U = data.units.length;
   const [lo, hi] = data.ranges[q][u];
   const span = hi - lo || 1;
-  const stops = data.colorscale;
-  const cache = new Map(); // 64 colour levels: recolouring thousands of characters stays cheap
+  const { levels, styles } = view;
+  // 64 colour levels, and only the characters whose level changed are written: a recolouring touches as
+  // few elements as it can
   for (let t = 0; t < T && t < spans.length; t += 1) {
     const x = Math.min(1, Math.max(0, (values[(q * T + t) * U + u] - lo) / span));
     const level = Math.round(x * 63);
-    let style = cache.get(level);
-    if (!style) {
-      const [r, g, b] = colour(stops, level / 63);
-      const light = 0.299 * r + 0.587 * g + 0.114 * b > 140;
-      style = [`rgb(${r}, ${g}, ${b})`, light ? "#111" : "#fff"];
-      cache.set(level, style);
-    }
-    spans[t].style.backgroundColor = style[0];
-    spans[t].style.color = style[1];
+    if (levels[t] === level) continue;
+    const [background, ink] = styles[level];
+    const el = spans[t].style;
+    el.backgroundColor = background;
+    if (levels[t] < 0 || styles[levels[t]][1] !== ink) el.color = ink;
+    levels[t] = level;
   }
   view.unit.value = String(unit);
   view.quantity.value = quantity;

@@ -48,9 +48,10 @@ _component = st.components.v2.component(
 )
 
 
-def memory_text(payload: dict, *, key: str, group: str = "memory") -> None:
+def memory_text(payload: dict, *, key: str, group: str = "memory", lead: bool = False) -> None:
     """Place the coloured text for ``payload`` (:func:`lstm_vault.memory_view.text_payload`).
 
-    key: names this element; group: components that share the unit and quantity shown.
+    key: names this element; group: components that share the unit and quantity shown; lead: when this
+    element is sent a new payload (another model or text), the group starts again from its unit and quantity.
     """
-    _component(key=key, data={**payload, "key": key, "group": group})
+    _component(key=key, data={**payload, "key": key, "group": group, "lead": lead})
