@@ -70,15 +70,39 @@ def prediction_error(predictions, targets) -> np.ndarray:
     return err if err.ndim == 1 else err.mean(axis=1)
 
 
-def robust_threshold(errors, k: float = 6.0) -> float:
-    """median + k · 1.4826 · MAD of the finite errors: k robust standard deviations above the typical
-    error, unmoved by the anomalies themselves (a starting value for the slider a user moves)."""
+MAD_TO_SD = 1.4826  # 1.4826 · MAD estimates the standard deviation of normally distributed errors
+
+
+def robust_scale(errors) -> tuple[float, float]:
+    """(median, 1.4826 · MAD) of the finite errors: the typical error and a robust standard deviation,
+    neither moved much by a few huge errors (the anomalies themselves)."""
     e = np.asarray(errors, dtype=np.float64)
     e = e[np.isfinite(e)]
     if e.size == 0:
         raise ValueError("no finite errors to set a threshold from")
     med = float(np.median(e))
-    return med + float(k) * 1.4826 * float(np.median(np.abs(e - med)))
+    return med, MAD_TO_SD * float(np.median(np.abs(e - med)))
+
+
+def robust_threshold(errors, k: float = 6.0) -> float:
+    """median + k · 1.4826 · MAD of the finite errors: k robust standard deviations above the typical
+    error, unmoved by the anomalies themselves (a starting value for the slider a user moves)."""
+    med, sd = robust_scale(errors)
+    return med + float(k) * sd
+
+
+def robust_k(errors, threshold: float) -> float:
+    """The k at which :func:`robust_threshold` gives ``threshold``: (threshold - median) / (1.4826 · MAD).
+
+    How a threshold set on one forecaster's errors carries over to another's (the same k of its own
+    errors). ValueError when the errors have no spread (MAD 0), where any k gives the same threshold.
+    """
+    med, sd = robust_scale(errors)
+    if not sd > 0:
+        raise ValueError(
+            "the errors have no spread (their MAD is 0): a threshold cannot be put in robust units"
+        )
+    return (float(threshold) - med) / sd
 
 
 def flag(errors, threshold: float) -> np.ndarray:
@@ -103,13 +127,16 @@ class Anomaly:
     size: float | None
 
 
-def inject(series, kind: str, at: int | None = None, size: float = 5.0, rng=None, length: int = 10):
+def inject(
+    series, kind: str, at: int | None = None, size: float = 5.0, rng=None, length: int = 10, scale=None
+):
     """``(new series (T,), Anomaly)``: a copy of ``series`` with one anomaly planted.
 
     kind: "spike", "level_shift" or "dropout" (module docstring);  at: the first step, or None to draw
     it with ``rng`` (a numpy Generator) uniformly from the middle 80% of the series;  size: the spike's
-    height or the shift, in standard deviations of the series (negative goes down);  length: the
-    dropout's number of steps (cut at the end of the series).
+    height or the shift, in standard deviations of the series (negative goes down), or in units of
+    ``scale`` when given (``scale=1.0``: in the series' own units);  length: the dropout's number of
+    steps (cut at the end of the series).
     """
     x = _series(series)
     if not np.all(np.isfinite(x)):
@@ -125,7 +152,9 @@ def inject(series, kind: str, at: int | None = None, size: float = 5.0, rng=None
         raise ValueError(f"at must be a step in [0, {T - 1}], got {at!r}")
     at = int(at)
     out = x.copy()
-    sd = float(x.std())
+    if scale is not None and not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number, got {scale}")
+    sd = float(x.std()) if scale is None else float(scale)
     if kind == "dropout":
         if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
             raise ValueError(f"length must be an integer >= 1, got {length!r}")
@@ -144,3 +173,102 @@ def caught(flags, anomaly: Anomaly, within: int = 3) -> bool:
     f = np.asarray(flags)
     end = min(anomaly.start + within, anomaly.stop)
     return bool(np.any((f >= anomaly.start) & (f < end)))
+
+
+# ------------------------------------------------------------------------------------------------
+# a trained forecaster over a whole series, and which planted anomalies each forecaster catches
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A windowed model's one-step forecast of every step of a series it can reach.
+
+    pred:   (T,)   the forecast of values[t] from the window values[t-L : t]; NaN for t < L
+    state:  (T, H) the model's memory after reading that window, the window's last step: the top
+            layer's cell state c for an LSTM, its hidden state h for a GRU or RNN; NaN for t < L
+    state_name: "c" or "h";  length: L, the window the model was trained on
+    """
+
+    pred: np.ndarray
+    state: np.ndarray
+    state_name: str
+    length: int
+
+
+def series_model_problem(saved) -> str | None:
+    """Why ``saved`` (a ``modelfile.SavedModel``) cannot forecast a series one step ahead, or None if it can:
+    it must read one number per step, give one back, and name the standardisation of a series task."""
+    encoding = saved.meta.get("encoding") or {}
+    if encoding.get("type") != "real" or "series" not in encoding:
+        task = saved.meta.get("task") or "no task"
+        return f"it was trained on {task!r}, not on a shipped series (co2, sunspots or nile)"
+    if saved.rnn.input_size != 1 or saved.readout_weight.shape[0] != 1:
+        return "it does not read one number per step and predict one number"
+    return None
+
+
+def forecast(saved, values) -> Forecast:
+    """One-step forecasts of ``values`` (T,), in the series' units, by ``saved`` (a series model).
+
+    Every window of the model's length L is standardised as in training (``meta["encoding"]``: offset,
+    scale) and run through ``saved.predict`` at once, as a batch of T - L sequences; the read-out at
+    each window's last step is the forecast of the value after it.
+    """
+    problem = series_model_problem(saved)
+    if problem is not None:
+        raise ValueError(f"this model cannot forecast a series: {problem}")
+    x = _series(values)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("the series must be finite")
+    L = int(saved.task().length)
+    if x.size <= L:
+        raise ValueError(f"the series has {x.size} values; the model reads windows of {L}")
+    offset, scale = float(saved.meta["encoding"]["offset"]), float(saved.meta["encoding"]["scale"])
+    z = (x - offset) / scale
+    starts = np.arange(x.size - L)  # window k reads z[k : k + L] and forecasts z[k + L]
+    windows = z[starts[None, :] + np.arange(L)[:, None]][:, :, None]  # (L, N, 1)
+    y, trace = saved.predict(windows)  # y (L, N, 1)
+    top = trace.layers[-1][0]
+    memory = top.c if top.c is not None else top.h  # (L, N, H)
+    pred = np.full(x.size, np.nan)
+    pred[L:] = y[-1, :, 0] * scale + offset
+    state = np.full((x.size, memory.shape[-1]), np.nan)
+    state[L:] = memory[-1]
+    return Forecast(pred, state, "c" if top.c is not None else "h", L)
+
+
+def season_length(dates) -> int | None:
+    """12 for a monthly series (dates "YYYY-MM"), None otherwise (a yearly series has no season to repeat)."""
+    return 12 if len(dates) > 12 and all(len(d) == 7 and d[4] == "-" for d in dates) else None
+
+
+@dataclass(frozen=True)
+class Catch:
+    """Whether one forecaster caught one planted anomaly.
+
+    excess: the largest error minus the threshold over the anomaly's first ``within`` steps (> 0: caught;
+    <= 0: missed by that much); NaN where the forecaster makes no forecast on those steps.
+    """
+
+    anomaly: Anomaly
+    forecaster: str
+    caught: bool
+    excess: float
+
+
+def catches(anomalies, errors: dict, thresholds: dict, within: int = 3) -> list[Catch]:
+    """One :class:`Catch` per anomaly and forecaster (anomalies outer, forecasters in ``errors``' order).
+
+    errors: {name: (T,) prediction errors};  thresholds: {name: the threshold its errors are flagged at}.
+    An anomaly is caught when :func:`flag` flags one of its first ``within`` steps (:func:`caught`).
+    """
+    out = []
+    for anomaly in anomalies:
+        stop = min(anomaly.start + within, anomaly.stop)
+        for name, err in errors.items():
+            e = np.asarray(err, dtype=np.float64)
+            window = e[anomaly.start : stop]
+            excess = float(np.nanmax(window)) - thresholds[name] if np.isfinite(window).any() else np.nan
+            hit = caught(flag(e, thresholds[name]), anomaly, within)
+            out.append(Catch(anomaly, name, hit, excess))
+    return out
