@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 KINDS = ("spike", "level_shift", "dropout")
+DEFAULT_K = 6.0  # the threshold slider starts at this many robust standard deviations above the median
+WITHIN = 3  # an anomaly is caught when a flag falls on one of its first WITHIN steps
 
 
 def _series(x, name: str = "series") -> np.ndarray:
@@ -168,7 +170,7 @@ def inject(
     return out, Anomaly(kind, at, stop, float(size))
 
 
-def caught(flags, anomaly: Anomaly, within: int = 3) -> bool:
+def caught(flags, anomaly: Anomaly, within: int = WITHIN) -> bool:
     """Whether a flag falls on the anomaly's first ``within`` steps (where a forecaster first meets it)."""
     f = np.asarray(flags)
     end = min(anomaly.start + within, anomaly.stop)
@@ -256,7 +258,7 @@ class Catch:
     excess: float
 
 
-def catches(anomalies, errors: dict, thresholds: dict, within: int = 3) -> list[Catch]:
+def catches(anomalies, errors: dict, thresholds: dict, within: int = WITHIN) -> list[Catch]:
     """One :class:`Catch` per anomaly and forecaster (anomalies outer, forecasters in ``errors``' order).
 
     errors: {name: (T,) prediction errors};  thresholds: {name: the threshold its errors are flagged at}.
@@ -272,3 +274,99 @@ def catches(anomalies, errors: dict, thresholds: dict, within: int = 3) -> list[
             hit = caught(flag(e, thresholds[name]), anomaly, within)
             out.append(Catch(anomaly, name, hit, excess))
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# the page's decisions: flags of every forecaster at one threshold, the controls' ranges, the sentences
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Every forecaster flagged "the same way": the model (the first name) at the user's threshold, each
+    other one at the same number k of robust standard deviations above its own median error.
+
+    errors, thresholds, flags: {name: (T,) errors / float / step indices}; k: the user's threshold in
+    robust units of the model's errors (:func:`robust_k`)."""
+
+    errors: dict
+    thresholds: dict
+    flags: dict
+    k: float
+
+    @property
+    def model(self) -> str:
+        return next(iter(self.errors))
+
+
+def detect(values, preds: dict, threshold: float) -> Detection:
+    """Errors, thresholds and flags of every forecaster in ``preds`` ({name: (T,) forecasts}, model first)."""
+    errors = {name: prediction_error(p, _series(values)) for name, p in preds.items()}
+    model = next(iter(errors))
+    k = robust_k(errors[model], threshold)
+    thresholds = {
+        name: float(threshold) if name == model else robust_threshold(e, k) for name, e in errors.items()
+    }
+    flags = {name: flag(errors[name], thresholds[name]) for name in errors}
+    return Detection(errors, thresholds, flags, k)
+
+
+def _nice(x: float) -> float:
+    """The smallest of 1, 2, 5 times a power of ten that is >= x (x > 0)."""
+    p = 10.0 ** np.floor(np.log10(x))
+    return float(next(m * p for m in (1, 2, 5, 10) if m * p >= x * (1 - 1e-12)))
+
+
+def threshold_range(clean_errors, k: float = DEFAULT_K) -> tuple[float, float, float]:
+    """(default, top, step) of the threshold slider: the default is :func:`robust_threshold` (k) of the
+    model's errors on the real series; the slider runs from 0 to a round number at least four times it."""
+    default = robust_threshold(clean_errors, k)
+    if not default > 0:
+        raise ValueError("the model's errors on this series are all 0: there is nothing to threshold")
+    top = _nice(4 * default)
+    step = top / 400
+    return round(default / step) * step, top, step
+
+
+def default_sizes(threshold: float) -> dict:
+    """Starting sizes of the injections: a spike and a level shift of about twice the model's threshold
+    (rounded to one significant figure), near where a good forecaster catches them and a naive one may
+    not; a dropout of 6 steps."""
+    if not (np.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold must be a positive number, got {threshold}")
+    size = float(f"{2 * threshold:.1g}")
+    return {"spike": size, "level_shift": size, "dropout": 6}
+
+
+def most_moved_unit(state, steps) -> tuple[int, float, float]:
+    """(unit, mean |Δ| at ``steps``, mean |Δ| at the other steps): the unit whose memory changed most at
+    ``steps`` (Δ_t = state_t - state_{t-1}), relative to how much it changes elsewhere; when ``steps`` is
+    empty or covers every step, the unit whose memory changes most overall (and NaN for "at ``steps``")."""
+    s = np.asarray(state, dtype=np.float64)  # (T, H)
+    change = np.full(s.shape, np.nan)
+    change[1:] = np.abs(np.diff(s, axis=0))
+    at = np.zeros(len(s), bool)
+    at[np.asarray(steps, dtype=int)] = True
+    at &= np.isfinite(change).all(axis=1)
+    known = np.isfinite(change).all(axis=1)
+    if not known.any():
+        raise ValueError("the memory has fewer than two steps to compare")
+    rest = known & ~at
+    if not at.any() or not rest.any():  # nothing flagged, or everything: no contrast to draw
+        usual = change[known].mean(axis=0)
+        unit = int(np.argmax(usual))
+        return unit, float("nan"), float(usual[unit])
+    usual = change[rest].mean(axis=0)
+    there = change[at].mean(axis=0)
+    unit = int(np.argmax(there / np.maximum(usual, 1e-12)))
+    return unit, float(there[unit]), float(usual[unit])
+
+
+def mean_abs_errors(values, preds: dict, start: int) -> dict:
+    """{name: mean |forecast - value| over steps t >= start}, each forecaster over the same steps (those
+    where every one of them forecasts)."""
+    x = _series(values)
+    errors = {name: prediction_error(p, x)[start:] for name, p in preds.items()}
+    common = np.logical_and.reduce([np.isfinite(e) for e in errors.values()])
+    if not common.any():
+        raise ValueError(f"no step from {start} on is forecast by every forecaster")
+    return {name: float(e[common].mean()) for name, e in errors.items()}

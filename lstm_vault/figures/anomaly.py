@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .style import COLORS, DIVERGING, base_layout
 
@@ -26,14 +25,55 @@ def _at(dates, idx) -> list[str]:
     return [dates[int(t)] for t in idx]
 
 
-def _wash(fig: go.Figure, dates, start: int, stop: int, fill: str, label: str = "", rows=None) -> None:
-    """Shade steps start <= t < stop (up to the date of step ``stop``) on each of ``rows`` of a figure with
-    subplots, or across a figure without (``rows=None``); the label goes on the first row shaded."""
+ROW_HEIGHTS = (0.36, 0.22, 0.17, 0.25)  # series, error, one unit's memory, every unit's memory
+ROW_GAP = 0.05
+
+
+def _domains(heights=ROW_HEIGHTS, gap: float = ROW_GAP) -> list[tuple[float, float]]:
+    """(bottom, top) of each row, top row first, as fractions of the plot area."""
+    scale = (1 - gap * (len(heights) - 1)) / sum(heights)
+    out, top = [], 1.0
+    for h in heights:
+        out.append((max(top - h * scale, 0.0), top))
+        top -= h * scale + gap
+    return out
+
+
+def _wash(dates, start: int, stop: int, fill: str, label: str = "", yrefs=("y",)) -> tuple[list, list]:
+    """Shapes (and a label annotation) shading steps start <= t < stop (up to the date of step ``stop``) on
+    each y axis of ``yrefs``: drawn as layout shapes in one go (``add_vrect`` per row is slow)."""
     end = dates[stop] if stop < len(dates) else dates[-1]
-    for k, row in enumerate(rows or (None,)):
-        where = {} if row is None else {"row": row, "col": 1}
-        text = {"annotation_text": label, "annotation_position": "top left"} if label and k == 0 else {}
-        fig.add_vrect(x0=dates[start], x1=end, fillcolor=fill, line_width=0, layer="below", **where, **text)
+    shapes = [
+        {
+            "type": "rect",
+            "xref": "x",
+            "yref": f"{y} domain",
+            "x0": dates[start],
+            "x1": end,
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": fill,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        for y in yrefs
+    ]
+    notes = []
+    if label:
+        notes.append(
+            {
+                "x": dates[start],
+                "xref": "x",
+                "y": 1,
+                "yref": f"{yrefs[0]} domain",
+                "text": label,
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 12},
+            }
+        )
+    return shapes, notes
 
 
 def series_figure(
@@ -50,145 +90,155 @@ def series_figure(
     anomalies=(),
     model_label: str = "LSTM",
     value_label: str = "value",
-    height: int = 760,
+    height: int = 780,
 ) -> go.Figure:
     """Four panels on one time axis: (1) the series and the model's forecast, flagged steps marked;
     (2) the error |forecast - value| and the threshold; (3) unit ``unit``'s memory (``state_name``);
     (4) every unit's memory as a heatmap (units up, time across). The held-out part and the planted
-    ``anomalies`` (``lstm_vault.anomaly.Anomaly``) are shaded."""
+    ``anomalies`` (``lstm_vault.anomaly.Anomaly``) are shaded on the first three."""
     values, pred, errors = (np.asarray(a, dtype=np.float64) for a in (values, pred, errors))
     state = np.asarray(state, dtype=np.float64)  # (T, H)
     flags = np.asarray(flags, dtype=int)
     dates = list(dates)
-    fig = make_subplots(
-        rows=4,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.04,
-        row_heights=[0.36, 0.22, 0.17, 0.25],
-        subplot_titles=(
-            "The series and the model's one-step forecast",
-            "Forecast error and the threshold",
-            f"Memory of unit {unit} ({state_name}, when the forecast was made)",
-            f"Memory of every unit ({state_name})",
-        ),
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=dates,
-            y=values,
-            name="series",
-            mode="lines",
-            line={"color": "#222222", "width": 1.5},
-            meta={"kind": "series"},
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=dates,
-            y=pred,
-            name=f"{model_label} forecast",
-            mode="lines",
-            line={"color": COLORS["lstm"], "width": 1.5},
-            meta={"kind": "forecast"},
-        ),
-        row=1,
-        col=1,
-    )
-    flagged = {"x": _at(dates, flags), "mode": "markers", "showlegend": False, "hoverinfo": "x+y+name"}
+    flag_dates = _at(dates, flags)
     marker = {"color": FLAG_COLOR, "size": 10, "symbol": "x"}
-    fig.add_trace(
-        go.Scatter(
-            y=values[flags],
-            name="flagged",
-            marker=marker,
-            meta={"kind": "flags_series"},
-            **{**flagged, "showlegend": True},
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=dates,
-            y=errors,
-            name="error",
-            mode="lines",
-            line={"color": "#555555", "width": 1.2},
-            meta={"kind": "error"},
-            showlegend=False,
-        ),
-        row=2,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=[dates[0], dates[-1]],
-            y=[threshold, threshold],
-            name="threshold",
-            mode="lines",
-            line={"color": FLAG_COLOR, "width": 2, "dash": "dash"},
-            meta={"kind": "threshold"},
-        ),
-        row=2,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(y=errors[flags], name="flagged", marker=marker, meta={"kind": "flags_error"}, **flagged),
-        row=2,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=dates,
-            y=state[:, unit],
-            name=f"{state_name} of unit {unit}",
-            mode="lines",
-            line={"color": COLORS.get(state_name, "#E69F00"), "width": 1.5},
-            meta={"kind": "unit_state", "unit": unit},
-            showlegend=False,
-        ),
-        row=3,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            y=state[flags, unit], name="flagged", marker=marker, meta={"kind": "flags_state"}, **flagged
-        ),
-        row=3,
-        col=1,
-    )
+
+    def flagged(y, kind: str, axis: str, legend: bool = False) -> dict:
+        return {
+            "type": "scatter",
+            "x": flag_dates,
+            "y": y,
+            "yaxis": axis,
+            "mode": "markers",
+            "name": "flagged",
+            "marker": marker,
+            "showlegend": legend,
+            "meta": {"kind": kind},
+        }
+
     finite = state[np.isfinite(state)]
     reach = float(np.abs(finite).max()) if finite.size else 1.0
-    fig.add_trace(
-        go.Heatmap(
-            x=dates,
-            y=list(range(state.shape[1])),
-            z=state.T,
-            colorscale=DIVERGING,
-            zmid=0,
-            zmin=-reach,
-            zmax=reach,
-            colorbar={"title": {"text": state_name}, "len": 0.25, "y": 0.12, "thickness": 12},
-            name=state_name,
-            meta={"kind": "state_heatmap"},
-            hovertemplate="%{x}<br>unit %{y}: %{z:.3f}<extra></extra>",
-        ),
-        row=4,
-        col=1,
+    unit_color = COLORS.get(state_name, "#E69F00")
+    data = [
+        {
+            "type": "scatter",
+            "x": dates,
+            "y": values,
+            "yaxis": "y",
+            "name": "series",
+            "mode": "lines",
+            "line": {"color": "#222222", "width": 1.5},
+            "meta": {"kind": "series"},
+        },
+        {
+            "type": "scatter",
+            "x": dates,
+            "y": pred,
+            "yaxis": "y",
+            "name": f"{model_label} forecast",
+            "mode": "lines",
+            "line": {"color": COLORS["lstm"], "width": 1.5},
+            "meta": {"kind": "forecast"},
+        },
+        flagged(values[flags], "flags_series", "y", legend=True),
+        {
+            "type": "scatter",
+            "x": dates,
+            "y": errors,
+            "yaxis": "y2",
+            "name": "error",
+            "mode": "lines",
+            "line": {"color": "#555555", "width": 1.2},
+            "showlegend": False,
+            "meta": {"kind": "error"},
+        },
+        {
+            "type": "scatter",
+            "x": [dates[0], dates[-1]],
+            "y": [threshold, threshold],
+            "yaxis": "y2",
+            "name": "threshold",
+            "mode": "lines",
+            "line": {"color": FLAG_COLOR, "width": 2, "dash": "dash"},
+            "meta": {"kind": "threshold"},
+        },
+        flagged(errors[flags], "flags_error", "y2"),
+        {
+            "type": "scatter",
+            "x": dates,
+            "y": state[:, unit],
+            "yaxis": "y3",
+            "name": f"{state_name} of unit {unit}",
+            "mode": "lines",
+            "line": {"color": unit_color, "width": 1.5},
+            "showlegend": False,
+            "meta": {"kind": "unit_state", "unit": int(unit)},
+        },
+        flagged(state[flags, unit], "flags_state", "y3"),
+        {
+            "type": "heatmap",
+            "x": dates,
+            "y": list(range(state.shape[1])),
+            "z": state.T,
+            "yaxis": "y4",
+            "colorscale": DIVERGING,
+            "zmid": 0,
+            "zmin": -reach,
+            "zmax": reach,
+            "name": state_name,
+            "colorbar": {
+                "title": {"text": state_name},
+                "len": ROW_HEIGHTS[3],
+                "y": 0,
+                "yanchor": "bottom",
+                "thickness": 12,
+            },
+            "hovertemplate": "%{x}<br>unit %{y}: %{z:.3f}<extra></extra>",
+            "meta": {"kind": "state_heatmap"},
+        },
+    ]
+    titles = (
+        "The series and the model's one-step forecast",
+        "Forecast error and the threshold",
+        f"Memory of unit {unit} ({state_name}, when the forecast was made)",
+        f"Memory of every unit ({state_name})",
     )
+    axis_titles = (value_label, "error", state_name, "unit")
+    layout: dict = {"xaxis": {"anchor": "y4", "type": "date"}}
+    notes, shapes = [], []
+    for k, ((bottom, top), title, axis_title) in enumerate(zip(_domains(), titles, axis_titles)):
+        layout[f"yaxis{k + 1 if k else ''}"] = {
+            "domain": [bottom, top],
+            "anchor": "x",
+            "title": {"text": axis_title},
+        }
+        notes.append(
+            {
+                "text": title,
+                "x": 0,
+                "xref": "paper",
+                "y": top,
+                "yref": "paper",
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "font": {"size": 14},
+            }
+        )
+    layout["yaxis2"]["rangemode"] = "tozero"
+    rows = ("y", "y2", "y3")
     if held_out_from is not None and 0 < held_out_from < len(dates):
-        _wash(fig, dates, held_out_from, len(dates), HELD_OUT_FILL, "held out", rows=(1, 2, 3))
+        more = _wash(dates, held_out_from, len(dates), HELD_OUT_FILL, "held out", rows)
+        shapes += more[0]
+        notes += more[1]
     for a in anomalies:
-        _wash(fig, dates, a.start, a.stop, ANOMALY_FILL, a.kind.replace("_", " "), rows=(1, 2, 3))
+        more = _wash(dates, a.start, a.stop, ANOMALY_FILL, a.kind.replace("_", " "), rows)
+        shapes += more[0]
+        notes += more[1]
+    layout.update(shapes=shapes, annotations=notes)
+    fig = go.Figure(data=data, layout=layout)
     base_layout(fig, height=height)
-    fig.update_yaxes(title_text=value_label, row=1, col=1)
-    fig.update_yaxes(title_text="error", rangemode="tozero", row=2, col=1)
-    fig.update_yaxes(title_text=state_name, row=3, col=1)
-    fig.update_yaxes(title_text="unit", row=4, col=1)
-    fig.update_layout(hovermode="x", margin={"t": 60})
+    fig.update_layout(hovermode="x", margin={"t": 70})
     return fig
 
 
@@ -211,8 +261,12 @@ def flag_strip(dates, flags: dict, anomalies=(), height: int = 220) -> go.Figure
                 meta={"kind": "flags", "forecaster": name},
             )
         )
+    shapes, notes = [], []
     for a in anomalies:
-        _wash(fig, dates, a.start, a.stop, ANOMALY_FILL, a.kind.replace("_", " "))
+        more = _wash(dates, a.start, a.stop, ANOMALY_FILL, a.kind.replace("_", " "))
+        shapes += more[0]
+        notes += more[1]
+    fig.update_layout(shapes=shapes, annotations=notes)
     base_layout(fig, height=height)
     fig.update_layout(showlegend=False, hovermode="closest", margin={"t": 30})
     fig.update_xaxes(range=[dates[0], dates[-1]])
