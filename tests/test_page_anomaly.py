@@ -6,6 +6,9 @@ threshold of 0, an anomaly outside the series) give a message, not a traceback."
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +19,7 @@ from lstm_vault import anomaly, modelfile
 from lstm_vault import anomaly_readings as say
 from lstm_vault.tasks.data import ASSETS, load_series, split_index
 
+ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/6_Spotting_anomalies.py"
 SHIPPED = modelfile.load(ASSETS / "models" / "co2_forecaster.npz")
 DATES, CLEAN = load_series("co2")
@@ -177,3 +181,12 @@ def test_a_train_page_series_model_is_picked():
     assert_clean(at)
     assert at.radio(key="an_model").value == "session"
     check_page(at, CLEAN)
+
+
+def test_the_page_imports_no_torch():
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); from app_support import page_app;"
+        f"at = page_app({PAGE!r}).run(); assert not at.exception, at.exception; print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
