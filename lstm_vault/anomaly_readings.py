@@ -176,3 +176,39 @@ def retrain_command(meta: dict, out: str) -> str | None:
             parts.append(f"{option} {0 if config[field] is None else config[field]}")
     parts += [f"--seed {config.get('seed', defaults.seed)}", f"--out {out}"]
     return " ".join(parts)
+
+
+def train_page_recipe(meta: dict) -> str | None:
+    """How to train this model again on the Train page: its task and the settings that differ from the
+    page's starting values (``train_config.SETTINGS``), or None when the file does not record them."""
+    from .tasks import TASKS
+    from .train_config import SETTINGS, TrainConfig
+
+    config = (meta.get("training") or {}).get("config")
+    if not isinstance(config, dict) or config.get("task") not in TASKS:
+        return None
+    defaults = TrainConfig()
+    changed = [
+        f"{s.label} = {config[s.name]}"
+        for s in SETTINGS
+        if s.name in config and (s.name == "seed" or config[s.name] != getattr(defaults, s.name, None))
+    ]
+    return (
+        f"On the Train page, pick the task **{TASKS[config['task']].title}** and set "
+        f"{', '.join(changed)}, the rest as they start: the model it trains is offered here."
+    )
+
+
+def no_forecast_note(found: list[Catch], dates) -> str | None:
+    """Names the planted anomalies a forecaster makes no forecast for (its first steps), or None."""
+    missing = [c for c in found if np.isnan(c.excess)]
+    if not missing:
+        return None
+    parts = [
+        f"the {c.forecaster} has none for the {describe(c.anomaly, dates, '')} at {dates[c.anomaly.start]}"
+        for c in missing
+    ]
+    return (
+        "A forecaster makes no forecast for its first steps (it needs a window, or last season, to "
+        f"repeat), so it cannot catch an anomaly there: {'; '.join(parts)}."
+    )

@@ -84,10 +84,13 @@ with st.expander("About this model, and how to train it again"):
     st.markdown(
         f"{label} with {model.rnn.hidden_size} units, trained on the first {split} values of "
         f"**{SERIES[series].title}** to forecast the next value from the {model.task().length} before it. "
-        f"The last {len(clean) - split} values (from {dates[split]}) were held out. The same training "
-        "from the Train page (the same task and settings) gives a model that this page can use."
+        f"The last {len(clean) - split} values (from {dates[split]}) were held out."
     )
+    recipe = say.train_page_recipe(model.meta)
+    if recipe:
+        st.markdown(recipe)
     if command:
+        st.markdown("Or on the command line, from the repository's folder:")
         st.code(command, language="bash")
 
 # ------------------------------------------------------------------------------------------ injections
@@ -197,5 +200,8 @@ if planted:
     found = anomaly.catches(planted, det.errors, det.thresholds)
     st.dataframe(say.catch_rows(found, dates, unit_name), hide_index=True, width="stretch")
     st.markdown(say.catch_sentence(found))
+    note = say.no_forecast_note(found, dates)
+    if note:
+        st.caption(note)
 else:
     st.info("Nothing is injected yet: tick a spike, a level shift or a dropout in the sidebar.")

@@ -123,3 +123,27 @@ def test_retrain_command_is_the_model_card_s():
     )
     assert f"`{command}`" in (ASSETS / "models" / "README.md").read_text(encoding="utf-8")
     assert say.retrain_command({}, out) is None
+
+
+def test_train_page_recipe_names_the_task_and_the_changed_settings():
+    meta = modelfile.load(ASSETS / "models" / "co2_forecaster.npz").meta
+    config = meta["training"]["config"]
+    text = say.train_page_recipe(meta)
+    assert text.startswith("On the Train page, pick the task **CO2 at Mauna Loa (monthly)** and set ")
+    assert (
+        f"hidden size H = {config['hidden_size']}, steps = {config['steps']}, seed = {config['seed']},"
+        in text
+    )
+    assert "batch size" not in text  # left at the page's starting value
+    assert say.train_page_recipe({"task": "co2"}) is None
+
+
+def test_a_planted_anomaly_before_the_first_forecast_is_named():
+    x, spike = inject(_series(), "spike", at=5, size=2.0, scale=1.0)
+    det = _detection(x, 0.3)
+    found = catches([spike], det.errors, det.thresholds)
+    note = say.no_forecast_note(found, DATES)
+    assert f"the LSTM has none for the spike of +{fmt(2.0)} at {DATES[5]}" in note  # seasonal naive: 12 steps
+    assert "persistence" not in note  # persistence forecasts from step 1 on
+    later = catches([inject(_series(), "spike", at=50, size=2.0, scale=1.0)[1]], det.errors, det.thresholds)
+    assert say.no_forecast_note(later, DATES) is None

@@ -102,6 +102,7 @@ def test_defaults_show_the_real_series_and_the_library_s_numbers(default_page):
     assert any("Nothing is injected yet" in i.value for i in at.info)
     assert any(say.ROUGH_GUIDE in c.value for c in at.caption)
     assert say.retrain_command(SHIPPED.meta, "assets/models/co2_forecaster.npz") in [c.value for c in at.code]
+    assert say.train_page_recipe(SHIPPED.meta) in [md.value for md in at.markdown]
 
 
 def test_moving_the_threshold_reflags(default_page):
@@ -161,6 +162,12 @@ def test_bad_controls_give_a_message_not_a_traceback():
         f"(the series has {len(CLEAN)} steps)."
     ]
     check_page(at, CLEAN)  # nothing planted: the real series
+    at.number_input(key="an_spike_at").set_value(3).run()  # before the LSTM's first forecast
+    assert_clean(at)
+    values, spike = anomaly.inject(CLEAN, "spike", at=3, size=at.session_state["an_spike_size"], scale=1.0)
+    det = check_page(at, values, [spike])
+    note = say.no_forecast_note(anomaly.catches([spike], det.errors, det.thresholds), DATES)
+    assert "the LSTM has none for the spike" in note and note in [c.value for c in at.caption]
 
 
 def test_a_train_page_model_of_another_task_is_named_and_not_used():
