@@ -63,7 +63,9 @@ with st.sidebar:
     }
     if s.get(P + "model") not in choices:
         s[P + "model"] = "session" if own_ok else "shipped"
-    choice = st.radio("Model", list(choices), format_func=choices.get, key=P + "model")
+    choice = st.radio(
+        "Model", list(choices), format_func=choices.get, key=P + "model", persist_state="session"
+    )
     if own is not None and not own_ok:
         st.caption(f"Your Train page model cannot be used here: {anomaly.series_model_problem(own)}.")
 try:
@@ -117,16 +119,30 @@ with st.sidebar:
         s.setdefault(P + kind + "_at", defaults[kind])
         s.setdefault(P + kind + "_size", sizes[kind])
         name = say.KIND_NAMES[kind].capitalize()
-        if st.checkbox(name, key=P + kind):
+        if st.checkbox(name, key=P + kind, bind="query-params", persist_state="session"):
             left, right = st.columns(2)
-            left.number_input("at step", min_value=0, step=1, key=P + kind + "_at", help=f"0 is {dates[0]}")
+            left.number_input(
+                "at step",
+                min_value=0,
+                step=1,
+                key=P + kind + "_at",
+                help=f"0 is {dates[0]}",
+                persist_state="session",
+            )
             if kind == "dropout":
-                right.number_input("steps", min_value=1, max_value=T, step=1, key=P + kind + "_size")
+                right.number_input(
+                    "steps", min_value=1, max_value=T, step=1, key=P + kind + "_size", persist_state="session"
+                )
             else:
                 right.number_input(
-                    f"size ({unit_name or 'value'})", step=sizes[kind] / 5, key=P + kind + "_size"
+                    f"size ({unit_name or 'value'})",
+                    step=sizes[kind] / 5,
+                    key=P + kind + "_size",
+                    persist_state="session",
                 )
-    st.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key=P + "seed", value=0)
+    st.number_input(
+        "Seed", min_value=0, max_value=2**31 - 1, step=1, key=P + "seed", value=0, persist_state="session"
+    )
     st.button("Place them at random", on_click=place_at_random, help="Draw every position from the seed.")
 
 values, planted, problems = clean.copy(), [], []
@@ -158,7 +174,12 @@ if period is not None:
 key = P + "threshold_" + model_key
 s.setdefault(key, default)
 threshold = st.slider(
-    f"Threshold on the {label}'s error ({unit_name or 'value'})", 0.0, top, step=step, key=key
+    f"Threshold on the {label}'s error ({unit_name or 'value'})",
+    0.0,
+    top,
+    step=step,
+    key=key,
+    persist_state="session",
 )
 try:
     det = anomaly.detect(values, preds, threshold)
@@ -177,6 +198,7 @@ unit = st.selectbox(
     range(fc.state.shape[1]),
     index=auto_unit,
     key=P + f"unit_{model_key}_{auto_unit}",
+    persist_state="session",
 )
 st.plotly_chart(
     figs.series_figure(

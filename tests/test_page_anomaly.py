@@ -197,3 +197,22 @@ def test_the_page_imports_no_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
+
+
+def test_a_link_plants_an_anomaly_and_settings_survive_a_visit_to_another_page():
+    at = page_app(PAGE)
+    at.query_params["an_level_shift"] = "true"
+    at.run()
+    assert_clean(at)
+    assert at.checkbox(key="an_level_shift").value and len(at.dataframe) == 1
+    threshold_slider(at).set_value(1.0).run()
+    at.number_input(key="an_level_shift_at").set_value(120).run()
+    at.query_params.clear()
+    at.switch_page("pages/2_Vanishing_gradients.py").run()
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    assert threshold_slider(at).value == 1.0 and at.number_input(key="an_level_shift_at").value == 120
+    values, shift = anomaly.inject(
+        CLEAN, "level_shift", at=120, size=at.session_state["an_level_shift_size"], scale=1.0
+    )
+    check_page(at, values, [shift])
