@@ -43,6 +43,22 @@ def forecast_of(model_key: str, values: np.ndarray, _model) -> anomaly.Forecast:
     return anomaly.forecast(_model, values)
 
 
+# each figure is built once for what it shows and shared read-only (st.plotly_chart does not change it)
+@st.cache_resource(max_entries=16, show_spinner=False)
+def main_figure(drawn: tuple, unit: int, _dates, _fc, _det, split: int, value_label: str):
+    """``drawn``: (model key, the series, the threshold, the planted anomalies)."""
+    planted, label = list(drawn[3]), _det.model
+    return figs.series_figure(
+        _dates, drawn[1], _fc.pred, _det.errors[label], drawn[2], _det.flags[label], _fc.state, unit,
+        _fc.state_name, held_out_from=split, anomalies=planted, model_label=label, value_label=value_label,
+    )  # fmt: skip
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def strip_figure(drawn: tuple, _dates, _det):
+    return figs.flag_strip(_dates, _det.flags, list(drawn[3]))
+
+
 s = st.session_state
 st.title("Spotting anomalies")
 st.markdown(
@@ -200,13 +216,8 @@ unit = st.selectbox(
     key=P + f"unit_{model_key}_{auto_unit}",
     persist_state="session",
 )
-st.plotly_chart(
-    figs.series_figure(
-        dates, values, fc.pred, det.errors[label], threshold, flags, fc.state, unit, fc.state_name,
-        held_out_from=split, anomalies=planted, model_label=label, value_label=unit_name or "value",
-    ),
-    **CHART,
-)  # fmt: skip
+drawn = (model_key, values, threshold, tuple(planted))  # what the figures show, besides the unit
+st.plotly_chart(main_figure(drawn, unit, dates, fc, det, split, unit_name or "value"), **CHART)
 st.markdown(say.flags_sentence(det, dates, unit_name))
 st.caption(
     f"Memory: the {fc.state_name} of each unit when the forecast of that step was made, after reading the "
@@ -217,7 +228,7 @@ st.markdown(say.held_out_sentence(maes, dates[split], T - split, unit_name))
 
 st.subheader("Which forecaster flags what")
 st.markdown(say.baselines_sentence(det, unit_name))
-st.plotly_chart(figs.flag_strip(dates, det.flags, planted), **CHART)
+st.plotly_chart(strip_figure(drawn, dates, det), **CHART)
 if planted:
     found = anomaly.catches(planted, det.errors, det.thresholds)
     st.dataframe(say.catch_rows(found, dates, unit_name), hide_index=True, width="stretch")
