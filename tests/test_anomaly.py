@@ -273,3 +273,30 @@ def test_a_model_of_another_task_is_refused_with_a_reason():
         forecast(text, np.arange(100.0))
     bare = modelfile.SavedModel(LSTM(1, 2), np.zeros((1, 2)), np.zeros(1), {"task": "co2"})
     assert "not on a shipped series" in series_model_problem(bare)
+
+
+def test_the_model_card_row_states_the_file_s_numbers(shipped):
+    """assets/models/README.md: the command, the validation losses, the seconds and the held-out errors."""
+    row = next(
+        line
+        for line in (ASSETS / "models" / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `co2_forecaster.npz`")
+    )
+    training = shipped.meta["training"]
+    assert f"validation MSE {training['val_loss']:.5f} (standardised values) against the baseline" in row
+    assert f"the baseline {training['baseline_loss']:.5f} (persistence)" in row
+    assert f"{training['seconds']:.0f} s on a loaded one" in row
+    dates, v = load_series("co2")
+    split = split_index(len(v))
+    preds = {
+        "lstm": forecast(shipped, v).pred,
+        "persistence": persistence(v),
+        "seasonal": seasonal_naive(v, 12),
+    }
+    mae = mean_abs_errors(v, preds, split)
+    assert f"On the {len(v) - split} held-out months ({dates[split]} to {dates[-1]})" in row
+    assert f"error is {mae['lstm']:.2f} ppmv, against {mae['persistence']:.2f} for persistence" in row
+    assert f"and {mae['seasonal']:.2f} for the seasonal naive forecast" in row
+    assert (
+        f"{int((v[split:] > v[:split].max()).sum())} of the {len(v) - split} held-out months lie above" in row
+    )
