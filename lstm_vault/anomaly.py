@@ -200,12 +200,24 @@ class Forecast:
 def series_model_problem(saved) -> str | None:
     """Why ``saved`` (a ``modelfile.SavedModel``) cannot forecast a series one step ahead, or None if it can:
     it must read one number per step, give one back, and name the standardisation of a series task."""
+    from .tasks.data import SERIES
+
     encoding = saved.meta.get("encoding") or {}
-    if encoding.get("type") != "real" or "series" not in encoding:
+    if encoding.get("type") != "real" or encoding.get("series") not in SERIES:
         task = saved.meta.get("task") or "no task"
-        return f"it was trained on {task!r}, not on a shipped series (co2, sunspots or nile)"
+        return f"it was trained on {task!r}, not on a shipped series ({', '.join(SERIES)})"
     if saved.rnn.input_size != 1 or saved.readout_weight.shape[0] != 1:
         return "it does not read one number per step and predict one number"
+    offset, scale = encoding.get("offset"), encoding.get("scale")
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (offset, scale))
+    if not (numbers and np.isfinite(offset) and np.isfinite(scale) and scale > 0):
+        return f"its standardisation (offset {offset!r}, scale {scale!r}) is not a pair of finite numbers"
+    try:
+        length = saved.task().length
+    except (ValueError, TypeError, AttributeError) as err:
+        return f"its task cannot be rebuilt from the file: {err}"
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        return f"its window length {length!r} is not a whole number of steps"
     return None
 
 

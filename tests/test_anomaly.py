@@ -4,6 +4,8 @@ model's forecast of a whole series is SavedModel.predict on each window; every f
 same robust k; the shipped CO2 forecaster beats both baselines on the held-out years and catches a planted
 spike and level shift that they miss."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -300,3 +302,25 @@ def test_the_model_card_row_states_the_file_s_numbers(shipped):
     assert (
         f"{int((v[split:] > v[:split].max()).sum())} of the {len(v) - split} held-out months lie above" in row
     )
+
+
+@pytest.mark.parametrize(
+    "change,reason",
+    [
+        (
+            {"encoding": {"type": "real", "series": "tides", "offset": 0.0, "scale": 1.0}},
+            "not on a shipped series",
+        ),
+        ({"encoding": {"type": "real", "series": "co2", "offset": 0.0, "scale": 0.0}}, "standardisation"),
+        ({"encoding": {"type": "real", "series": "co2", "offset": "x", "scale": 1.0}}, "standardisation"),
+        ({"task": "no_such_task"}, "its task cannot be rebuilt"),
+        ({"task_options": {"length": "long"}}, "its task cannot be rebuilt|window length"),
+    ],
+)
+def test_a_crafted_series_model_is_refused_with_a_reason(shipped, change, reason):
+    crafted = modelfile.SavedModel(
+        shipped.rnn, shipped.readout_weight, shipped.readout_bias, {**shipped.meta, **change}
+    )
+    assert re.search(reason, series_model_problem(crafted))
+    with pytest.raises(ValueError, match="cannot forecast a series"):
+        forecast(crafted, load_series("co2")[1])
