@@ -79,6 +79,14 @@ def check_page(at, values, planted=()) -> anomaly.Detection:
     assert maes["LSTM"] < maes["persistence"] < maes["seasonal naive"]
     default = anomaly.threshold_range(anomaly.prediction_error(clean_preds["LSTM"], CLEAN))[0]
     assert any(say.threshold_sentence(det, default, "ppmv") in c.value for c in at.caption)
+    fc = anomaly.forecast(SHIPPED, values)  # its state: the c SavedModel.predict traces (test_anomaly)
+    unit, there, usual = anomaly.most_moved_unit(fc.state, flags)
+    memory = (
+        f"Memory: the c of each unit when the forecast of that step was made, after reading the "
+        f"{SHIPPED.task().length} values before it. " + say.unit_sentence(unit, there, usual, "c")
+    )
+    assert memory in [c.value for c in at.caption]
+    np.testing.assert_allclose(plotly_array(main["unit_state"]["y"]), fc.state[:, unit], rtol=1e-12)
     if planted:
         found = anomaly.catches(planted, det.errors, det.thresholds)
         table = at.dataframe[0].value
@@ -103,6 +111,14 @@ def test_defaults_show_the_real_series_and_the_library_s_numbers(default_page):
     assert any(say.ROUGH_GUIDE in c.value for c in at.caption)
     assert say.retrain_command(SHIPPED.meta, "assets/models/co2_forecaster.npz") in [c.value for c in at.code]
     assert say.train_page_recipe(SHIPPED.meta) in [md.value for md in at.markdown]
+    split = split_index(len(CLEAN))
+    about = (
+        f"LSTM with {SHIPPED.rnn.hidden_size} units, trained on the first {split} values of "
+        f"**Mauna Loa atmospheric CO2, 1958-2001** to forecast the next value from the "
+        f"{SHIPPED.task().length} before it. The last {len(CLEAN) - split} values (from {DATES[split]}) were "
+        "held out."
+    )
+    assert about in [md.value for md in at.markdown]
 
 
 def test_moving_the_threshold_reflags(default_page):
