@@ -59,6 +59,13 @@ PAGES = (
         "Colour a text by one unit of a trained model and find the units that track something: an open "
         "bracket, the position in a line. See how often each gate is shut or open, and let the model write.",
     ),
+    Page(
+        "pages/6_Spotting_anomalies.py",
+        "Spotting anomalies",
+        ":material/crisis_alert:",
+        "A trained LSTM forecasts a real series one step ahead; where it misses by much more than usual, "
+        "it raises a flag. Move the threshold, plant spikes, level shifts and dropouts: which does it catch?",
+    ),
 )
 
 
