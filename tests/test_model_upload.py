@@ -307,8 +307,13 @@ def test_an_upload_on_step_through_opens_on_the_user_s_input():
     with torch.no_grad():  # the trace is torch's: its top layer's output is nn.LSTM's
         want = module.rnn(torch.from_numpy(x.reshape(-1, 1, 1)))[0].numpy()
     assert max_rel(lt.h, want) < TOL
+    prediction = step_through.model_prediction(saved, x.reshape(-1, 1, 1))  # its read-out, on the page too
+    with torch.no_grad():
+        assert max_rel(prediction.y, module(torch.from_numpy(x.reshape(-1, 1, 1)))[:, 0].numpy()) < TOL
+    shares = step_through.readout_shares(saved, prediction, lt, 0, 0, 0)
+    caption = step_through.readings_caption(lt, 0, preset_label("sine", x))
+    expected = step_payload(lt, 0, caption=caption, prediction=prediction, shares=shares)
     data = sent(at)
-    expected = step_payload(lt, 0, caption=step_through.readings_caption(lt, 0, preset_label("sine", x)))
     assert {k: data[k] for k in expected} == expected
     sidebar = " ".join(c.value for c in at.sidebar.caption)
     assert "imported from a torch state dict (module rnn); it names no task" in sidebar

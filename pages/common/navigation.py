@@ -52,6 +52,20 @@ PAGES = (
         "Train an LSTM, a GRU and a plain RNN side by side on a memory task, then open the trained model in "
         "the other pages.",
     ),
+    Page(
+        "pages/4_Reading_the_memory.py",
+        "Reading the memory",
+        ":material/menu_book:",
+        "Colour a text by one unit of a trained model and find the units that track something: an open "
+        "bracket, the position in a line. See how often each gate is shut or open, and let the model write.",
+    ),
+    Page(
+        "pages/6_Spotting_anomalies.py",
+        "Spotting anomalies",
+        ":material/crisis_alert:",
+        "A trained LSTM forecasts a real series one step ahead; where it misses by much more than usual, "
+        "it raises a flag. Move the threshold, plant spikes, level shifts and dropouts: which does it catch?",
+    ),
 )
 
 
