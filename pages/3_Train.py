@@ -106,6 +106,7 @@ def settings_widgets(running: bool, task) -> None:
         "Architectures to compare", list(ARCH_TITLES), format_func=ARCH_TITLES.get,
         max_selections=ts.MAX_ARCHS, key=ts.ARCHS, disabled=running, persist_state="session",
     )  # fmt: skip
+    ts.structure_widgets(running)
     cols = st.columns(2)
     for k, setting in enumerate(SETTINGS):
         if ts.bound(setting):  # the widget carries its link parameter; its default leaves the address clean

@@ -25,7 +25,16 @@ from lstm_vault import modelfile
 from lstm_vault.evaluation import HeldOut, best_run, duration, held_out, kept_model_toast, model_held_out
 from lstm_vault.figures.training import predictions
 from lstm_vault.tasks import TASKS, Option, OptionError, Task, get_task
-from lstm_vault.train_config import ARCH_LABELS, ARCH_TITLES, SETTINGS, Setting, configs_for, settings_notes
+from lstm_vault.train_config import (
+    ARCH_LABELS,
+    ARCH_TITLES,
+    LAYER_CHOICES,
+    SETTINGS,
+    Setting,
+    configs_for,
+    settings_notes,
+    structure_notes,
+)
 from lstm_vault.training import TrainingWorker
 from pages.common import links
 from pages.common.run_slots import LEASE_SECONDS, Holder, run_slots
@@ -47,6 +56,7 @@ SETTING_LINKS = {"hidden_size": "H", "steps": "steps", "batch_size": "batch", "l
                  "seed": "seed"}  # fmt: skip
 BY_HAND = ("task", "source", "arch", "H", "seed")  # the parameters this page writes itself
 DEFAULT_TASK, DEFAULT_ARCHS = "adding", ("lstm", "rnn")
+LAYERS, BIDIR = "layers", "bidir"  # the structure's widgets, bound to the link (key = parameter name)
 
 
 def option_key(spec: Option) -> str:
@@ -132,6 +142,25 @@ def form_caption() -> str:
         "background: you can visit other pages and come back. But once this page has been away for "
         f"{duration(LEASE_SECONDS)}, another tab that asks to train takes the CPU and stops this run."
     )
+
+
+def structure_widgets(running: bool) -> None:
+    """Stacked layers and directions, the same for every architecture of the run."""
+    left, right = st.columns(2, vertical_alignment="bottom")
+    left.selectbox(
+        "layers", LAYER_CHOICES, key=LAYERS, disabled=running, bind="query-params", persist_state="session",
+        help="stacked recurrent layers: layer l + 1 reads the hidden states h of layer l as its input x",
+    )  # fmt: skip
+    right.checkbox(
+        "bidirectional", key=BIDIR, disabled=running, bind="query-params", persist_state="session",
+        help="each layer also reads the sequence backwards; the two directions' h are concatenated",
+    )  # fmt: skip
+
+
+def structure_values() -> dict:
+    """The structure widgets' values as ``configs_for`` takes them."""
+    state = st.session_state
+    return {"num_layers": int(state.get(LAYERS, LAYER_CHOICES[0])), "bidirectional": bool(state.get(BIDIR))}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -236,7 +265,7 @@ def start() -> None:
     (kind, message) in ``START_ERROR`` for the page to show."""
     state = st.session_state
     state[START_ERROR] = None
-    values = {s.name: state.get(setting_key(s), s.default) for s in SETTINGS}
+    values = {s.name: state.get(setting_key(s), s.default) for s in SETTINGS} | structure_values()
     archs = list(state.get(ARCHS, DEFAULT_ARCHS))
     try:
         task = task_from_state()
@@ -257,11 +286,13 @@ def start() -> None:
     # the values arrived with this click, and the widgets are drawn disabled next, which would drop a value
     # sent by a widget that is disabled: set them as the page's own, so the form shows what the run uses
     keys = [TASK, ARCHS, *(option_key(s) for s in task.option_specs()), *(setting_key(s) for s in SETTINGS)]
+    keys += [LAYERS, BIDIR]
     for key in keys:
         if key in state:
             state[key] = state[key]
     state[JOB] = Job(
-        worker, task, configs[0].steps, time.monotonic(), notes=settings_notes(values),
+        worker, task, configs[0].steps, time.monotonic(),
+        notes=settings_notes(values) + structure_notes(task, values["bidirectional"]),
         model_before=current_model_version(),
     )  # fmt: skip
     state.pop(RUNS, None)
