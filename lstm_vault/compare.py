@@ -232,11 +232,11 @@ def params_reading(entries) -> str:
     """The model with the most parameters against the one with the fewest, and why their counts differ."""
     counts = {e.title: e.params for e in entries}
     most, fewest = max(counts, key=counts.get), min(counts, key=counts.get)
-    blocks = ", ".join(
-        f"{NAMES[a]} {n}" for a, n in BLOCKS.items() if any(e.model.arch == a for e in entries)
-    )
+    archs = {e.model.arch for e in entries}
+    blocks = ", ".join(f"{NAMES[a]} {n}" for a, n in BLOCKS.items() if a in archs)
+    ratio = counts[most] / counts[fewest]
     return (
-        f"The {most} has the most parameters, {counts[most]:,}: {counts[most] / counts[fewest]:.1f} times the "
+        f"The {most} has the most parameters, {counts[most]:,}: {ratio:.1f} times the "
         f"{fewest}'s {counts[fewest]:,}. Blocks of weights per layer and direction: {blocks}; each layer "
         "stacked on top and each second direction adds its own."
     )
