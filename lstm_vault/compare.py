@@ -22,6 +22,8 @@ Shapes: T steps, I input features, H hidden units, L layers, D directions, O rea
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 
@@ -240,3 +242,68 @@ def params_reading(entries) -> str:
         f"{fewest}'s {counts[fewest]:,}. Blocks of weights per layer and direction: {blocks}; each layer "
         "stacked on top and each second direction adds its own."
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# what the browser steps through (pages/common/compare_stepper)
+
+PAYLOAD_VERSION = 1
+
+
+def input_labels(x: np.ndarray, encoding: dict | None = None) -> list[str]:
+    """x_t as shown at each step: a number, or the character a one-hot input stands for."""
+    from .explain import describe_input
+
+    return [describe_input(row, encoding, 3) for row in x]
+
+
+def frames(entry: Compared, unit: int, x_labels: list[str]):
+    """The drawing of ``entry`` at every step for ``unit``: its cell (one layer, one direction), the stack
+    of its layers, or its first layer read both ways (:mod:`lstm_vault.figures.stack`)."""
+    from .figures.drawing import cell_frames
+    from .figures.stack import bidirectional_frames, stack_frames
+
+    model, trace = entry.model, entry.trace
+    if model.bidirectional:
+        return bidirectional_frames(trace, unit, x_labels)
+    if model.num_layers > 1:
+        return stack_frames(trace, unit, x_labels)
+    lt = trace.layers[0][0]
+    steps = [_step_values(lt, t, unit) for t in range(trace.T)]
+    x_texts = None if model.input_size == 1 else x_labels
+    return cell_frames(steps, x_texts, model.arch, title=f"{entry.title}, unit {unit}")
+
+
+def _step_values(lt, t: int, unit: int) -> dict:
+    from .explain import step_values
+
+    return step_values(lt, t, unit, 0)
+
+
+def step_payload(entries, unit: int, x_labels: list[str]) -> dict:
+    """Every model's drawing at every step, sent once: the browser swaps the labels on a step."""
+    T = entries[0].trace.T
+    if not 0 <= unit < min(e.model.hidden_size for e in entries):
+        raise ValueError(f"unit {unit} is not a unit of every model compared")
+    panels = []
+    for e in entries:
+        f = frames(e, unit, x_labels)
+        panels.append(
+            {
+                "key": e.key,
+                "title": e.title,
+                "svg": f.svg,
+                "text_keys": list(f.text_keys),
+                "fill_keys": list(f.fill_keys),
+                "texts": [list(step) for step in f.texts],
+                "fills": [[v for yh in step for v in yh] for step in f.fills],
+            }
+        )
+    body = {
+        "version": PAYLOAD_VERSION,
+        "T": T,
+        "headers": [f"t = {t} · unit {unit} · xₜ = {x_labels[t]}" for t in range(T)],
+        "panels": panels,
+    }
+    text = json.dumps(body)
+    return {**body, "fingerprint": hashlib.blake2b(text.encode(), digest_size=8).hexdigest()}
