@@ -52,6 +52,13 @@ PAGES = (
         "Train an LSTM, a GRU and a plain RNN side by side on a memory task, then open the trained model in "
         "the other pages.",
     ),
+    Page(
+        "pages/5_Architectures_compared.py",
+        "LSTM, GRU and RNN compared",
+        ":material/compare_arrows:",
+        "The same input through an LSTM, a GRU, a plain RNN, a stacked and a bidirectional LSTM: step through "
+        "them together, count their parameters and see whose gradient fades fastest.",
+    ),
 )
 
 
