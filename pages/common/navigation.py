@@ -56,8 +56,8 @@ PAGES = (
         "pages/5_Architectures_compared.py",
         "LSTM, GRU and RNN compared",
         ":material/compare_arrows:",
-        "The same input through an LSTM, a GRU, a plain RNN, a stacked and a bidirectional LSTM: step through "
-        "them together, count their parameters and see whose gradient fades fastest.",
+        "The same input through an LSTM, a GRU, a plain RNN, a stacked and a bidirectional LSTM: step "
+        "through them together, count their parameters and see whose gradient fades fastest.",
     ),
 )
 
