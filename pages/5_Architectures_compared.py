@@ -45,7 +45,7 @@ st.markdown(
 
 trained = last_run_models()
 usable = len(trained) >= 2
-controls = st.columns([2, 1, 1, 1, 1, 1])
+controls = st.columns([2, 1, 1, 1, 1, 1, 1])
 source = "random"
 if usable:
     source = controls[0].radio(
@@ -85,8 +85,8 @@ else:
     key = ("trained", id(next(iter(trained.values()))), *(e.key for e in entries))
 
 H_min = min(e.model.hidden_size for e in entries)
-unit = st.number_input(
-    "Unit shown in the drawings", 0, H_min - 1, value=0, key="unit", bind="query-params",
+unit = controls[6].number_input(
+    "Unit drawn", 0, H_min - 1, value=0, key="unit", bind="query-params",
     help="the same unit of every model (all have at least this many units)",
 )  # fmt: skip
 st.caption(f"Input: {caption}.")
