@@ -4,7 +4,8 @@ bidirectional LSTM (random, or the models the Train page trained together), unde
 Layout and wiring only: widgets -> ``lstm_vault.compare`` (models, traces, parameter counts, gradient curves,
 the sentences) -> ``lstm_vault.figures`` (``compare.gradient_curves``, the drawings in ``drawing`` and
 ``stack``). Stepping through time happens in the browser (``pages.common.compare_stepper``): no script run
-per step. Every widget carries its own link parameter (``bind="query-params"``).
+per step. Every widget carries its own link parameter (``bind="query-params"``), named ``cmp_...`` since a
+widget's key is its parameter's name and other pages have their own ``T``, ``H``, ``unit`` and ``layers``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ controls = st.columns([2, 1, 1, 1, 1, 1, 1])
 source = "random"
 if usable:
     source = controls[0].radio(
-        "Models", list(MODELS), format_func=MODELS.get, key="models", bind="query-params", horizontal=False,
+        "Models", list(MODELS), format_func=MODELS.get, key="cmp_models", bind="query-params",
         help="trained: the models of the Train page's last run, on one held-out example of their task",
     )  # fmt: skip
 else:
@@ -61,15 +62,15 @@ else:
 if source == "random":
     preset = controls[1].selectbox(
         "Input", list(PRESETS), format_func=lambda n: PRESETS[n].title, index=list(PRESETS).index("sine"),
-        key="preset", bind="query-params",
+        key="cmp_preset", bind="query-params",
     )  # fmt: skip
-    T = controls[2].number_input("Length T", *LENGTHS, value=60, key="T", bind="query-params")
+    T = controls[2].number_input("Length T", *LENGTHS, value=60, key="cmp_T", bind="query-params")
     H = controls[3].number_input(
-        "Hidden size H", 1, compare.MAX_HIDDEN, value=8, key="H", bind="query-params"
+        "Hidden size H", 1, compare.MAX_HIDDEN, value=8, key="cmp_H", bind="query-params"
     )
-    seed = controls[4].number_input("Seed", 0, 2**31 - 1, value=0, key="seed", bind="query-params")
+    seed = controls[4].number_input("Seed", 0, 2**31 - 1, value=0, key="cmp_seed", bind="query-params")
     layers = controls[5].selectbox(
-        "Stacked layers", compare.LAYER_CHOICES, key="layers", bind="query-params",
+        "Stacked layers", compare.LAYER_CHOICES, key="cmp_layers", bind="query-params",
     )  # fmt: skip
     x, caption, entries = random_comparison(preset, int(T), int(H), int(seed), int(layers))
     key = ("random", preset, int(T), int(H), int(seed), int(layers))
@@ -86,7 +87,7 @@ else:
 
 H_min = min(e.model.hidden_size for e in entries)
 unit = controls[6].number_input(
-    "Unit drawn", 0, H_min - 1, value=0, key="unit", bind="query-params",
+    "Unit drawn", 0, H_min - 1, value=0, key="cmp_unit", bind="query-params",
     help="the same unit of every model (all have at least this many units)",
 )  # fmt: skip
 st.caption(f"Input: {caption}.")

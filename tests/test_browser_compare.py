@@ -36,7 +36,7 @@ def test_the_page_renders_and_steps_every_model_in_the_browser(app_page, app_ser
     x = make_sequence("sine", T, seed=SEED)
     entries = compare.compare_random(x, H, SEED, layers=2)
     labels = compare.input_labels(x[:, None])
-    query = f"?T={T}&H={H}&seed={SEED}&unit={UNIT}"
+    query = f"?cmp_T={T}&cmp_H={H}&cmp_seed={SEED}&cmp_unit={UNIT}"
     open_app_page(app_page, app_server.url, "Architectures_compared" + query, timeout_ms=120_000)
     expect(app_page.locator(".lv-panel")).to_have_count(5)
     expect_step(app_page, 0, entries, labels)

@@ -22,9 +22,8 @@ def sent(at) -> dict:
 def test_random_models_by_default_and_a_link_sets_the_comparison():
     at = page_app(PAGE)
     # a bound select box's link holds the option as shown (its title)
-    at.query_params.update(
-        {"preset": PRESETS["square"].title, "T": "30", "H": "5", "seed": "2", "layers": "3", "unit": "4"}
-    )
+    link = {"preset": PRESETS["square"].title, "T": "30", "H": "5", "seed": "2", "layers": "3", "unit": "4"}
+    at.query_params.update({f"cmp_{k}": v for k, v in link.items()})
     at.query_params["t"] = "12"
     at.run()
     assert not at.exception and not at.error
@@ -39,7 +38,7 @@ def test_random_models_by_default_and_a_link_sets_the_comparison():
     assert list(table["count"]) == [e.params for e in entries]
     assert list(table["formula"]) == [e.formula.symbols for e in entries]
     assert not at.radio  # no trained models in this session: nothing to choose
-    at.number_input(key="unit").set_value(1).run()
+    at.number_input(key="cmp_unit").set_value(1).run()
     assert sent(at)["headers"][0].startswith("t = 0 · unit 1 ·")
 
 
@@ -61,8 +60,8 @@ def test_the_models_of_a_train_run_are_compared_on_one_held_out_example():
     ] * 3
     at.switch_page(PAGE).run()
     assert not at.exception and not at.error
-    assert at.radio(key="models").value == "random"
-    at.radio(key="models").set_value("trained").run()
+    assert at.radio(key="cmp_models").value == "random"
+    at.radio(key="cmp_models").set_value("trained").run()
     assert not at.exception and not at.error
     trained = at.session_state["lv_last_run_models"]
     x, caption, entries = compare.compare_trained(trained)
