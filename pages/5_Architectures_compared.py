@@ -19,7 +19,10 @@ from pages.common.compare_stepper import compare_stepper
 from pages.common.navigation import sidebar
 from pages.common.session import last_run_models
 
-MODELS = {"random": "Random (untrained), same H and seed", "trained": "Trained on the Train page"}
+MODELS = {  # the choice, as the link writes it, and what it means
+    "random": "untrained, the same H and seed",
+    "trained": "the Train page's last run, on one held-out example of its task",
+}
 LENGTHS = (5, 200)
 
 
@@ -50,8 +53,7 @@ controls = st.columns([2, 1, 1, 1, 1, 1, 1])
 source = "random"
 if usable:
     source = controls[0].radio(
-        "Models", list(MODELS), format_func=MODELS.get, key="cmp_models", bind="query-params",
-        help="trained: the models of the Train page's last run, on one held-out example of their task",
+        "Models", list(MODELS), captions=list(MODELS.values()), key="cmp_models", bind="query-params",
     )  # fmt: skip
 else:
     controls[0].caption(

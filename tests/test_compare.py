@@ -149,3 +149,34 @@ def test_readout_direction_is_the_predicted_class_row_or_the_mean_row():
     )
     with pytest.raises(ValueError, match="all zero"):
         compare.readout_direction(np.zeros((1, 2)), out, classes=False)
+
+
+def saved(rnn, task: str, readout: np.ndarray, **options):
+    from lstm_vault.modelfile import SavedModel
+
+    return SavedModel(rnn, readout, np.zeros(len(readout)), {"task": task, "task_options": options})
+
+
+def test_trained_models_are_compared_on_their_task_s_held_out_example():
+    rng = np.random.default_rng(0)
+    models = {
+        "lstm": saved(LSTM(1, 3, seed=1), "sine", rng.standard_normal((1, 3))),
+        "gru": saved(
+            GRU(1, 3, num_layers=2, bidirectional=True, seed=2), "sine", rng.standard_normal((1, 6))
+        ),
+    }
+    x, caption, entries = compare.compare_trained(models, seed=4)
+    example, expected_caption = models["lstm"].example(4)
+    np.testing.assert_array_equal(x, example[:, 0])
+    assert caption == expected_caption
+    assert [e.key for e in entries] == ["lstm", "gru"]
+    assert entries[1].title == "stacked bidirectional GRU (2 layers)"
+    for e, m in zip(entries, models.values()):
+        u = m.readout_weight[0] / np.linalg.norm(m.readout_weight[0])  # one regression output: its row
+        np.testing.assert_allclose(e.u, u)
+    other = {**models, "rnn": saved(RNN(1, 3), "adding", np.ones((1, 3)), length=20)}
+    with pytest.raises(ValueError, match="trained on different tasks"):
+        compare.compare_trained(other)
+    long = {k: saved(m.rnn, "sine", m.readout_weight, length=500) for k, m in models.items()}
+    with pytest.raises(ValueError, match="500 steps; the comparison takes at most 400"):
+        compare.compare_trained(long)

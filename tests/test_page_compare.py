@@ -4,6 +4,7 @@ library's payload; the sentences are the library's for the models shown."""
 
 import json
 
+import numpy as np
 from app_support import page_app
 from test_page_train import set_tiny_run, stop_job, wait_finished
 
@@ -73,3 +74,26 @@ def test_the_models_of_a_train_run_are_compared_on_one_held_out_example():
     texts = [m.value for m in at.markdown]
     assert compare.gradient_reading(entries) in texts and compare.params_reading(entries) in texts
     assert list(at.dataframe[0].value["count"]) == [e.params for e in entries]
+
+
+def test_trained_models_that_cannot_be_compared_are_named_in_a_message():
+    from lstm_vault import LSTM, RNN
+    from lstm_vault.modelfile import SavedModel
+
+    def saved(rnn, task, **options):
+        return SavedModel(
+            rnn, np.ones((1, rnn.hidden_size)), np.zeros(1), {"task": task, "task_options": options}
+        )
+
+    at = page_app(PAGE)
+    at.session_state["lv_last_run_models"] = {
+        "lstm": saved(LSTM(1, 3), "sine"),
+        "rnn": saved(RNN(2, 3), "adding"),
+    }
+    at.query_params["cmp_models"] = "trained"
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The trained models cannot be compared: the trained models were trained on different tasks; "
+        "train them together"
+    ]
