@@ -280,8 +280,14 @@ def _step_values(lt, t: int, unit: int) -> dict:
     return step_values(lt, t, unit, 0)
 
 
+def gradient_note(log10_dh: float, T: int) -> str:
+    """Under a model's drawing at step t: its ||dL/dh_t||, the point of its curve on the gradient plot."""
+    return f"‖∂L/∂hₜ‖ = {format_log10(log10_dh)} (loss at t = {T - 1})"
+
+
 def step_payload(entries, unit: int, x_labels: list[str]) -> dict:
-    """Every model's drawing at every step, sent once: the browser swaps the labels on a step."""
+    """Every model's drawing at every step, sent once: the browser swaps the labels on a step. ``notes``:
+    each model's gradient norm at each step (:func:`gradient_note`)."""
     T = entries[0].trace.T
     if not 0 <= unit < min(e.model.hidden_size for e in entries):
         raise ValueError(f"unit {unit} is not a unit of every model compared")
@@ -297,6 +303,7 @@ def step_payload(entries, unit: int, x_labels: list[str]) -> dict:
                 "fill_keys": list(f.fill_keys),
                 "texts": [list(step) for step in f.texts],
                 "fills": [[v for yh in step for v in yh] for step in f.fills],
+                "notes": [gradient_note(v, T) for v in e.log10_dh],
             }
         )
     body = {

@@ -97,7 +97,8 @@ st.subheader("Step through time: every model at step t")
 st.caption(
     "The slider, the buttons and the arrow keys move all models together, in your browser. The stacked "
     "LSTM feeds each layer's h up as the next layer's input x; the bidirectional LSTM's output at t is its "
-    "forward h and its backward h side by side (shown for its first layer)."
+    "forward h and its backward h side by side (shown for its first layer). Above each drawing: the model's "
+    "‖∂L/∂hₜ‖ at step t, its point on the gradient plot below."
 )
 compare_stepper(payload(entries, key, int(unit), labels), key="lv_compare_step")
 

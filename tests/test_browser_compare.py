@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from browser_support import exception_texts, open_app_page, runs_finished
 from lstm_vault import compare
 from lstm_vault.explain import fmt
+from lstm_vault.formatting import format_log10
 from lstm_vault.sequences import make_sequence
 
 pytestmark = pytest.mark.browser
@@ -29,6 +30,8 @@ def expect_step(page, t: int, entries, labels) -> None:
     expect(page.locator('.lv-panel[data-key="stacked"] [data-text="y"]')).to_have_text(
         f"output yₜ = h of layer 2 = {fmt(top.h[t, 0, UNIT])}"
     )
+    rnn_note = f"‖∂L/∂hₜ‖ = {format_log10(by_key['rnn'].log10_dh[t])} (loss at t = {T - 1})"
+    expect(page.locator('.lv-panel[data-key="rnn"] .lv-note')).to_have_text(rnn_note)
     assert page.locator(".lv-compare .lv-slider").input_value() == str(t)
 
 

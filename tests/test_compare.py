@@ -12,6 +12,7 @@ from lstm_vault import GRU, LSTM, RNN, compare
 from lstm_vault.explain import fmt, step_values
 from lstm_vault.figures.compare import gradient_curves
 from lstm_vault.figures.drawing import cell_frames
+from lstm_vault.formatting import format_log10
 from lstm_vault.sequences import make_sequence
 from lstm_vault.vanishing import loss_weights
 
@@ -100,6 +101,8 @@ def test_the_payload_holds_each_model_s_drawing_with_the_trace_s_numbers(entries
     payload = compare.step_payload(entries, 2, labels)
     assert payload["T"] == 40 and [p["key"] for p in payload["panels"]] == list(compare.KINDS)
     assert payload["headers"][7] == f"t = 7 · unit 2 · xₜ = {labels[7]}"
+    for panel, e in zip(payload["panels"], entries):  # the gradient plot's point at each step
+        assert panel["notes"] == [f"‖∂L/∂hₜ‖ = {format_log10(v)} (loss at t = 39)" for v in e.log10_dh]
     by_key = {e.key: e for e in entries}
     gru = by_key["gru"].trace.layers[0][0]
     expected = cell_frames([step_values(gru, t, 2) for t in range(40)], None, "gru")

@@ -69,11 +69,14 @@ function load(view, data) {
     box.dataset.key = panel.key;
     const title = document.createElement("h4");
     title.textContent = panel.title;
+    const note = document.createElement("p");
+    note.className = "lv-note";
     const doc = new DOMParser().parseFromString(panel.svg, "image/svg+xml");
     const svg = document.importNode(doc.documentElement, true);
-    box.append(title, svg);
+    box.append(title, note, svg);
     view.panels.append(box);
     return {
+      note,
       texts: panel.text_keys.map((k) => svg.querySelector(`[data-text="${CSS.escape(k)}"]`)),
       fills: panel.fill_keys.map((k) => svg.querySelector(`[data-fill="${CSS.escape(k)}"]`)),
     };
@@ -87,6 +90,7 @@ function render(view) {
   view.head.textContent = data.headers[t];
   data.panels.forEach((panel, p) => {
     const slot = view.slots[p];
+    slot.note.textContent = panel.notes[t];
     panel.texts[t].forEach((label, k) => {
       if (slot.texts[k]) slot.texts[k].textContent = label;
     });
