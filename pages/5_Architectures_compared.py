@@ -49,7 +49,7 @@ st.markdown(
 
 trained = last_run_models()
 usable = len(trained) >= 2
-controls = st.columns([2, 1, 1, 1, 1, 1, 1])
+controls = st.columns([2, 2, 1, 1, 1, 1, 1])
 source = "random"
 if usable:
     source = controls[0].radio(
