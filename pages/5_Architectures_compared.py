@@ -10,6 +10,8 @@ widget's key is its parameter's name and other pages have their own ``T``, ``H``
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from lstm_vault import compare
@@ -85,7 +87,8 @@ else:
         st.stop()
     encoding = next(iter(trained.values())).meta.get("encoding")
     labels = compare.input_labels(x, encoding)
-    key = ("trained", id(next(iter(trained.values()))), *(e.key for e in entries))
+    # the payload's cache key: what the models did on this example (an id() could be reused by a new model)
+    key = ("trained", *(hashlib.blake2b(e.trace.output.tobytes()).hexdigest() for e in entries))
 
 H_min = min(e.model.hidden_size for e in entries)
 unit = controls[6].number_input(
