@@ -9,7 +9,7 @@ the line. This module makes that search a computation a test can check::
     best_by_feature(matches)["in_quotes"]              # the unit that follows quotes best
 
 A feature whose best |r| is below :data:`FOUND_R` is reported as not found: the shipped texts are small
-and no particular cell is promised. Gate saturation (the paper's Figure 4) is in
+and no particular cell is promised. Gate saturation (the paper's §4.2) is in
 :mod:`lstm_vault.saturation`, re-exported here.
 
 Value at character t: the state *after* the model read character t. The features below describe

@@ -1,22 +1,26 @@
 """Gate saturation, as Karpathy, Johnson & Fei-Fei (2015, "Visualizing and Understanding Recurrent
-Networks", Figure 4) measure it: how often each unit's gates sit near 0 or near 1.
+Networks", §4.2, "Gate activation statistics") measure it: how often each unit's gates sit near 0 or near 1.
 
 A gate is *left-saturated* at a step when its activation is below ``low`` (0.1 in the paper) and
 *right-saturated* when it is above ``high`` (0.9); :func:`saturation` gives, per gate and unit, the
-fraction of steps (over time and batch) spent on each side. The paper plots one point per unit, one
-panel per gate, the right-saturated fraction across and the left-saturated fraction up.
+fraction of steps (over time and batch) spent on each side. The paper's saturation plot has one point per
+unit (each gate of each cell), one panel per gate, the right-saturated fraction across and the
+left-saturated fraction up (its text places the forget gates that are almost always right-saturated at the
+bottom right, and would place consistently left-saturated ones at the top left).
 
 Which gates: the sigmoid gates, as in the paper: LSTM i, f, o and GRU r, z. The candidates (LSTM g,
 GRU n) are tanh values in (-1, 1), for which "below 0.1" does not mean closed, so they are left out.
 A vanilla RNN has no gates: its result is an empty dict.
 
-What the paper says, and nothing more (:func:`saturation_classes` names it only where it applies):
+What the paper showed, and nothing more (:func:`saturation_classes` cites it only where it applies):
 forget gates that are often right-saturated belong to cells that remember their values for long
-periods, and those almost always right-saturated work as nearly perfect integrators; a cell whose
-forget gate were consistently left-saturated would work in a purely feed-forward fashion; an output
-gate consistently right- or left-saturated would always reveal the cell to the hidden state or always
-block it. The other readings (input gate, GRU gates) follow from the equations alone.
-The paper gives no number for "almost always": ``most`` (default 0.9, our choice) is that threshold.
+periods, and cells whose forget gates are almost always right-saturated function as nearly perfect
+integrators. It found no cell working in a purely feed-forward fashion (its forget gate would be
+consistently left-saturated) and no cell consistently revealed to or blocked from the hidden state (an
+output gate consistently right- or left-saturated). Its GRU finding is not used: its GRU writes the update
+gate the other way round from torch's. The other readings (input gate, GRU gates) follow from the
+equations alone. The paper gives no number for "almost always": ``most`` (default 0.9, our choice) is that
+threshold.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .formatting import fmt
+
+#: the paper's thresholds: a gate is left-saturated below LOW, right-saturated above HIGH
+LOW, HIGH = 0.1, 0.9
 
 #: the sigmoid gates whose saturation is measured, per architecture
 SATURATION_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z"), "rnn": ()}
@@ -55,13 +62,16 @@ _MEANING = {
 # the paper's own words for such units, where it has them (only for units past ``most`` of the steps)
 _PAPER = {
     ("f", "right"): "what Karpathy et al. (2015) call nearly perfect integrators",
-    ("f", "left"): "what Karpathy et al. (2015) describe as working in a purely feed-forward fashion",
-    ("o", "right"): "cells always revealed to the hidden state, in the words of Karpathy et al. (2015)",
-    ("o", "left"): "cells always blocked from the hidden state, in the words of Karpathy et al. (2015)",
+    ("f", "left"): "a cell working in a purely feed-forward fashion; Karpathy et al. (2015) found none in "
+    "their models",
+    ("o", "right"): "a cell always revealed to the hidden state; Karpathy et al. (2015) found none in their "
+    "models",
+    ("o", "left"): "a cell always blocked from the hidden state; Karpathy et al. (2015) found none in their "
+    "models",
 }
 
 
-def saturation(layer_trace, low: float = 0.1, high: float = 0.9) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def saturation(layer_trace, low: float = LOW, high: float = HIGH) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{gate: (left (H,), right (H,))}: per unit, the fraction of steps with the gate < low and > high.
 
     layer_trace: a :class:`~lstm_vault.trace.LayerTrace` (one layer and direction); fractions are over

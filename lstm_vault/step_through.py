@@ -9,8 +9,13 @@ whose link held a value the page cannot use. Nothing here imports streamlit.
 
 from __future__ import annotations
 
-from . import explain
+from dataclasses import replace
+
+import numpy as np
+
+from . import explain, predictions
 from .figures.cell import MAX_LINE_UNITS
+from .tasks import NextNumber
 
 #: T x H x layers x directions of a trained model's trace at most: a trace holds about twelve arrays of that
 #: size in float64 (about 200 MB at the limit), and a model file from elsewhere can be huge
@@ -71,12 +76,14 @@ def view_caption(input_label: str, model_label: str) -> str:
     return f"**Input:** {input_label} · **Model:** {model_label}"
 
 
-def unlinked_note(trained: bool, source: str, linked: bool) -> str | None:
+def unlinked_note(
+    trained: bool, source: str, linked: bool, model: str = "the session's trained model"
+) -> str | None:
     """Why a copied link would not reproduce this view (None when it would): the trained model, an uploaded
     file or a typed list too long for an address. ``source`` is the sequence input's ("preset", "typed",
-    "csv"), ``linked`` whether its link parameters carry it."""
+    "csv"), ``linked`` whether its link parameters carry it; ``model`` names the model shown."""
     what = (
-        "the session's trained model"
+        model
         if trained
         else "an uploaded file"
         if source == "csv"
@@ -140,4 +147,90 @@ def step_link_warning(text: str, T: int, shown: int) -> str | None:
     return (
         f"link parameter t={text!r} is not a step of this sequence (a whole number from 0 to {T - 1}); "
         f"opening at t = {shown}"
+    )
+
+
+# ------------------------------------------------------------------------------ predictions beside the cell
+
+
+def model_prediction(saved, x, example_seed: int | None = None):
+    """The read-out of ``saved`` (a SavedModel) on x (T, 1, I) at every step
+    (:class:`lstm_vault.predictions.Predictions`), None for a model without a read-out. With
+    ``example_seed`` x is the task's held-out example of that seed, scored as in training against its
+    targets; an input of the user's is read in the model's own units (it is fed as it is), every step
+    counted."""
+    if not saved.has_readout:
+        return None
+    if example_seed is not None:
+        x, y, mask = predictions.example_with_target(saved, example_seed)
+        return predictions.predict_steps(saved, x, target=y, mask=mask, example=True)
+    as_fed = replace(saved, meta={k: v for k, v in saved.meta.items() if k != "encoding"})
+    return predictions.predict_steps(as_fed, x)
+
+
+def readout_shares(saved, prediction, lt, layer: int, direction: int, unit: int):
+    """What the shown unit adds to the drawn output at each step, (T,), when the shown layer is the one
+    the read-out reads (the last); None otherwise."""
+    if prediction is None or layer != saved.rnn.num_layers - 1:
+        return None
+    return predictions.contributions(saved, prediction, lt.h[:, 0, unit], unit, direction)
+
+
+def window_width(saved) -> int | None:
+    """The window of a next-number model (numbers read before it predicts), None for any other model."""
+    if saved.meta.get("task") != "next-number":
+        return None
+    return int(saved.meta.get("task_options", {}).get("window", NextNumber.window))
+
+
+def window_input(saved, numbers, start: int, width: int):
+    """The window of ``width`` numbers from ``start`` as the model reads it (x (width, 1, 1) in its units),
+    its prediction at every step scored at the last against the number after the window (when the input
+    has one), and a label "numbers 1, 2, 3"."""
+    numbers = np.asarray(numbers, dtype=np.float64).reshape(-1)
+    offset, scale, _ = predictions.real_scale(saved.meta.get("encoding"))
+    window = numbers[start : start + width]
+    x = ((window - offset) / scale).reshape(-1, 1, 1)
+    after = start + width
+    target = None if after >= len(numbers) else np.array([(numbers[after] - offset) / scale])
+    p = predictions.predict_steps(saved, x, target=target, example=True)
+    return x, p, "numbers " + ", ".join(f"{v:g}" for v in window)
+
+
+def window_options(numbers, width: int) -> list[str]:
+    """The windows offered, by their numbers: ["1, 2, 3", "2, 3, 4", ...]."""
+    numbers = np.asarray(numbers, dtype=np.float64).reshape(-1)
+    return [", ".join(f"{v:g}" for v in numbers[k : k + width]) for k in range(len(numbers) - width + 1)]
+
+
+def window_table_columns(rows) -> dict[str, list[str]]:
+    """:func:`lstm_vault.predictions.window_table` as the page's table: window, prediction, true next."""
+    return {
+        "window": [", ".join(f"{v:g}" for v in r.window) for r in rows],
+        "predicted next": [f"{r.prediction:.2f}" for r in rows],
+        "true next": ["—" if r.true_next is None else f"{r.true_next:g}" for r in rows],
+    }
+
+
+def window_caption(saved, width: int) -> str:
+    """The line above the next-number table: how the windows are read, with the model's scale."""
+    offset, scale, _ = predictions.real_scale(saved.meta.get("encoding"))
+    shift = f"less {offset:g}, " if offset else ""
+    return (
+        f"The model was trained on windows of {width} numbers, each read from a zero state. Here each window "
+        f"of {width} of the input is read the same way ({shift}divided by {scale:g} on the way in, as in "
+        f"training, so the cell's x\u209c is a number / {scale:g}), and its read-out gives the next number."
+    )
+
+
+#: windows listed in the next-number table at most
+MAX_WINDOW_ROWS = 20
+
+
+def standardised_windows_warning(saved) -> str:
+    """Why standardised numbers mislead a next-number model: it divides the numbers themselves."""
+    _, scale, _ = predictions.real_scale(saved.meta.get("encoding"))
+    return (
+        f"The next-number model reads the numbers themselves, divided by {scale:g} as in training: untick "
+        "Standardise to see its predictions for your numbers."
     )

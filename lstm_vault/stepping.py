@@ -12,7 +12,11 @@ changes the step without asking Python. Everything a person reads is made here, 
   into runs that alternate plain and bold (even index plain), so the browser writes them as text;
 - ``cell``: the drawn cell once, as a template, and per step its labels and fill bars
   (:func:`lstm_vault.figures.drawing.cell_frames`): the drawing stays in one place;
-- ``timeline``: which series the browser paints as a strip (h, in [-1, 1]), its colour scale and label.
+- ``timeline``: which series the browser paints as a strip (h, in [-1, 1]), its colour scale and label;
+- ``prediction``: None, or what the model's read-out says at each step (:func:`lstm_vault.predictions.panel`:
+  a title, [label, value] rows, sentences, and whether the output is one the model was not trained to
+  give), while the cell drawing carries the read-out with its numbers (``y``, ``target``, ``note``,
+  ``share`` slots).
 
 Nothing of the data is markup: labels of the input (a character of an uploaded text) are strings that
 the browser writes with ``textContent``. ``fingerprint`` changes exactly when the payload does.
@@ -29,7 +33,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from plotly.colors import get_colorscale
 
-from . import explain
+from . import explain, predictions
 from .figures.drawing import TITLES, cell_frames
 from .figures.palette import DIVERGING
 
@@ -97,6 +101,8 @@ def step_payload(
     max_bytes: int = MAX_BYTES,
     max_height: int = 420,
     batch: int = 0,
+    prediction: predictions.Predictions | None = None,
+    shares: Sequence[float] | None = None,
 ) -> dict:
     """Everything the browser's stepper shows for ``unit`` of one layer and direction (``lt``, a
     :class:`lstm_vault.trace.LayerTrace`), as a JSON-ready dict; see the module docstring for its keys.
@@ -106,7 +112,11 @@ def step_payload(
     x_labels: (T,) how to show x_t instead (characters of a text, say); used as given, as text;
     readings_fn: ``(lt, t, unit) -> list of sentences`` (markdown, only **bold**);
     caption: a line under the readings (markdown, only **bold**), the same at every step;
-    max_bytes: above this many bytes of JSON, only the shown unit's numbers are sent, with a ``note``.
+    max_bytes: above this many bytes of JSON, only the shown unit's numbers are sent, with a ``note``;
+    prediction: the model's read-out at every step (:func:`lstm_vault.predictions.predict_steps`), shown
+        beside the cell and drawn on it;
+    shares: (T,) what the shown unit adds to the drawn output at each step
+        (:func:`lstm_vault.predictions.contributions`); None when the shown layer is not the one read out.
     """
     T, _, H = lt.h.shape
     explain.step_values(lt, 0, unit, batch)  # checks unit and batch
@@ -122,12 +132,22 @@ def step_payload(
         x_texts = x_labels
     if len(x_labels) != T:
         raise ValueError(f"{len(x_labels)} input labels for {T} steps")
+    readouts = None
+    if prediction is not None:
+        if prediction.T != T or (shares is not None and len(shares) != T):
+            raise ValueError(f"predictions for {prediction.T} steps, a trace of {T}")
+        readouts = [
+            predictions.readout_labels(prediction, t, None if shares is None else float(shares[t]), unit)
+            for t in range(T)
+        ]
     frames = cell_frames(
         [explain.step_values(lt, t, unit, batch) for t in range(T)],
         x_texts,
         lt.arch,
         title=f"{TITLES[lt.arch]}, unit {unit}",
         max_height=max_height,
+        readouts=readouts,
+        fitted=prediction is not None and prediction.fitted,
     )
     body = {
         "version": PAYLOAD_VERSION,
@@ -146,6 +166,7 @@ def step_payload(
             "fills": [[v for yh in step for v in yh] for step in frames.fills],  # (T, 2F): y, height, ...
         },
         "play": {"speeds": list(SPEEDS), "speed": DEFAULT_SPEED, "max_seconds": MAX_PLAY_SECONDS},
+        "prediction": None if prediction is None else [predictions.panel(prediction, t) for t in range(T)],
     }
     full = _with_series(body, lt, range(H), batch, unit, note=None)
     size = len(json.dumps(full))

@@ -8,22 +8,29 @@ marker on the timeline of every unit below (``pages.common.timeline_marker``). T
 help come from ``lstm_vault.handset``; the trace budget, captions and link checks from
 ``lstm_vault.step_through``.
 
+Beside the cell, a model with a read-out shows what it predicts at each step
+(``lstm_vault.predictions``, from ``SavedModel.predict``): the shown trained model, the shipped next-number
+LSTM (each window of the input read from a zero state, as the task trains it) or, when switched on, the
+hand-set cell's read-out fitted by least squares.
+
 Page state: the knobs only this page has (``bf``, ``bi``, ``bo``, ``bg``, ``scale``, ``hh``) and ``unit``
 are widgets bound to the address; ``H`` and ``seed`` (the Vanishing gradients page has its own, with other
 ranges) and the input sequence (``preset`` and ``x`` also pick the source) are kept by hand
-(``pages.common.links``); the stepper keeps ``t``. A new input opens at t = 0; a new knob or unit keeps t.
+(``pages.common.links``, written before any widget is drawn); the stepper keeps ``t``. A new input opens at
+t = 0; a new knob or unit keeps t.
 """
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import streamlit as st
 
-from lstm_vault import explain, step_through
+from lstm_vault import explain, modelfile, predictions, step_through
 from lstm_vault.figures.cell import timeline
 from lstm_vault.handset import KNOBS, HandSetLSTM
-from lstm_vault.sequences import MAX_SEED
+from lstm_vault.sequences import MAX_SEED, PRESETS
 from lstm_vault.stepping import step_payload
 from pages.common import links
 from pages.common.navigation import sidebar
@@ -38,8 +45,11 @@ BOUND = ("bf", "bi", "bo", "bg", "scale", "hh")  # knobs only this page has: eac
 BY_HAND = ("H", "seed")  # also on the Vanishing gradients page, with other ranges: kept by hand
 KEYS = {name: name if name in BOUND else P + name for name in KNOBS}  # knob -> session key
 HAND_LINK = (*BY_HAND, *QUERY_NAMES)  # what the page writes into the address itself
-HAND_SET, TRAINED = "hand-set LSTM", "trained model"
-EXAMPLE, SEQUENCE = "task example", "the input sequence above"
+HAND_SET, TRAINED, NEXT_NUMBER = "hand-set LSTM", "trained model", "next-number LSTM"
+EXAMPLE, SEQUENCE, WINDOWS = "task example", "the input sequence above", "windows of the input sequence"
+MODEL_NAMES = {TRAINED: "the session's trained model", NEXT_NUMBER: "the shipped next-number LSTM"}
+COUNTING = "counting"  # the preset the next-number LSTM opens on: 1, 2, ..., 10
+NEXT_NUMBER_FILE = Path(__file__).resolve().parents[1] / "assets" / "models" / "next_number_lstm.npz"
 TIMELINE = P + "timeline"  # the container of the timeline chart, marked by the stepper
 CHART_CONFIG = {"displayModeBar": False}
 
@@ -59,15 +69,51 @@ def trained_trace(model: tuple[str, int], _rnn, x, layer: int, direction: int):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def payload(view: tuple, _lt, unit: int, encoding: dict | None, caption: str) -> dict:
-    """What the stepper is sent; ``view`` names the trace."""
-    return step_payload(_lt, unit, encoding=encoding, caption=caption)
+def payload(view: tuple, _lt, unit: int, encoding: dict | None, caption: str, _prediction, _shares) -> dict:
+    """What the stepper is sent; ``view`` names the trace and the read-out."""
+    return step_payload(_lt, unit, encoding=encoding, caption=caption, prediction=_prediction, shares=_shares)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def model_prediction(view: tuple, _saved, x, example_seed: int | None):
+    """The read-out of the shown model at every step; ``view`` names the model and its input."""
+    return step_through.model_prediction(_saved, x, example_seed)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def hand_fit(x, cell: HandSetLSTM) -> predictions.Fit:
+    """The hand-set cell's read-out, fitted by least squares to the next input (shared read-only)."""
+    return predictions.fitted_readout(cell.build(), x.reshape(-1, 1, 1))
+
+
+@st.cache_resource(show_spinner=False)
+def next_number_model() -> modelfile.SavedModel:
+    """The shipped next-number LSTM (assets/models/README.md), shared read-only."""
+    return modelfile.load(NEXT_NUMBER_FILE)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def timeline_figure(view: tuple, _lt, input_text: tuple[str, ...] | None):
+def timeline_figure(view: tuple, _lt, input_text: tuple[str, ...] | None, _prediction):
     """Built once per trace and shared read-only (pickling a figure through st.cache_data re-validates it)."""
-    return timeline(_lt, input_text=None if input_text is None else list(input_text))
+    line = None if _prediction is None else predictions.timeline_line(_prediction)
+    return timeline(_lt, input_text=None if input_text is None else list(input_text), prediction=line)
+
+
+def model_changed() -> None:
+    """The next-number LSTM opens on the classic example, counting 1 to 10, unless the user typed or
+    uploaded an input of their own."""
+    if s[P + "model_source"] == NEXT_NUMBER and s.get(SEQ + "source", "preset") == "preset":
+        s[SEQ + "preset"], s[SEQ + "T"] = COUNTING, PRESETS[COUNTING].default_length
+        s[SEQ + "source"] = "preset"
+
+
+def write_hand_link(seq_link: dict | None) -> None:
+    """The parameters kept by hand: the sequence's (``seq_link``, None when a model other than the hand-set
+    cell is shown) with H and the seed. Written before any widget is drawn, as pages/3_Train.py does: on the
+    first run after a visit to another page, Streamlit's browser side drops an address written after the
+    page's bound widgets."""
+    params = {} if seq_link is None else {**seq_link, **{n: KNOBS[n].link_text(s[KEYS[n]]) for n in BY_HAND}}
+    links.write({k: v for k, v in params.items() if v is not None}, HAND_LINK, P + "link")
 
 
 def reset_to_defaults() -> None:
@@ -110,6 +156,8 @@ if arrived is not None:
             s[KEYS[name]] = KNOBS[name].parse(arrived[name])
         notes.append(warning)
 fresh = arrived is not None or P + "stepper" not in s  # the stepper opens at the link's t
+if P + "seq_link" in s:  # the input as last shown; a new one is written again below
+    write_hand_link(s[P + "seq_link"])
 
 st.title("Step through an LSTM")
 st.caption(
@@ -124,7 +172,7 @@ saved, version = current_model(), current_model_version()
 # the version counts per session, and the caches serve every session: the model is (this session, version)
 model_id = (s.setdefault(P + "session", uuid.uuid4().hex), version)
 why_not = None if saved is None else step_through.unsteppable(saved)
-sources = [HAND_SET] + ([TRAINED] if saved is not None and why_not is None else [])
+sources = [HAND_SET, NEXT_NUMBER] + ([TRAINED] if saved is not None and why_not is None else [])
 if TRAINED in sources and s.get(P + "seen_model") != version:
     # a model trained or loaded since this page last looked: show it (the radio switches back)
     s[P + "seen_model"], s[P + "model_source"] = version, TRAINED
@@ -135,13 +183,15 @@ if s.get(P + "model_source") not in sources:
 with st.sidebar:
     input_box = st.container()  # filled below, once the model says whether it reads this input
     st.header("Model")
-    if len(sources) > 1:
-        st.radio("Model", sources, key=P + "model_source", horizontal=True)
-    elif why_not:
+    st.radio("Model", sources, key=P + "model_source", horizontal=True, on_change=model_changed)
+    if why_not:
         st.caption(f"Trained model not available here: {why_not}.")
-    else:
+    elif TRAINED not in sources:
         st.caption("Train a model on the Train page and it appears here too.")
-    use_trained, feed = s[P + "model_source"] == TRAINED, SEQUENCE
+    use_trained, feed = s[P + "model_source"] in (TRAINED, NEXT_NUMBER), SEQUENCE
+    if s[P + "model_source"] == NEXT_NUMBER:
+        saved, model_id = next_number_model(), ("shipped", NEXT_NUMBER_FILE.name)
+    width = step_through.window_width(saved) if use_trained else None
     if use_trained:
         rnn, layer, direction = saved.rnn, 0, 0
         if rnn.num_layers > 1:
@@ -154,12 +204,15 @@ with st.sidebar:
                 key=P + "direction",
                 persist_state="session",
             )
-        feeds = [EXAMPLE] + ([SEQUENCE] if rnn.input_size == 1 else [])
+        feeds = ([WINDOWS] if width else []) + [EXAMPLE] + ([SEQUENCE] if rnn.input_size == 1 else [])
         feed = st.radio("Feed it", feeds, key=P + "feed", persist_state="session") if feeds[1:] else feeds[0]
+        if feed not in feeds:  # another model's choice
+            feed = feeds[0]
         if feed == EXAMPLE:
             example_seed = st.number_input(
                 "Example seed", 0, MAX_SEED, key=P + "example_seed", persist_state="session"
             )
+        window_box = st.container()  # the window to step through, once the input is known
         st.caption(step_through.trained_caption(saved))
     else:
         for name in BY_HAND:
@@ -167,6 +220,13 @@ with st.sidebar:
         st.caption("Biases and weight scale: set them and watch the gates move.")
         for name in BOUND:
             knob_input(name)
+        st.toggle(
+            "Read-out: predict the next input",
+            key=P + "readout",
+            persist_state="session",
+            help="A linear map from h_t to the next input, fitted by least squares to this input: not "
+            "trained, it shows how much of the next input the hidden state holds.",
+        )
         st.button(
             "Reset to defaults",
             icon=":material/restart_alt:",
@@ -186,23 +246,40 @@ with input_box:
         seq = sequence_input(SEQ)
 
 # --------------------------------------------------------------------------------- the trace shown
-encoding = None
+encoding, prediction, fit = None, None, None
 if use_trained:
     try:
-        x, label = (
-            saved.example(int(example_seed)) if feed == EXAMPLE else (seq.values.reshape(-1, 1, 1), seq.label)
-        )
+        if feed == WINDOWS:  # one window of the input, read from a zero state as the task trains the model
+            windows = step_through.window_options(seq.values, width)
+            if not windows:
+                raise ValueError(f"the input holds fewer numbers than the model's window of {width}")
+            with window_box:
+                start = st.selectbox(
+                    "Window", range(len(windows)), format_func=windows.__getitem__, key=P + "window"
+                )
+            x, prediction, label = step_through.window_input(saved, seq.values, int(start), width)
+        elif feed == EXAMPLE:
+            x, label = saved.example(int(example_seed))
+        else:
+            x, label = seq.values.reshape(-1, 1, 1), seq.label
         lt = trained_trace(model_id, rnn, x, int(layer), int(direction))
         view = (TRAINED, model_id, x.tobytes(), int(layer), int(direction))
+        if feed != WINDOWS:
+            seed = int(example_seed) if feed == EXAMPLE else None
+            prediction = model_prediction(view[:3] + (seed,), saved, x, seed)
         model_label = step_through.trained_label(rnn)
         encoding = step_through.input_encoding(saved, int(layer), feed == EXAMPLE)
     except ValueError as err:  # its task, shapes or size: say so, carry on with the hand-set cell
         st.error(f"Cannot run the trained model: {err}. Showing the hand-set LSTM instead.")
-        use_trained = False
+        use_trained, prediction = False, None
 if not use_trained:
     cell = HandSetLSTM(**{name: s.get(KEYS[name], knob.default) for name, knob in KNOBS.items()})
     x, label, model_label = seq.values, seq.label, cell.describe()
     lt, view = hand_trace(x, cell), (HAND_SET, x.tobytes(), cell)
+    if s.get(P + "readout") and len(x) >= 2:
+        fit = hand_fit(x, cell)
+        prediction = predictions.predict_steps(fit.saved, x.reshape(-1, 1, 1), fitted=True)
+        view = (*view, "fit")
 T, H = lt.h.shape[0], lt.h.shape[-1]
 
 # a new input (or a reset) opens at t = 0 and a link at its own t: a new key is a new step in the browser
@@ -219,7 +296,8 @@ unit_link = st.query_params.get("unit") if "unit" not in s else None
 c_view, c_unit = st.columns([6, 1], vertical_alignment="bottom")
 c_view.caption(step_through.view_caption(label, model_label))
 seq_link = query_params_of(seq)  # parses typed numbers: once per run
-if unlinked := step_through.unlinked_note(use_trained, seq.source, bool(seq_link)):
+shown_model = MODEL_NAMES.get(s[P + "model_source"], "")
+if unlinked := step_through.unlinked_note(use_trained, seq.source, bool(seq_link), shown_model):
     c_view.caption(unlinked)
 unit = c_unit.number_input(
     "unit",
@@ -242,20 +320,36 @@ with notes_box:
         st.warning(f"The new input was not used ({seq.error}); still showing the last valid one.")
 
 caption = step_through.readings_caption(lt, unit, label)
+readout = fit.saved if fit is not None else saved if use_trained else None
+shown = (int(layer), int(direction)) if use_trained else (0, 0)  # the layer and direction drawn
+shares = step_through.readout_shares(readout, prediction, lt, *shown, unit)
 stepper(
-    payload(view, lt, unit, encoding, caption),
+    payload(view, lt, unit, encoding, caption, prediction, shares),
     key=f"{P}step{s[P + 'stepper']}",
     initial_t=initial_t,
     marks=[TIMELINE],
 )
+
+# ------------------------------------------------------------------------------------ the read-out
+if fit is not None:
+    st.caption(predictions.fit_sentence(fit))
+if use_trained and feed == WINDOWS:
+    st.subheader(f"Each window of {width}, read from a zero state")
+    st.caption(step_through.window_caption(saved, width))
+    if seq.standardised:
+        st.warning(step_through.standardised_windows_warning(saved))
+    rows = predictions.window_table(saved, seq.values, width)
+    st.table(step_through.window_table_columns(rows[: step_through.MAX_WINDOW_ROWS]))
+    if len(rows) > step_through.MAX_WINDOW_ROWS:
+        st.caption(f"The first {step_through.MAX_WINDOW_ROWS} of {len(rows)} windows.")
 
 st.subheader("Every unit over all time steps")
 st.caption(step_through.timeline_caption(H))
 timeline_marker(TIMELINE, step_from_query(T) if initial_t is None else initial_t, T)
 with st.container(key=TIMELINE):
     labels = explain.input_labels(lt.x[:, 0], encoding) if encoding else None
-    figure = timeline_figure(view, lt, None if labels is None else tuple(labels))
+    figure = timeline_figure(view, lt, None if labels is None else tuple(labels), prediction)
     st.plotly_chart(figure, config=CHART_CONFIG, key=P + "timeline_chart")
 
-hand_link = {} if use_trained else {**seq_link, **{n: KNOBS[n].link_text(s[KEYS[n]]) for n in BY_HAND}}
-links.write({k: v for k, v in hand_link.items() if v is not None}, HAND_LINK, P + "link")
+s[P + "seq_link"] = None if use_trained else seq_link
+write_hand_link(s[P + "seq_link"])  # again, for an input or knob changed in this run

@@ -41,14 +41,25 @@ def sent(at) -> dict:
     return json.loads(element.proto.json)
 
 
-def assert_sends(at, lt, unit: int, label: str, encoding: dict | None = None) -> dict:
-    """The page sends exactly the library's payload of ``lt`` for ``unit``, with the readings' caption."""
+def assert_sends(at, lt, unit: int, label: str, encoding: dict | None = None, readout=(None, None)) -> dict:
+    """The page sends exactly the library's payload of ``lt`` for ``unit``, with the readings' caption and
+    the model's ``readout`` (prediction, shares: :func:`readout_of`)."""
     data = sent(at)
     caption = step_through.readings_caption(lt, unit, label)
-    expected = step_payload(lt, unit, encoding=encoding, caption=caption)
+    prediction, shares = readout
+    expected = step_payload(
+        lt, unit, encoding=encoding, caption=caption, prediction=prediction, shares=shares
+    )
     assert {k: data[k] for k in expected} == expected
     assert data["marks"] == ["st_timeline"]  # the timeline chart's marker moves with the step
     return data
+
+
+def readout_of(model, lt, x, seed: int | None = 0, layer: int = 0, direction: int = 0, unit: int = 0):
+    """What a trained model's read-out shows beside the cell (lstm_vault.step_through, on SavedModel.predict;
+    tests/test_page_predictions.py checks its numbers against predict)."""
+    prediction = step_through.model_prediction(model, x, seed)
+    return prediction, step_through.readout_shares(model, prediction, lt, layer, direction, unit)
 
 
 def hand_trace(x, **knobs):
@@ -351,13 +362,14 @@ def test_a_trained_model_in_the_session_is_sent_on_its_task_example(arch):
     assert at.radio(key="st_model_source").value == "trained model" and not at.error
     model = at.session_state["lv_current_model"]
     lt, label = task_example_trace(model)
-    data = assert_sends(at, lt, 0, label)
+    data = assert_sends(at, lt, 0, label, readout=readout_of(model, lt, model.example(0)[0]))
     assert data["arch"] == arch.arch and "held-out example" in label
     assert ("GRU has two gates" in " ".join(i.value for i in at.info)) == (arch is GRU)
     assert "the session's trained model" in captions(at)  # a copied link cannot carry it
     at.radio(key="st_feed").set_value("the input sequence above").run()
-    x = make_sequence("sine")
-    assert_sends(at, model.rnn.forward(x.reshape(-1, 1, 1))[2].layers[0][0], 0, preset_label("sine", x))
+    x = make_sequence("sine").reshape(-1, 1, 1)
+    lt = model.rnn.forward(x)[2].layers[0][0]
+    assert_sends(at, lt, 0, preset_label("sine", x[:, 0, 0]), readout=readout_of(model, lt, x, None))
 
 
 def test_a_stacked_bidirectional_model_sends_the_chosen_layer_and_direction():
@@ -368,7 +380,8 @@ def test_a_stacked_bidirectional_model_sends_the_chosen_layer_and_direction():
     at.radio(key="st_direction").set_value(1).run()
     model = at.session_state["lv_current_model"]
     x, label = model.example(0)
-    assert_sends(at, model.rnn.forward(x)[2].layers[1][1], 0, label)
+    lt = model.rnn.forward(x)[2].layers[1][1]
+    assert_sends(at, lt, 0, label, readout=readout_of(model, lt, x, 0, layer=1, direction=1))
 
 
 def test_a_broken_trained_model_does_not_break_the_page():
@@ -402,7 +415,7 @@ def test_a_shipped_model_file_is_sent_on_its_task_with_its_inputs_named(name):
     assert not at.error
     model = at.session_state["lv_current_model"]
     lt, label = task_example_trace(model)
-    data = assert_sends(at, lt, 0, label, model.meta["encoding"])
+    data = assert_sends(at, lt, 0, label, model.meta["encoding"], readout_of(model, lt, model.example(0)[0]))
     shown = explain.describe_input(lt.x[10, 0], model.meta["encoding"], 3)
     assert data["headers"][10] == f"t = 10 · unit 0 · x\u209c = {shown}"
     if name == "copy_lstm":  # one-hot symbols are named, not shown as a vector
@@ -481,8 +494,8 @@ def test_ambiguous_decimal_commas_are_refused_with_a_hint():
 
 def test_a_model_that_arrives_is_shown_at_once_and_the_user_can_switch_back():
     at = page_app(STEP, default_timeout=TIMEOUT).run()
-    assert at.session_state["st_model_source"] == "hand-set LSTM"  # no trained model yet: no choice shown
-    assert not any(r.key == "st_model_source" for r in at.radio)
+    assert at.session_state["st_model_source"] == "hand-set LSTM"  # no trained model yet: none to choose
+    assert "trained model" not in at.radio(key="st_model_source").options
     put_model(at, saved(LSTM(1, 3, seed=1), "sine"))  # e.g. trained on Train
     at.run()
     assert at.radio(key="st_model_source").value == "trained model" and not at.exception

@@ -25,6 +25,7 @@ from browser_support import (
     step_slider,
     take_screenshots,
 )
+from pages.common.navigation import PAGES as NAVIGATION
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +70,7 @@ def test_first_slider_steps_with_keyboard(app_page, app_server, path):
 
 
 SIDEBAR_LINKS = '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]'
+SIDEBAR_NAMES = ["Home", *(page.label for page in NAVIGATION)]  # as declared once, in pages.common.navigation
 
 
 def sidebar_names(page) -> list[str]:
@@ -80,7 +82,7 @@ def test_sidebar_names_every_page_and_its_links_lead_there(app_page, app_server)
     """pages.common.navigation names the pages (Streamlit's own list, hidden, would call home "app")."""
     open_app_page(app_page, app_server.url, "")
     names = sidebar_names(app_page)
-    assert names == ["Home", "Step through", "Vanishing gradients", "Train"], names
+    assert names == SIDEBAR_NAMES, names
     assert len(names) == 1 + len(discover_pages())  # no page file is left out of the navigation
     assert app_page.locator('[data-testid="stSidebarNav"]').count() == 0  # no second, file-named list
     app_page.locator(SIDEBAR_LINKS).nth(2).click()
@@ -100,7 +102,7 @@ def test_a_first_visit_by_a_page_address_gets_the_app_sidebar_and_the_link(brows
         open_app_page(page, server.url, "Step_through?preset=impulse&H=4&bf=3")
         page.locator(SIDEBAR_LINKS).first.wait_for()
         names = sidebar_names(page)
-        assert names == ["Home", "Step through", "Vanishing gradients", "Train"], names
+        assert names == SIDEBAR_NAMES, names
         caption = page.locator('[data-testid="stCaptionContainer"]', has_text="Model:").first.inner_text()
         assert "Impulse" in caption and "b_f = 3" in caption, caption  # the link's state survived the rerun
         assert_clean(page, "after a first visit by address")

@@ -186,3 +186,29 @@ def test_markup_in_the_input_labels_is_shown_as_text(page):
     assert page.locator(".lv-stepper script, .lv-stepper img, .lv-stepper b img").count() == 0
     assert page.locator(".lv-head *, .lv-cell text *").count() == 0  # text nodes only
     assert page.evaluate("() => window.__pwned") is None
+
+
+def test_stepping_updates_the_prediction_and_its_markup_stays_text(page):
+    """The read-out's panel follows the step with no script run; class names made of markup show as text."""
+    spec = importlib.util.spec_from_file_location("stepper_demo", DEMO)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    p = module.demo_prediction(6, 2)
+    page.open("?T=6&H=2&unit=1&pred=1")
+    runs = quiet(page)
+    page.locator(".lv-head").click()
+    for t in range(4):
+        if t:
+            page.keyboard.press("ArrowRight")
+        expect(page.locator(".lv-head")).to_have_text(re.compile(rf"^t = {t} · "))
+        expect(page.locator(".lv-pred-title")).to_have_text(f"Next, at t = {t}: the 3 most likely")
+        cells = page.locator(".lv-pred-rows td").all_text_contents()
+        assert cells == [text for c, q in p.top(t) for text in (p.names[c], f"{100 * q:.1f} %")]
+        came = module.EVIL[t % 3]
+        expect(page.locator(".lv-pred-lines li").last).to_contain_text(f"came: {came} (given ")
+        y = page.locator('.lv-cell [data-text="y"]').text_content()
+        assert y.startswith(f"ŷ\u209c: {p.names[p.top(t, 1)[0][0]]} ")
+    no_run_since(page, runs)
+    assert page.locator(".lv-pred script, .lv-pred img, .lv-cell img").count() == 0
+    assert page.locator(".lv-pred td *, .lv-pred li *").count() == 0  # text nodes only
+    assert page.evaluate("() => window.__pwned") is None

@@ -1,4 +1,5 @@
-"""figures.cell: each figure's JSON holds the trace's numbers, the marker sits at t, no figure uses WebGL."""
+"""figures.cell: each figure's JSON holds the trace's numbers (and the read-out's), the marker sits at t, no
+figure uses WebGL."""
 
 import json
 
@@ -6,10 +7,12 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from lstm_vault import GRU, LSTM, RNN
+from lstm_vault import GRU, LSTM, RNN, predictions
 from lstm_vault.explain import fmt, step_values
 from lstm_vault.figures import cell, drawing
+from lstm_vault.modelfile import load
 from lstm_vault.sequences import make_sequence
+from lstm_vault.tasks import ASSETS
 
 
 def trace(H, T=30, arch=LSTM, seed=0):
@@ -251,3 +254,19 @@ def test_a_one_step_timeline_draws_markers_and_the_cell_row_gets_ticks():
     assert all(tr["mode"] == "lines" for tr in fig["data"] if tr["type"] == "scatter")
     c_axis = fig["layout"][f"yaxis{cell.ROWS['lstm'].index('c') + 2}"]
     assert c_axis["title"]["text"].startswith("cell") and c_axis["nticks"] == 6
+
+
+def test_the_timeline_s_prediction_row_holds_the_read_out_and_its_target():
+    saved = load(ASSETS / "models" / "adding_lstm.npz")
+    x, y, mask = predictions.example_with_target(saved, seed=1)
+    p = predictions.predict_steps(saved, x, target=y, mask=mask, example=True)
+    lt = saved.rnn.forward(x)[2].layers[0][0]
+    fig = cell.timeline(lt, prediction=predictions.timeline_line(p))
+    assert fig.layout.yaxis2.title.text == "prediction ŷ"
+    line, scored, target = (tr for tr in fig.data if tr.yaxis == "y2")
+    np.testing.assert_array_equal(line.y, saved.predict(x)[0][:, 0, 0])
+    assert list(scored.x) == [x.shape[0] - 1] and scored.y[0] == p.value[-1]  # the one step it is scored on
+    assert list(target.x) == [x.shape[0] - 1] and target.y[0] == pytest.approx(float(y[0]))
+    meta = fig.layout.meta["prediction"]
+    assert meta["target"][:-1] == [None] * (x.shape[0] - 1) and meta["scored"][-1] is True
+    assert fig.layout.margin.t == cell.TIMELINE_MARGIN["t"]  # the marker's geometry is unchanged

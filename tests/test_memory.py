@@ -285,6 +285,17 @@ def test_saturation_sentences_count_the_units_and_name_only_what_the_paper_named
     assert f"{want_right} of 4 units have f > 0.9 on more than 90% of steps" in f_right.sentence
     assert "nearly perfect integrators" in f_right.sentence and "Karpathy" in f_right.sentence
     assert "feed-forward" in f_left.sentence
+    # the paper found no such cells, nor output gates always open or always shut: the sentences say so
+    assert "found none in their models" in f_left.sentence
+    model_o = _biased_lstm([0.0] * 4, [0.0] * 4, [5.0, -5.0, 0.0, 0.0])
+    o_classes = {
+        c.side: c
+        for c in saturation_classes(saturation(model_o.forward(np.zeros((50, 1, 1)))[2].layers[0][0]))
+        if c.gate == "o"
+    }
+    assert o_classes["right"].units == (0,) and "always revealed" in o_classes["right"].sentence
+    assert o_classes["left"].units == (1,) and "always blocked" in o_classes["left"].sentence
+    assert all("found none in their models" in c.sentence for c in o_classes.values())
     assert classes[("i", "right")].units == () and classes[("i", "right")].paper is None
     assert classes[("i", "right")].sentence == "Input gate: no unit has i > 0.9 on more than 90% of steps."
     # the thresholds in the words come from the arguments

@@ -1,17 +1,21 @@
 """The Step through page's library side: the hand-set cell's knobs (bounds, link checks, help sentences whose
-numbers are the cell's own) and lstm_vault.step_through (trace budget, encoding, captions, link warnings)."""
+numbers are the cell's own) and lstm_vault.step_through (trace budget, encoding, captions, link warnings, the
+read-out beside the cell and the next-number windows)."""
 
 import math
 from dataclasses import fields
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from lstm_vault import GRU, LSTM, explain, step_through
+from lstm_vault import GRU, LSTM, explain, predictions, step_through
 from lstm_vault.figures.cell import MAX_LINE_UNITS
 from lstm_vault.handset import KNOBS, MAX_HAND_SET_UNITS, HandSetLSTM
+from lstm_vault.modelfile import SavedModel, load
 from lstm_vault.sequences import MAX_SEED, make_sequence
+from lstm_vault.tasks import NextNumber
 
 
 def sig(b: float) -> float:
@@ -172,3 +176,69 @@ def test_the_unlinked_note_names_what_an_address_cannot_carry():
     assert "the session's trained model" in step_through.unlinked_note(True, "preset", True)
     assert "an uploaded file" in step_through.unlinked_note(False, "csv", False)
     assert "a long typed list" in step_through.unlinked_note(False, "typed", False)
+    assert "the shipped next-number LSTM" in step_through.unlinked_note(
+        True, "preset", True, "the shipped next-number LSTM"
+    )
+
+
+# ------------------------------------------------------------------------------ predictions beside the cell
+
+NEXT_NUMBER = Path(__file__).resolve().parents[1] / "assets" / "models" / "next_number_lstm.npz"
+
+
+def test_a_window_of_the_input_is_read_in_the_model_s_units_and_scored_at_its_last_step():
+    saved = load(NEXT_NUMBER)
+    numbers = np.arange(1.0, 11.0)
+    assert step_through.window_width(saved) == 3
+    assert step_through.window_options(numbers, 3) == [f"{k:g}, {k + 1:g}, {k + 2:g}" for k in range(1, 9)]
+    x, p, label = step_through.window_input(saved, numbers, 4, 3)
+    np.testing.assert_array_equal(x[:, 0, 0], np.array([5.0, 6.0, 7.0]) / NextNumber.SCALE)
+    assert label == "numbers 5, 6, 7"
+    np.testing.assert_array_equal(p.value, NextNumber.SCALE * saved.predict(x)[0][:, 0, 0])
+    np.testing.assert_allclose(p.target, [6.0, 7.0, 8.0])  # the next number after each step
+    np.testing.assert_array_equal(p.scored, [False, False, True])
+    _, last, _ = step_through.window_input(saved, numbers, 7, 3)
+    assert np.isnan(last.target[-1])  # no number after 8, 9, 10
+    rows = [
+        predictions.WindowRow((1.0, 2.0, 3.0), 3.996, 4.0),
+        predictions.WindowRow((2.0, 3.0, 4.0), 5.0, None),
+    ]
+    assert step_through.window_table_columns(rows) == {
+        "window": ["1, 2, 3", "2, 3, 4"],
+        "predicted next": ["4.00", "5.00"],
+        "true next": ["4", "—"],
+    }
+    caption = step_through.window_caption(saved, 3)
+    assert "windows of 3 numbers" in caption and f"divided by {NextNumber.SCALE:g} on the way in" in caption
+    assert "divided by 10 as in training" in step_through.standardised_windows_warning(saved)
+    assert step_through.window_width(load_shipped("adding_lstm")) is None
+
+
+def load_shipped(name):
+    return load(NEXT_NUMBER.with_name(f"{name}.npz"))
+
+
+def test_a_model_fed_the_user_s_input_is_read_in_its_own_units_and_every_step_counts():
+    saved = load_shipped("adding_lstm")
+    x = np.random.default_rng(0).random((6, 1, 2))
+    p = step_through.model_prediction(saved, x)
+    np.testing.assert_array_equal(p.value, saved.predict(x)[0][:, 0, 0])
+    assert p.scored.all() and np.isnan(p.target).all()
+    nn = load(NEXT_NUMBER)
+    typed = np.arange(1.0, 6.0).reshape(-1, 1, 1)
+    p = step_through.model_prediction(nn, typed)  # fed as it is: no scale applied either way
+    np.testing.assert_array_equal(p.value, nn.predict(typed)[0][:, 0, 0])
+    np.testing.assert_array_equal(p.target[:-1], typed[1:, 0, 0])
+
+
+def test_the_read_out_share_is_drawn_only_for_the_layer_it_reads():
+    model = LSTM(1, 3, num_layers=2, seed=0)
+    saved = SavedModel(model, np.ones((1, 3)), np.zeros(1), {})
+    x = np.linspace(0, 1, 5).reshape(5, 1, 1)
+    p = step_through.model_prediction(saved, x)
+    layers = model.forward(x)[2].layers
+    assert step_through.readout_shares(saved, p, layers[0][0], 0, 0, 1) is None
+    np.testing.assert_array_equal(
+        step_through.readout_shares(saved, p, layers[1][0], 1, 0, 1), layers[1][0].h[:, 0, 1]
+    )
+    assert step_through.readout_shares(saved, None, layers[1][0], 1, 0, 1) is None

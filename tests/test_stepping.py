@@ -152,3 +152,30 @@ def test_bad_arguments_are_named():
         step_payload(lt, 3)
     with pytest.raises(ValueError, match="2 input labels for 5 steps"):
         step_payload(lt, 0, x_labels=["a", "b"])
+
+
+def test_the_prediction_beside_the_cell_and_on_it_is_the_read_out_s_at_every_step():
+    from lstm_vault import predictions
+    from lstm_vault.modelfile import SavedModel
+
+    vocab = "ab <"
+    model = LSTM(4, 3, seed=2)
+    W = np.random.default_rng(0).standard_normal((4, 3))
+    saved = SavedModel(model, W, np.zeros(4), {"encoding": {"type": "chars", "vocab": vocab}})
+    ids = np.array([0, 3, 2, 1, 1])
+    x = np.eye(4)[ids][:, None, :]
+    p = predictions.predict_steps(saved, x, target=np.roll(ids, -1), example=True)
+    lt = model.forward(x)[2].layers[0][0]
+    shares = predictions.contributions(saved, p, lt.h[:, 0, 1], 1)
+    payload = step_payload(lt, 1, prediction=p, shares=shares)
+    keys = payload["cell"]["text_keys"]
+    for t in range(len(ids)):
+        assert payload["prediction"][t] == predictions.panel(p, t)
+        shown = dict(zip(keys, payload["cell"]["texts"][t]))
+        labels = predictions.readout_labels(p, t, float(shares[t]), 1)
+        assert {k: shown[k] for k in labels} == labels
+        best = int(np.argmax(p.probs[t]))
+        assert shown["share"] == f"unit 1: w·h = {explain.fmt(W[best, 1] * lt.h[t, 0, 1])} of its logit"
+    assert step_payload(lt, 1)["prediction"] is None
+    with pytest.raises(ValueError, match="predictions for 5 steps, a trace of 4"):
+        step_payload(model.forward(x[:4])[2].layers[0][0], 1, prediction=p)

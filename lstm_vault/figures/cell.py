@@ -3,7 +3,8 @@
 - :func:`cell_diagram`: the LSTM cell (the conveyor belt on top, the gates below), either symbolic
   or carrying one unit's numbers at one step: :mod:`.drawing`'s primitives as a plotly figure;
 - :func:`timeline`: forget, input, output gates, candidate, cell and hidden state over all steps
-  (lines for a few units, heatmaps time x unit for many), with the input on top;
+  (lines for a few units, heatmaps time x unit for many), with the input on top and, for a model with a
+  read-out, its prediction and target under it;
 - :func:`input_figure`: the input sequence with step t marked;
 - :func:`gates_at_t`: every unit's gate values at one step, as bars.
 
@@ -157,6 +158,7 @@ def timeline(
     row_height: int | None = None,
     max_line_units: int = MAX_LINE_UNITS,
     input_text: list[str] | None = None,
+    prediction: dict | None = None,
 ) -> go.Figure:
     """Every gate, the candidate, cell and hidden state over time for one layer trace, input on top.
 
@@ -166,9 +168,12 @@ def timeline(
     ``input_text`` (one short label per step, e.g. the characters of a text model's input) writes
     the input row as text when there are at most ``MAX_TEXT_STEPS`` steps, instead of a heatmap of
     one-hot channels that nobody can read.
+    ``prediction`` (:func:`lstm_vault.predictions.timeline_line`) adds a row under the input: the model's
+    prediction at every step (grey dots where it was not trained to answer), and its target as crosses;
+    ``layout.meta["prediction"]`` holds them.
     """
     T, H = lt.h.shape[0], lt.h.shape[-1]
-    rows = ["x", *ROWS[lt.arch]]
+    rows = ["x", *(["y"] if prediction is not None else []), *ROWS[lt.arch]]
     lines = max_line_units >= H
     row_height = row_height or (70 if lines else max(70, min(110, 40 + 2 * H)))
     input_height = 70
@@ -183,10 +188,13 @@ def timeline(
         domain = [max(0.0, (top - px) / plot_px), top / plot_px]
         top -= px + gap
         axis = "" if k == 0 else str(k + 1)
-        title = "input x" if name == "x" else NAMES[name].replace(" gate ", " ").replace("state ", "")
+        if name in ("x", "y"):
+            title = "input x" if name == "x" else prediction["title"]
+        else:
+            title = NAMES[name].replace(" gate ", " ").replace("state ", "")
         layout[f"yaxis{axis}"] = {
             "domain": domain,
-            "title": {"text": title, "font": {"size": FONT_SIZE - 2, "color": COLORS[name]}},
+            "title": {"text": title, "font": {"size": FONT_SIZE - 2, "color": COLORS.get(name, PREDICTION)}},
             "automargin": False,
             "fixedrange": True,
             "showgrid": name == "x" or lines,
@@ -202,6 +210,11 @@ def timeline(
             **({"matches": "x"} if k else {}),
         }
         xa, ya = f"x{axis}", f"y{axis}"
+        if name == "y":
+            data += _prediction_traces(prediction, xs, xa, ya)
+            if prediction.get("range") is not None:
+                layout[f"yaxis{axis}"]["range"] = [r + d for r, d in zip(prediction["range"], (-0.05, 0.05))]
+            continue
         if name == "x":
             xin = _input_matrix(lt.x[:, batch])
             if input_text is not None and len(input_text) == T and T <= MAX_TEXT_STEPS:
@@ -307,6 +320,10 @@ def timeline(
     layout[f"xaxis{len(rows)}"]["title"] = {"text": "time step t", "standoff": 5}
     if t is not None:
         layout["shapes"] = [_marker(t)]
+    if prediction is not None:
+        layout["meta"] = {
+            "prediction": {k: _plain(prediction[k]) for k in ("y", "target", "scored")},
+        }
     fig = _styled(_figure(data, layout), height=height)
     fig.update_layout(
         margin=TIMELINE_MARGIN,
@@ -320,6 +337,63 @@ def timeline(
         },
     )
     return fig
+
+
+PREDICTION = "#222222"  # the prediction row's line; its target in vermilion crosses
+
+
+def _plain(values) -> list:
+    """An array as a JSON-ready list, NaN as None."""
+    return [None if isinstance(v, float) and v != v else v for v in np.asarray(values).tolist()]
+
+
+def _prediction_traces(prediction: dict, xs, xa: str, ya: str) -> list[dict]:
+    """The prediction row: the line over every step, dots on the steps the model was trained to answer
+    at (grey on the others), the target as crosses."""
+    y = np.asarray(prediction["y"], dtype=np.float64)
+    scored = np.asarray(prediction["scored"], dtype=bool)
+    target = np.asarray(prediction["target"], dtype=np.float64)
+    common = {"xaxis": xa, "yaxis": ya, "showlegend": False}
+    out = [
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": y,
+            "mode": "lines",
+            "name": "prediction",
+            "line": {"color": PREDICTION if scored.all() else "#AAAAAA", "width": 2},
+            "hovertemplate": "t=%{x}: %{y:.4g}<extra>prediction</extra>",
+            **common,
+        }
+    ]
+    if not scored.all():
+        out.append(
+            {
+                "type": "scatter",
+                "x": xs[scored],
+                "y": y[scored],
+                "mode": "markers",
+                "name": "prediction (scored step)",
+                "marker": {"color": PREDICTION, "size": 8},
+                "hovertemplate": "t=%{x}: %{y:.4g}<extra>prediction, scored</extra>",
+                **common,
+            }
+        )
+    known = ~np.isnan(target)
+    if known.any():
+        out.append(
+            {
+                "type": "scatter",
+                "x": xs[known],
+                "y": target[known],
+                "mode": "markers",
+                "name": "target",
+                "marker": {"color": COLORS["f"], "symbol": "x", "size": 8},
+                "hovertemplate": "t=%{x}: %{y:.4g}<extra>target</extra>",
+                **common,
+            }
+        )
+    return out
 
 
 def _marker(t: int) -> dict:

@@ -6,6 +6,8 @@ three gates and the candidate, f -> x on the belt, i and g -> x -> +, o -> x wit
 With a step's numbers (``values`` from :func:`lstm_vault.explain.step_values`) every label carries its
 value and each gate box fills to it: a gate at 0.93 is 93 % full; the candidate g fills from the middle,
 up when positive, down when negative.
+A model's read-out, h_t -> linear -> y_t, is drawn right of the cell by :func:`add_readout` (with its
+output, target and the shown unit's share w·h at one step), on a canvas widened to :data:`READOUT_X_MAX`.
 
 Two renderers draw the same :class:`Drawing`:
 
@@ -85,6 +87,7 @@ class Drawing:
     fills: list[Fill] = field(default_factory=list)
     texts: list[Text] = field(default_factory=list)
     values: dict | None = None
+    x_max: float = X_RANGE[1]  # the canvas's right edge: wider with a read-out (:func:`add_readout`)
 
 
 class _Strokes:
@@ -349,6 +352,54 @@ def rnn_cell(values: dict | None = None, x_text: str | None = None) -> Drawing:
 CELLS = {"lstm": lstm_cell, "gru": gru_cell, "rnn": rnn_cell}
 TITLES = {"lstm": "The LSTM cell", "gru": "The GRU cell", "rnn": "The vanilla RNN cell"}
 
+# the read-out, right of the cell: h_t -> linear -> y_t
+READOUT_X, READOUT_W, READOUT_H = 17.5, 1.9, 1.1
+READOUT_X_MAX = 23.0
+#: where h_t leaves each cell (the read-out's line)
+H_OUT_Y = {"lstm": BUS, "gru": BELT, "rnn": BELT}
+READOUT_KEYS = ("y", "target", "note", "share")
+
+
+def add_readout(d: Drawing, arch: str, labels: dict | None = None, fitted: bool = False) -> Drawing:
+    """``d`` with the read-out drawn right of the cell, where h_t leaves it: h_t -> [linear, W h + b] -> y_t.
+
+    ``labels`` (:func:`lstm_vault.predictions.readout_labels`) are its numbers at one step: ``y`` the
+    output, ``target``, ``note`` (empty, or why the output is untrained) and ``share`` (what the shown
+    unit adds, w·h); None draws it symbolic. ``fitted`` names a read-out fitted by least squares rather
+    than trained. The canvas widens to :data:`READOUT_X_MAX`.
+    """
+    y = H_OUT_Y[arch]
+    x0, x1 = READOUT_X - READOUT_W / 2, READOUT_X + READOUT_W / 2
+    grey, hc = "#444444", "#1F6F99"
+    k = _Strokes()
+    k.line(15.95, y, x0, y, COLORS["h"], 3)  # on from the cell's h_t arrow
+    k.line(x1, y, x1 + 0.55, y, grey, 3)
+    k.arrow(x1 + 0.9, y, x1, y, grey, 3)
+    d.shapes += k.shapes()
+    d.shapes.append(Shape("rect", (x0, y - READOUT_H / 2, x1, y + READOUT_H / 2), grey, 2.5, "white"))
+    text = _texter(d)
+    small = FONT_SIZE - 2
+    text(READOUT_X, y + 0.2, "linear", grey, FONT_SIZE - 1)
+    text(READOUT_X, y - 0.25, "W h + b", grey, small)
+    below = ("least squares," if fitted else "read-out", "not trained" if fitted else "")
+    text(READOUT_X, y - READOUT_H / 2 - 0.3, below[0], grey, small)
+    if below[1]:
+        text(READOUT_X, y - READOUT_H / 2 - 0.75, below[1], grey, small)
+    tx = x1 + 1.05
+    v = labels or {}
+
+    def slot(name):
+        return name if labels else None
+
+    text(tx, y + 0.3, v.get("y", "y\u209c"), "#111111", FONT_SIZE, "start", key=slot("y"))
+    text(tx, y - 0.3, v.get("target", "prediction"), grey, small, "start", key=slot("target"))
+    if labels:
+        text(tx, y - 0.8, v.get("note", ""), "#888888", small, "start", key="note")
+    share = v.get("share", "h\u209c, all units")
+    text(x0 - 0.9, y + 0.95, share, hc, small, "start", key=slot("share"))
+    d.x_max = READOUT_X_MAX
+    return d
+
 
 # ---------------------------------------------------------------------------------------------- SVG
 
@@ -406,7 +457,7 @@ def to_svg(
     ``max_height`` px tall); ``title`` is its accessible name. As a ``template``, every keyed text is
     empty and marked ``data-text="<key>"``, every fill marked ``data-fill="<key>"``: the slots that
     :func:`cell_frames` fills at each step."""
-    w, h = (X_RANGE[1] - X_RANGE[0]) * SVG_SCALE, (Y_RANGE[1] - Y_RANGE[0]) * SVG_SCALE
+    w, h = (drawing.x_max - X_RANGE[0]) * SVG_SCALE, (Y_RANGE[1] - Y_RANGE[0]) * SVG_SCALE
     body = "".join(
         [_svg_shape(s) for s in drawing.shapes]
         + [_svg_fill(f, template) for f in drawing.fills]
@@ -443,18 +494,25 @@ def cell_frames(
     arch: str = "lstm",
     title: str | None = None,
     max_height: int = 390,
+    readouts: list[dict] | None = None,
+    fitted: bool = False,
 ) -> CellFrames:
     """The cell of ``arch`` at every step: ``steps[t]`` is one unit's numbers at step t and
     ``x_texts[t]`` the input shown (None: x's number), as :func:`cell_svg` takes them. Each step is drawn
     by :data:`CELLS`, exactly as :func:`cell_svg` draws it; its keyed texts and its fills are kept, and
     the rest, the same at every step, is rendered once as the template (which holds no label of the
-    data: a browser fills the slots as text)."""
+    data: a browser fills the slots as text). ``readouts[t]`` adds the read-out with its labels at step t
+    (:func:`add_readout`; ``fitted`` for a least-squares one)."""
     if not steps:
         raise ValueError("no steps to draw")
     x_texts = [None] * len(steps) if x_texts is None else list(x_texts)
     if len(x_texts) != len(steps):
         raise ValueError(f"{len(x_texts)} input labels for {len(steps)} steps")
     drawings = [CELLS[arch](v, x) for v, x in zip(steps, x_texts)]
+    if readouts is not None:
+        if len(readouts) != len(steps):
+            raise ValueError(f"{len(readouts)} read-out labels for {len(steps)} steps")
+        drawings = [add_readout(d, arch, r, fitted) for d, r in zip(drawings, readouts)]
     first = drawings[0]
     text_keys = tuple(t.key for t in first.texts if t.key)
     fill_keys = tuple(f.key for f in first.fills)
@@ -465,7 +523,12 @@ def cell_frames(
             raise ValueError("the drawing's slots changed from one step to another")
         texts.append(tuple(t.label for t in keyed))
         fills.append(tuple(fill_box(f)[1::2] for f in d.fills))
-    flat = Drawing(first.shapes, [replace(f, base=GATE_Y, height=0.0) for f in first.fills], first.texts)
+    flat = Drawing(
+        first.shapes,
+        [replace(f, base=GATE_Y, height=0.0) for f in first.fills],
+        first.texts,
+        x_max=first.x_max,
+    )
     svg = to_svg(flat, title or TITLES[arch], max_height, template=True)
     return CellFrames(svg, text_keys, fill_keys, tuple(texts), tuple(fills))
 

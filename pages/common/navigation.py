@@ -53,11 +53,25 @@ PAGES = (
         "the other pages.",
     ),
     Page(
+        "pages/4_Reading_the_memory.py",
+        "Reading the memory",
+        ":material/menu_book:",
+        "Colour a text by one unit of a trained model and find the units that track something: an open "
+        "bracket, the position in a line. See how often each gate is shut or open, and let the model write.",
+    ),
+    Page(
         "pages/5_Architectures_compared.py",
         "LSTM, GRU and RNN compared",
         ":material/compare_arrows:",
         "The same input through an LSTM, a GRU, a plain RNN, a stacked and a bidirectional LSTM: step "
         "through them together, count their parameters and see whose gradient fades fastest.",
+    ),
+    Page(
+        "pages/6_Spotting_anomalies.py",
+        "Spotting anomalies",
+        ":material/crisis_alert:",
+        "A trained LSTM forecasts a real series one step ahead; where it misses by much more than usual, "
+        "it raises a flag. Move the threshold, plant spikes, level shifts and dropouts: which does it catch?",
     ),
 )
 

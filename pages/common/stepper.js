@@ -54,7 +54,7 @@ function part(root, name) {
 function mount(root) {
   const view = { root, pathname: window.location.pathname, lastUrlAt: 0, raf: 0 };
   for (const name of ["head", "cell", "readings", "caption", "prev", "slider", "next", "play", "speed",
-    "strip", "canvas", "row", "marker", "strip-label", "note"]) {
+    "strip", "canvas", "row", "marker", "strip-label", "note", "pred", "pred-title", "pred-rows", "pred-lines"]) {
     view[name.replace("-", "_")] = part(root, name);
   }
   const step = (t) => {
@@ -128,6 +128,7 @@ function load(view, data) {
   view.caption.replaceChildren(...(data.caption ? runs(data.caption) : []));
   view.note.textContent = data.note ?? "";
   view.strip_label.textContent = data.timeline.label;
+  view.pred.hidden = !data.prediction;
   paintStrip(view, data);
 }
 
@@ -195,6 +196,7 @@ function render(view) {
       return li;
     }),
   );
+  if (data.prediction) renderPrediction(view, data.prediction[t]);
   view.slider.value = String(t);
   view.slider.setAttribute("aria-valuetext", data.headers[t]);
   view.prev.disabled = t <= 0;
@@ -204,6 +206,30 @@ function render(view) {
   view.marker.style.left = `${(100 * (t + 0.5)) / data.T}%`;
   mark(view);
   if (performance.now() - view.lastUrlAt >= URL_EVERY_MS) writeUrl(view);
+}
+
+function renderPrediction(view, p) {
+  // the read-out at step t: every string is data (a character of a text), written as text
+  view.pred.dataset.muted = String(p.muted);
+  view.pred_title.textContent = p.title;
+  view.pred_rows.replaceChildren(
+    ...p.rows.map((cells) => {
+      const tr = document.createElement("tr");
+      for (const text of cells) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+  view.pred_lines.replaceChildren(
+    ...p.lines.map((text) => {
+      const li = document.createElement("li");
+      li.textContent = text;
+      return li;
+    }),
+  );
 }
 
 function mark(view) {

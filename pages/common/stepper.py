@@ -10,7 +10,8 @@ caching) and places it::
     stepper(payload(fp, lt, unit), key="step")               # opens at ?t= of the address, else at 0
 
 From then on the slider, the previous and next buttons, the arrow keys, Home and End (while the stepper has
-focus), Play and the timeline strip change the step in the browser alone. The component sets no Streamlit
+focus), Play and the timeline strip change the step in the browser alone, and with it the drawn cell, the
+readings and, when the payload has one, the model's prediction at that step. The component sets no Streamlit
 state or trigger value (each would start a script run); it keeps the step itself, across reruns caused
 elsewhere on the page, and writes it into the address (``?t=N``, other parameters kept), so a copied link
 opens at the step shown. A page that writes ``st.query_params`` itself should carry the ``t`` that arrived
@@ -44,7 +45,11 @@ _HTML = """
   <div class="lv-head"></div>
   <div class="lv-body">
     <div class="lv-cell"></div>
-    <div class="lv-side"><ul class="lv-readings"></ul><p class="lv-caption"></p></div>
+    <div class="lv-side">
+      <div class="lv-pred" hidden><p class="lv-pred-title"></p><table class="lv-pred-rows"></table>
+        <ul class="lv-pred-lines"></ul></div>
+      <ul class="lv-readings"></ul><p class="lv-caption"></p>
+    </div>
   </div>
 </div>
 """

@@ -1,0 +1,309 @@
+"""Reading the memory: held-out text (or a series) coloured by one unit of a trained model, the units that
+follow a feature of the text found automatically, gate saturation as in Karpathy, Johnson & Fei-Fei (2015),
+and text the model writes from a prompt.
+
+Layout and wiring only. The trace, the ranking, the sentences and the browser payload come from
+``lstm_vault.memory_view``; the saturation from ``lstm_vault.saturation``; the writing from
+``lstm_vault.generate``; the figures from ``lstm_vault.figures.memory``. The coloured text is a Custom
+Components v2 element (``pages.common.memory_text``) sent every unit's values once: switching the unit or the
+quantity recolours it in the browser with no script run.
+
+Page state: ``model`` and ``chars`` are widgets bound to the address; the written text is kept in the session
+per model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from pathlib import Path
+
+import streamlit as st
+
+from lstm_vault import generate as gen
+from lstm_vault import memory_view as mv
+from lstm_vault import modelfile
+from lstm_vault.figures.memory import saturation_figure, series_figure
+from lstm_vault.formatting import fmt
+from lstm_vault.memory import FOUND_R
+from lstm_vault.saturation import HIGH, LOW, saturation, saturation_sentences
+from pages.common.memory_text import memory_text
+from pages.common.navigation import sidebar
+from pages.common.session import current_model, current_model_version
+
+P = "mem_"  # this page's own session keys
+MODELS_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
+SHIPPED = {"Sonnets": "text_lstm.npz", "Python": "python_lstm.npz"}  # the choice (also the link) -> file
+SESSION = "Train page"
+CAPTIONS = {
+    "Sonnets": "shipped: Shakespeare's Sonnets",
+    "Python": "shipped: Python source",
+    SESSION: "the model trained or loaded there",
+}
+CHART_CONFIG = {"displayModeBar": False}
+GROUP = "memory"  # the coloured texts of this page share their unit and quantity
+
+st.set_page_config(page_title="Reading the memory · lstm_vault", page_icon="📖", layout="wide")
+sidebar()  # the app's page links, first in the sidebar
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def shipped_model(name: str, mtime: float) -> modelfile.SavedModel:
+    """A shipped model file, loaded once (``mtime`` renews it when the file changes); read-only."""
+    return modelfile.load(MODELS_DIR / SHIPPED[name])
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def text_view(model: tuple, _saved, n_chars: int, layer: int, source: str) -> mv.TextView:
+    """``model`` names the weights (a file, or this session's model and its version)."""
+    return mv.text_view(_saved, mv.held_out_text(source, n_chars), source, layer)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def text_payload(view_id: tuple, _view: mv.TextView) -> dict:
+    top = mv.top_units(_view.matches)
+    return mv.text_payload(
+        _view.layer_trace, _view.text, unit=top[0].unit if top else 0, suggested=top, caption=CAPTION
+    )
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def written_payload(model: tuple, result: gen.Generation, _saved, _view: mv.TextView) -> dict:
+    """The written text coloured: the model's trace over what it read and wrote."""
+    _, _, trace = _saved.rnn.forward(gen.one_hot(result.full, gen.vocabulary(_saved)))
+    top = mv.top_units(_view.matches)
+    caption = (
+        f"{len(result.used_prompt):,} prompt characters, then {len(result.text):,} written at temperature "
+        f"{fmt(result.temperature, 1)} with seed {result.seed}; {100 * result.argmax_share:.0f}% of the "
+        "written characters were the model's most likely one at their step."
+    )
+    lt = trace.layers[model[-1]][0]
+    return mv.text_payload(lt, result.full, unit=top[0].unit if top else 0, suggested=top, caption=caption)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def series_view(model: tuple, _saved, layer: int) -> mv.SeriesView:
+    return mv.series_view(_saved, layer=layer)
+
+
+CAPTION = (
+    "Colour: the unit's value after it read the character (red high, blue low, white the middle of the "
+    "scale). The scale runs over a gate's whole range (0 to 1), h's and g's (-1 to 1), and for the cell "
+    "state from -max|c| to +max|c| of that unit over this text."
+)
+
+
+def markdown_text(text: str) -> str:
+    """Text from the user or a file, safe inside st.markdown / st.warning: markdown's special characters
+    escaped (and so no HTML)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~])", r"\\\1", text)
+
+
+# ------------------------------------------------------------------------------------- the model
+s = st.session_state
+saved_session, version = current_model(), current_model_version()
+session_id = s.setdefault(P + "session", uuid.uuid4().hex)
+options = [name for name in SHIPPED if (MODELS_DIR / SHIPPED[name]).exists()]
+if saved_session is not None:
+    options.append(SESSION)
+    if s.get(P + "seen_model") != version:  # trained or loaded since this page last looked: show it
+        s[P + "seen_model"], s["model"] = version, SESSION
+        st.toast("Showing the model from the Train page. Switch back under **Model** in the sidebar.")
+
+st.title("Reading the memory")
+st.caption(
+    "What does a trained LSTM keep in its cells? Colour a text the model never trained on by one unit, let "
+    "the page find the units that follow something in the text (an open bracket, the position in the line), "
+    "see how often each gate is shut or open, and let the model write."
+)
+
+with st.sidebar:
+    st.header("Model")
+    if not options:
+        st.error("No shipped character model in assets/models/ and no model from the Train page.")
+        st.stop()
+    choice = st.radio(
+        "Model",
+        options,
+        captions=[CAPTIONS[o] for o in options],
+        key="model",
+        bind="query-params",
+        persist_state="session",
+        help="The two shipped character models, or the model trained or loaded on the Train page.",
+    )
+    if saved_session is None:
+        st.caption("Train a model on the Train page and it appears here too.")
+
+try:
+    if choice == SESSION:
+        saved, model_id = saved_session, ("session", session_id, version)
+    else:
+        path = MODELS_DIR / SHIPPED[choice]
+        saved, model_id = shipped_model(choice, path.stat().st_mtime), ("file", choice, path.stat().st_mtime)
+except (OSError, modelfile.ModelFileError) as err:
+    st.error(f"Cannot load the shipped {choice} model: {err}")
+    st.stop()
+
+encoding = saved.meta.get("encoding") or {}
+kind = "text" if encoding.get("type") == "chars" else "series" if saved.rnn.input_size == 1 else None
+rnn = saved.rnn
+# widgets whose range depends on the model are keyed by it: a value kept for another model may not fit
+model_key = hashlib.sha1(repr(model_id).encode()).hexdigest()[:10]
+with st.sidebar:
+    layer = 0
+    if rnn.num_layers > 1:
+        layer = st.number_input("Layer", 0, rnn.num_layers - 1, key=f"{P}layer_{model_key}")
+    if kind == "text":
+        n_chars = st.number_input(
+            "Held-out characters",
+            mv.MIN_CHARS,
+            mv.MAX_CHARS,
+            value=mv.MIN_CHARS,
+            step=500,
+            key="chars",
+            bind="query-params",
+            persist_state="session",
+            help="How much of the text the model never trained on is read and coloured.",
+        )
+    st.caption(f"{rnn.arch.upper()}, H = {rnn.hidden_size}, trained on {saved.meta.get('task', 'a task')}.")
+    if rnn.bidirectional:
+        st.caption("A bidirectional model: the forward direction is shown.")
+
+if kind is None:
+    st.info(
+        f"This view reads character models and series models (one value per step); the model from the Train "
+        f"page reads {rnn.input_size} values per step ({saved.meta.get('task', 'no task named')}). Train a "
+        "text or series model, or pick a shipped one in the sidebar."
+    )
+    st.stop()
+
+
+def interpretable_units(rows: list[dict], n: int, what: str) -> None:
+    """The best unit of every feature, or that none was found."""
+    st.subheader("Units that follow something, found automatically")
+    st.caption(
+        f"Every unit's {what} is correlated with each feature over the {n:,} steps shown (Pearson's r); a "
+        f"unit counts as following a feature when |r| ≥ {fmt(FOUND_R, 1)}. This is a rough guide: r measures "
+        "a straight-line relation over this stretch only, and says nothing of cause (clamping or silencing "
+        "the unit tests that)."
+    )
+    st.write(mv.found_sentence(rows))
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={"r": st.column_config.NumberColumn("r", format="%.2f")},
+        width="stretch",
+    )
+
+
+def gate_saturation(layer_trace) -> None:
+    sat = saturation(layer_trace, LOW, HIGH)
+    st.subheader("Gate saturation")
+    if not sat:
+        st.caption("A plain RNN has no gates to saturate.")
+        return
+    st.caption(
+        "As in Karpathy, Johnson & Fei-Fei (2015): one point a unit, one panel a gate. Across: the share of "
+        f"steps the gate is above {fmt(HIGH, 1)} (right-saturated, almost open); up: the share below "
+        f"{fmt(LOW, 1)} (left-saturated, almost shut). A point near the origin is a gate that is rarely "
+        "either."
+    )
+    st.plotly_chart(saturation_figure(sat, LOW, HIGH), config=CHART_CONFIG, key=P + "saturation")
+    for sentence in saturation_sentences(sat, LOW, HIGH):
+        st.markdown(f"- {sentence}")
+
+
+# ------------------------------------------------------------------------------------- text models
+if kind == "text":
+    source = (saved.meta.get("task_options") or {}).get("source", "sonnets")  # the Text task's default
+    try:
+        view = text_view(model_id, saved, int(n_chars), int(layer), source)
+    except ValueError as err:
+        st.error(f"Cannot read the held-out text with this model: {err}")
+        st.stop()
+    view_id = (*model_id, int(n_chars), int(layer))
+    payload = text_payload(view_id, view)
+    st.subheader("The held-out text, coloured by one unit")
+    st.caption(
+        f"{len(view.text):,} characters of the {source} text that training never saw, read from a zero "
+        "state. Pick the unit and what colours the text above it (this happens in the browser, at once); "
+        "the chips are the units found below. Hover over a character, or click the text and step with the "
+        "arrow keys, to read every gate of the unit at that step."
+    )
+    memory_text(payload, key=P + "held_out", group=GROUP, lead=True)
+
+    # ---- clamps and ablations: pages/common/interventions_ui.py (another helper) ----------------------
+    # interventions_panel(saved, view.text, layer=int(layer), key=P + "interventions") goes here: force a
+    # gate or silence a unit over a range of characters and see the cell, the prediction and the loss change.
+
+    interpretable_units(mv.feature_rows(view.matches), len(view.text), mv.NAMES[view.quantity])
+    gate_saturation(view.layer_trace)
+
+    # ---------------------------------------------------------------------------------- writing
+    @st.fragment
+    def writing() -> None:
+        st.subheader("The model writes")
+        st.caption(
+            "The model reads your prompt, then writes one character at a time, each drawn from its "
+            "predicted probabilities sharpened (low temperature) or flattened (high) and fed back as its "
+            "next input. The text it read and wrote is coloured by the unit chosen above."
+        )
+        with st.form(P + "write_form"):
+            prompt = st.text_area("Prompt", value="def " if source == "python" else "Shall I ", max_chars=500)
+            c1, c2, c3 = st.columns(3)
+            temperature = c1.slider("Temperature", *gen.TEMPERATURE_RANGE, value=0.8, step=0.1)
+            seed = c2.number_input("Sampling seed", 0, 2**31 - 1, value=0)
+            length = c3.number_input("Characters to write", 1, gen.MAX_LENGTH, value=400, step=100)
+            submitted = st.form_submit_button("Write")
+        key = P + "written"
+        if submitted:
+            try:
+                s[key] = (model_id, gen.generate(saved, prompt, int(length), float(temperature), int(seed)))
+            except ValueError as err:
+                st.error(f"Cannot write: {err}")
+        written = s.get(key)
+        if written is None or written[0] != model_id:
+            st.caption("Type a prompt and press Write.")
+            return
+        result = written[1]
+        if message := result.unknown_message():
+            st.warning(markdown_text(message))
+        memory_text(
+            written_payload((*model_id, int(layer)), result, saved, view),
+            key=P + "written_text",
+            group=GROUP,
+        )
+
+    writing()
+
+# ------------------------------------------------------------------------------------- series models
+else:
+    try:
+        sview = series_view(model_id, saved, int(layer))
+    except ValueError as err:
+        st.error(f"Cannot run this series model: {err}")
+        st.stop()
+    lt = sview.layer_trace
+    names = mv.QUANTITIES[lt.arch]
+    st.subheader("The series, coloured by one unit")
+    c1, c2 = st.columns(2)
+    top = mv.top_units(sview.matches)
+    unit = c1.number_input(
+        "unit", 0, lt.h.shape[-1] - 1, value=top[0].unit if top else 0, key=f"{P}series_unit_{model_key}"
+    )
+    quantity = c2.selectbox(
+        "colour by", names, format_func=lambda q: mv.NAMES.get(q, q), key=P + "series_quantity"
+    )
+    values = mv.layer_values(lt, quantity)
+    lo, hi = mv.value_range(quantity, values[:, [int(unit)]])
+    st.caption(f"{sview.title} ({len(sview.values):,} steps, read as one sequence from a zero state).")
+    st.plotly_chart(
+        series_figure(sview.labels, sview.values, values[:, int(unit)], int(unit), quantity, lo[0], hi[0]),
+        config=CHART_CONFIG,
+        key=P + "series",
+    )
+    # ---- clamps and ablations: pages/common/interventions_ui.py (another helper) ----------------------
+    # interventions_panel(saved, ..., layer=int(layer), key=P + "interventions") goes here.
+    interpretable_units(mv.feature_rows(sview.matches), len(sview.values), mv.NAMES[sview.quantity])
+    gate_saturation(lt)
