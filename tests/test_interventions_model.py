@@ -1,0 +1,184 @@
+"""An experiment on a trained model (interventions.compare): the NumPy task loss equals training's torch loss;
+with no records both losses are equal and equal the Train page's held-out score; silencing a unit changes
+the held-out loss exactly as a hand-made model with that unit's outgoing weights zeroed; the sentences state
+the computed numbers."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from lstm_vault import GRU, LSTM, RNN, GateClamp, UnitAblation, evaluation, interventions, modelfile
+from lstm_vault.modelfile import SavedModel
+from lstm_vault.tasks import TASKS, Batch, get_task
+from lstm_vault.torch_backend import task_loss as torch_task_loss
+
+MODELS = Path(__file__).resolve().parents[1] / "assets" / "models"
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_the_numpy_task_loss_is_training_s_torch_loss(name):
+    task = get_task(name)
+    batch = task.validation(6, seed=1)
+    y_hat = np.random.default_rng(2).standard_normal((task.length, 6, task.output_size)) * 3
+    want = float(torch_task_loss(task, torch.from_numpy(y_hat), batch))
+    assert evaluation.task_loss(task, y_hat, batch) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("loss,target", [("mse", "all"), ("ce", "last"), ("ce", "all")])
+@pytest.mark.parametrize("masked", [False, True])
+def test_the_numpy_task_loss_is_training_s_for_every_loss_and_target(loss, target, masked):
+    """Combinations no registered task uses yet, built by hand, with and without a mask; logits of ±800
+    (the log-sum-exp must not overflow)."""
+    rng = np.random.default_rng(3)
+    T, B, O = 5, 4, 3
+    if target == "last":
+        y = rng.integers(0, O, B) if loss == "ce" else rng.standard_normal((B, O))
+    else:
+        y = rng.integers(0, O, (T, B)) if loss == "ce" else rng.standard_normal((T, B, O))
+    mask = (rng.random((T, B)) < 0.5) if masked and target == "all" else None
+    batch = Batch(rng.standard_normal((T, B, 1)), y, mask)
+    task = SimpleNamespace(loss=loss, target=target)
+    y_hat = rng.standard_normal((T, B, O)) * 3
+    y_hat[0, 0, 0] = 800.0
+    y_hat[-1, 0, 1] = -800.0
+    want = float(torch_task_loss(task, torch.from_numpy(y_hat), batch))
+    assert evaluation.task_loss(task, y_hat, batch) == pytest.approx(want, rel=1e-12)
+
+
+def test_no_records_give_the_same_loss_both_ways_and_the_train_page_s_score():
+    saved = modelfile.load(MODELS / "copy_lstm.npz")
+    x, _ = saved.example(0)
+    cmp = interventions.compare(saved, x, [])
+    assert cmp.loss is not None and cmp.loss == cmp.loss_clamped and cmp.loss_kind == "ce"
+    task = saved.task()
+    shown = evaluation.held_out(task, {"LSTM": saved})  # the Train page's held-out predictions
+    assert cmp.examples == shown.examples
+    assert cmp.loss == evaluation.task_loss(task, shown.outputs["LSTM"][1], shown.batch)
+    np.testing.assert_array_equal(cmp.y, cmp.y_clamped)
+    np.testing.assert_array_equal(cmp.y, saved.predict(x)[0])
+    assert "does not change" in interventions.reading(cmp, interventions.effect(cmp, 0))
+
+
+def _zero_outgoing(saved: SavedModel, unit: int, layer: int, direction: int) -> SavedModel:
+    """A copy whose unit ``unit`` (of one layer and direction) sends nothing anywhere: its column in that
+    direction's W_hh (every gate), in the next layer's W_ih (both directions) or in the read-out is 0."""
+    rnn, H = saved.rnn, saved.rnn.hidden_size
+    params = {k: v.copy() for k, v in rnn.params.items()}
+    params[f"weight_hh_l{layer}" + ("_reverse" if direction else "")][:, unit] = 0.0
+    col = direction * H + unit  # where the unit sits in the concatenated output of its layer
+    weight = saved.readout_weight.copy()
+    if layer + 1 < rnn.num_layers:
+        for sfx in ("", "_reverse")[: rnn.num_directions]:
+            params[f"weight_ih_l{layer + 1}{sfx}"][:, col] = 0.0
+    else:
+        weight[:, col] = 0.0
+    made = type(rnn).from_params(params, **rnn.config())
+    return SavedModel(made, weight, saved.readout_bias, saved.meta)
+
+
+def _held_out_loss(saved: SavedModel) -> float:
+    task = saved.task()
+    batch = evaluation.held_out_batch(task, [saved])
+    return evaluation.task_loss(task, saved.predict(batch.x)[0], batch)
+
+
+@pytest.mark.parametrize("what", [None, ("h",)], ids=["h-and-c", "h-only"])
+def test_silencing_a_unit_of_a_shipped_model_is_zeroing_its_outgoing_weights(what):
+    """The adding-problem LSTM, a unit silenced at every step: its h is 0, so nothing it computes reaches
+    the other units (W_hh column) or the prediction (read-out column); a model with those columns zeroed
+    gives the same held-out loss. (The cell may keep running with what=('h',): c feeds only its own h.)"""
+    saved = modelfile.load(MODELS / "adding_lstm.npz")
+    x, _ = saved.example(0)
+    unit = 5
+    cmp = interventions.compare(saved, x, [UnitAblation(unit, what=what)])
+    made = _zero_outgoing(saved, unit, 0, 0)
+    assert cmp.loss == pytest.approx(_held_out_loss(saved), rel=1e-12)
+    assert cmp.loss_clamped == pytest.approx(_held_out_loss(made), rel=1e-12)
+    assert cmp.loss_clamped != cmp.loss
+    np.testing.assert_allclose(cmp.y_clamped, made.predict(x)[0], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU, RNN], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("layer,direction", [(0, 1), (1, 0)])
+def test_silencing_a_unit_anywhere_in_a_deep_two_way_model_is_zeroing_its_outgoing_weights(
+    cls, layer, direction
+):
+    """Two layers, bidirectional, on the sine task: a unit of a lower layer feeds the next layer's W_ih
+    (both directions), one of the top layer the read-out; the loss is the task's own."""
+    rnn = cls(1, 4, num_layers=2, bidirectional=True, seed=40)
+    rng = np.random.default_rng(41)
+    saved = SavedModel(rnn, rng.standard_normal((1, 8)), rng.standard_normal(1), {"task": "sine"})
+    x, _ = saved.example(3)
+    cmp = interventions.compare(saved, x, [UnitAblation(2, layer=layer, direction=direction)])
+    made = _zero_outgoing(saved, 2, layer, direction)
+    assert cmp.loss_clamped == pytest.approx(_held_out_loss(made), rel=1e-12)
+    assert cmp.loss_clamped != cmp.loss
+    np.testing.assert_allclose(cmp.y_clamped, made.predict(x)[0], rtol=1e-12, atol=1e-14)
+
+
+def test_hiding_a_cell_with_o_zero_is_zeroing_its_outgoing_weights_too():
+    saved = modelfile.load(MODELS / "adding_lstm.npz")
+    x, _ = saved.example(0)
+    cmp = interventions.compare(saved, x, [GateClamp("o", 0.0, units=(7,))])
+    assert cmp.loss_clamped == pytest.approx(_held_out_loss(_zero_outgoing(saved, 7, 0, 0)), rel=1e-12)
+
+
+def test_the_reading_states_the_computed_numbers():
+    saved = modelfile.load(MODELS / "copy_lstm.npz")
+    x, _ = saved.example(0)
+    recs = [GateClamp("f", 0.0, start=2, units=(3,))]
+    cmp = interventions.compare(saved, x, recs)
+    eff = interventions.effect(cmp, 3)
+    lt, lt_c = cmp.plain.layers[0][0], cmp.clamped.layers[0][0]
+    dc = np.abs(lt_c.c[:, 0, 3] - lt.c[:, 0, 3])
+    np.testing.assert_array_equal(eff.dc, dc)
+    text = interventions.reading(cmp, eff)
+    k = int(dc.argmax())
+    assert f"cell state c by up to {interventions.fmt(float(dc[k]), 3)} (at t = {k})" in text
+    before, after = evaluation.distinct(cmp.loss, cmp.loss_clamped)
+    assert f"(cross-entropy, {cmp.examples} examples) goes from {before} without to {after} with" in text
+    ratio = cmp.loss_clamped / cmp.loss
+    how = f"{ratio:.3g} times as high" if ratio >= 2 else f"{100 * abs(ratio - 1):.3g} %"
+    assert how in text
+    what, y, y_c = eff.prediction
+    assert what == interventions.TOP_CHOICE
+    p = np.exp(cmp.y[-1, 0]) / np.exp(cmp.y[-1, 0]).sum()
+    assert y[-1] == pytest.approx(p.max(), rel=1e-12)
+
+
+def test_a_bare_model_gets_traces_and_no_loss_and_a_model_without_a_task_says_why():
+    rnn = LSTM(1, 3, seed=42)
+    x = np.random.default_rng(43).standard_normal((6, 1, 1))
+    cmp = interventions.compare(rnn, x, [UnitAblation(1, start=2)])
+    assert cmp.y is None and cmp.loss is None and cmp.no_loss == ""
+    assert np.all(cmp.clamped.layers[0][0].h[2:, 0, 1] == 0.0)
+    assert "No held-out loss" not in interventions.reading(cmp, interventions.effect(cmp, 1))
+    orphan = SavedModel(rnn, np.ones((1, 3)), np.zeros(1), {})
+    cmp = interventions.compare(orphan, x, [])
+    assert cmp.loss is None and cmp.no_loss == "the model file does not say which task it was trained on"
+    assert cmp.y is not None
+    text = interventions.reading(cmp, interventions.effect(cmp, 0))
+    assert text.endswith("No held-out loss: the model file does not say which task it was trained on.")
+    with pytest.raises(ValueError, match="cannot clamp 'z'"):
+        interventions.compare(rnn, x, [GateClamp("z", 1.0)])
+
+
+def test_the_records_are_described_in_words():
+    d = interventions.describe
+    assert d(
+        [
+            GateClamp("f", 1.0, start=5, stop=20, units=(3,)),
+            GateClamp("i", 0.0, start=5, stop=20, units=(3,)),
+        ],
+        100,
+        8,
+    ) == ("f held at 1 and i held at 0 for unit 3, steps 5 to 19")
+    assert d([UnitAblation((4, 1))], 10, 8) == "silenced (h and c held at 0) for units 1, 4, every step"
+    assert d([UnitAblation(2)], 10, 8, "gru") == "silenced (h held at 0) for unit 2, every step"
+    assert d([UnitAblation(2, what="h", start=9)], 10, 8) == "silenced (h held at 0) for unit 2, step 9"
+    assert d([GateClamp("o", 0.0, stop=3, layer=1, direction=1)], 10, 8) == (
+        "o held at 0 for every unit, steps 0 to 2, layer 1, reverse direction"
+    )
