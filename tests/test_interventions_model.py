@@ -1,4 +1,4 @@
-"""An experiment on a trained model (interventions.compare): the NumPy task loss equals training's torch loss;
+"""An experiment on a trained model (experiment.compare): the NumPy task loss equals training's torch loss;
 with no records both losses are equal and equal the Train page's held-out score; silencing a unit changes
 the held-out loss exactly as a hand-made model with that unit's outgoing weights zeroed; the sentences state
 the computed numbers."""
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_vault import GRU, LSTM, RNN, GateClamp, UnitAblation, evaluation, interventions, modelfile
+from lstm_vault import GRU, LSTM, RNN, GateClamp, UnitAblation, evaluation, experiment, modelfile
 from lstm_vault.modelfile import SavedModel
 from lstm_vault.tasks import TASKS, Batch, get_task
 from lstm_vault.torch_backend import task_loss as torch_task_loss
@@ -51,7 +51,7 @@ def test_the_numpy_task_loss_is_training_s_for_every_loss_and_target(loss, targe
 def test_no_records_give_the_same_loss_both_ways_and_the_train_page_s_score():
     saved = modelfile.load(MODELS / "copy_lstm.npz")
     x, _ = saved.example(0)
-    cmp = interventions.compare(saved, x, [])
+    cmp = experiment.compare(saved, x, [])
     assert cmp.loss is not None and cmp.loss == cmp.loss_clamped and cmp.loss_kind == "ce"
     task = saved.task()
     shown = evaluation.held_out(task, {"LSTM": saved})  # the Train page's held-out predictions
@@ -59,7 +59,7 @@ def test_no_records_give_the_same_loss_both_ways_and_the_train_page_s_score():
     assert cmp.loss == evaluation.task_loss(task, shown.outputs["LSTM"][1], shown.batch)
     np.testing.assert_array_equal(cmp.y, cmp.y_clamped)
     np.testing.assert_array_equal(cmp.y, saved.predict(x)[0])
-    assert "does not change" in interventions.reading(cmp, interventions.effect(cmp, 0))
+    assert "does not change" in experiment.reading(cmp, experiment.effect(cmp, 0))
 
 
 def _zero_outgoing(saved: SavedModel, unit: int, layer: int, direction: int) -> SavedModel:
@@ -93,7 +93,7 @@ def test_silencing_a_unit_of_a_shipped_model_is_zeroing_its_outgoing_weights(wha
     saved = modelfile.load(MODELS / "adding_lstm.npz")
     x, _ = saved.example(0)
     unit = 5
-    cmp = interventions.compare(saved, x, [UnitAblation(unit, what=what)])
+    cmp = experiment.compare(saved, x, [UnitAblation(unit, what=what)])
     made = _zero_outgoing(saved, unit, 0, 0)
     assert cmp.loss == pytest.approx(_held_out_loss(saved), rel=1e-12)
     assert cmp.loss_clamped == pytest.approx(_held_out_loss(made), rel=1e-12)
@@ -112,7 +112,7 @@ def test_silencing_a_unit_anywhere_in_a_deep_two_way_model_is_zeroing_its_outgoi
     rng = np.random.default_rng(41)
     saved = SavedModel(rnn, rng.standard_normal((1, 8)), rng.standard_normal(1), {"task": "sine"})
     x, _ = saved.example(3)
-    cmp = interventions.compare(saved, x, [UnitAblation(2, layer=layer, direction=direction)])
+    cmp = experiment.compare(saved, x, [UnitAblation(2, layer=layer, direction=direction)])
     made = _zero_outgoing(saved, 2, layer, direction)
     assert cmp.loss_clamped == pytest.approx(_held_out_loss(made), rel=1e-12)
     assert cmp.loss_clamped != cmp.loss
@@ -122,7 +122,7 @@ def test_silencing_a_unit_anywhere_in_a_deep_two_way_model_is_zeroing_its_outgoi
 def test_hiding_a_cell_with_o_zero_is_zeroing_its_outgoing_weights_too():
     saved = modelfile.load(MODELS / "adding_lstm.npz")
     x, _ = saved.example(0)
-    cmp = interventions.compare(saved, x, [GateClamp("o", 0.0, units=(7,))])
+    cmp = experiment.compare(saved, x, [GateClamp("o", 0.0, units=(7,))])
     assert cmp.loss_clamped == pytest.approx(_held_out_loss(_zero_outgoing(saved, 7, 0, 0)), rel=1e-12)
 
 
@@ -130,21 +130,21 @@ def test_the_reading_states_the_computed_numbers():
     saved = modelfile.load(MODELS / "copy_lstm.npz")
     x, _ = saved.example(0)
     recs = [GateClamp("f", 0.0, start=2, units=(3,))]
-    cmp = interventions.compare(saved, x, recs)
-    eff = interventions.effect(cmp, 3)
+    cmp = experiment.compare(saved, x, recs)
+    eff = experiment.effect(cmp, 3)
     lt, lt_c = cmp.plain.layers[0][0], cmp.clamped.layers[0][0]
     dc = np.abs(lt_c.c[:, 0, 3] - lt.c[:, 0, 3])
     np.testing.assert_array_equal(eff.dc, dc)
-    text = interventions.reading(cmp, eff)
+    text = experiment.reading(cmp, eff)
     k = int(dc.argmax())
-    assert f"cell state c by up to {interventions.fmt(float(dc[k]), 3)} (at t = {k})" in text
+    assert f"cell state c by up to {experiment.fmt(float(dc[k]), 3)} (at t = {k})" in text
     before, after = evaluation.distinct(cmp.loss, cmp.loss_clamped)
     assert f"(cross-entropy, {cmp.examples} examples) goes from {before} without to {after} with" in text
     ratio = cmp.loss_clamped / cmp.loss
     how = f"{ratio:.3g} times as high" if ratio >= 2 else f"{100 * abs(ratio - 1):.3g} %"
     assert how in text
     what, y, y_c = eff.prediction
-    assert what == interventions.TOP_CHOICE
+    assert what == experiment.TOP_CHOICE
     p = np.exp(cmp.y[-1, 0]) / np.exp(cmp.y[-1, 0]).sum()
     assert y[-1] == pytest.approx(p.max(), rel=1e-12)
 
@@ -152,22 +152,22 @@ def test_the_reading_states_the_computed_numbers():
 def test_a_bare_model_gets_traces_and_no_loss_and_a_model_without_a_task_says_why():
     rnn = LSTM(1, 3, seed=42)
     x = np.random.default_rng(43).standard_normal((6, 1, 1))
-    cmp = interventions.compare(rnn, x, [UnitAblation(1, start=2)])
+    cmp = experiment.compare(rnn, x, [UnitAblation(1, start=2)])
     assert cmp.y is None and cmp.loss is None and cmp.no_loss == ""
     assert np.all(cmp.clamped.layers[0][0].h[2:, 0, 1] == 0.0)
-    assert "No held-out loss" not in interventions.reading(cmp, interventions.effect(cmp, 1))
+    assert "No held-out loss" not in experiment.reading(cmp, experiment.effect(cmp, 1))
     orphan = SavedModel(rnn, np.ones((1, 3)), np.zeros(1), {})
-    cmp = interventions.compare(orphan, x, [])
+    cmp = experiment.compare(orphan, x, [])
     assert cmp.loss is None and cmp.no_loss == "the model file does not say which task it was trained on"
     assert cmp.y is not None
-    text = interventions.reading(cmp, interventions.effect(cmp, 0))
+    text = experiment.reading(cmp, experiment.effect(cmp, 0))
     assert text.endswith("No held-out loss: the model file does not say which task it was trained on.")
     with pytest.raises(ValueError, match="cannot clamp 'z'"):
-        interventions.compare(rnn, x, [GateClamp("z", 1.0)])
+        experiment.compare(rnn, x, [GateClamp("z", 1.0)])
 
 
 def test_the_records_are_described_in_words():
-    d = interventions.describe
+    d = experiment.describe
     assert d(
         [
             GateClamp("f", 1.0, start=5, stop=20, units=(3,)),
@@ -182,3 +182,28 @@ def test_the_records_are_described_in_words():
     assert d([GateClamp("o", 0.0, stop=3, layer=1, direction=1)], 10, 8) == (
         "o held at 0 for every unit, steps 0 to 2, layer 1, reverse direction"
     )
+
+
+def test_each_architecture_is_offered_the_experiments_it_has_and_their_records():
+    assert experiment.kinds("lstm") == ["freeze", "hide", "wipe", "gate", "silence"]
+    assert experiment.kinds("gru") == ["keep", "gate", "silence"]
+    assert experiment.kinds("rnn") == ["silence"]
+    mk = experiment.make_records
+    assert mk("lstm", "freeze", [3], 5, 20) == [
+        GateClamp("f", 1.0, start=5, stop=20, units=(3,)),
+        GateClamp("i", 0.0, start=5, stop=20, units=(3,)),
+    ]
+    assert mk("lstm", "hide", [1, 2]) == [GateClamp("o", 0.0, units=(1, 2))]
+    assert mk("lstm", "wipe", None, layer=1) == [GateClamp("f", 0.0, layer=1)]
+    assert mk("gru", "keep", [0], direction=1) == [GateClamp("z", 1.0, units=(0,), direction=1)]
+    assert mk("gru", "gate", [0], gate="n", value=-0.5) == [GateClamp("n", -0.5, units=(0,))]
+    assert mk("rnn", "silence", [2], 1, 4) == [UnitAblation(2, start=1, stop=4)]
+    assert mk("lstm", "silence", [2], what="h") == [UnitAblation(2, what=("h",))]
+    with pytest.raises(ValueError, match=r"a rnn has the experiments \['silence'\], not 'freeze'"):
+        mk("rnn", "freeze", [0])
+    # every preset runs on its architecture (the records fit the model)
+    for arch, cls in (("lstm", LSTM), ("gru", GRU), ("rnn", RNN)):
+        for kind in experiment.kinds(arch):
+            gate = cls(1, 2).gates[0] if kind == "gate" else None
+            recs = mk(arch, kind, [1], 1, 3, gate=gate, value=0.5 if gate else None)
+            cls(1, 2).forward(np.zeros((4, 1)), clamps=recs)
