@@ -26,6 +26,7 @@ from lstm_vault.handset import KNOBS, HandSetLSTM
 from lstm_vault.sequences import MAX_SEED
 from lstm_vault.stepping import step_payload
 from pages.common import links
+from pages.common.interventions_ui import interventions_panel
 from pages.common.navigation import sidebar
 from pages.common.sequence_input import QUERY_NAMES, apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model, current_model_version
@@ -48,14 +49,14 @@ sidebar()  # the app's page links, first in the sidebar
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def hand_trace(x, cell: HandSetLSTM):
-    return cell.trace(x)
+def hand_trace(x, cell: HandSetLSTM, clamps: tuple = ()):
+    return cell.trace(x, list(clamps))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def trained_trace(model: tuple[str, int], _rnn, x, layer: int, direction: int):
+def trained_trace(model: tuple[str, int], _rnn, x, layer: int, direction: int, clamps: tuple = ()):
     """``model`` (this session's id and model version) stands for the weights."""
-    return step_through.layer_trace(_rnn, x, layer, direction)
+    return step_through.layer_trace(_rnn, x, layer, direction, list(clamps))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -175,6 +176,8 @@ with st.sidebar:
             help="H, the seed, the biases, the weight scales and the unit back to their defaults, and the "
             "step back to t = 0. The input stays.",
         )
+    st.header("Experiment")
+    experiment_box = st.empty()  # the trained model's or the hand-set cell's panel, whichever is shown
 
 with input_box:
     st.header("Input")
@@ -192,8 +195,10 @@ if use_trained:
         x, label = (
             saved.example(int(example_seed)) if feed == EXAMPLE else (seq.values.reshape(-1, 1, 1), seq.label)
         )
-        lt = trained_trace(model_id, rnn, x, int(layer), int(direction))
-        view = (TRAINED, model_id, x.tobytes(), int(layer), int(direction))
+        with experiment_box.container():
+            exp = interventions_panel(saved, x, int(layer), int(direction), s.get("unit", 0), key=P + "exp_t")
+        lt = trained_trace(model_id, rnn, x, int(layer), int(direction), clamps := tuple(exp.records))
+        view = (TRAINED, model_id, x.tobytes(), int(layer), int(direction), clamps)
         model_label = step_through.trained_label(rnn)
         encoding = step_through.input_encoding(saved, int(layer), feed == EXAMPLE)
     except ValueError as err:  # its task, shapes or size: say so, carry on with the hand-set cell
@@ -202,7 +207,10 @@ if use_trained:
 if not use_trained:
     cell = HandSetLSTM(**{name: s.get(KEYS[name], knob.default) for name, knob in KNOBS.items()})
     x, label, model_label = seq.values, seq.label, cell.describe()
-    lt, view = hand_trace(x, cell), (HAND_SET, x.tobytes(), cell)
+    with experiment_box.container():
+        exp = interventions_panel(cell.build(), x.reshape(-1, 1, 1), unit=s.get("unit", 0), key=P + "exp_h")
+    clamps = tuple(exp.records)
+    lt, view = hand_trace(x, cell, clamps), (HAND_SET, x.tobytes(), cell, clamps)
 T, H = lt.h.shape[0], lt.h.shape[-1]
 
 # a new input (or a reset) opens at t = 0 and a link at its own t: a new key is a new step in the browser
@@ -235,6 +243,8 @@ if unit_link is not None:
     notes.append(step_through.unit_link_warning(unit_link, H, unit))
 if note := step_through.ARCH_NOTES.get(lt.arch):
     st.info(note)
+if exp.note:
+    st.info(exp.note, icon=":material/science:")
 with notes_box:
     for warning in filter(None, notes):
         st.warning(warning)
@@ -248,6 +258,7 @@ stepper(
     initial_t=initial_t,
     marks=[TIMELINE],
 )
+exp.show(unit)
 
 st.subheader("Every unit over all time steps")
 st.caption(step_through.timeline_caption(H))
