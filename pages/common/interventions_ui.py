@@ -122,7 +122,8 @@ def interventions_panel(
         st.caption(
             f"Dashed grey: without; in colour: with {said} (shaded steps). The curves are this one input"
             + (
-                f"; the losses average over {cmp.examples} held-out examples."
+                f"; the losses average over {cmp.examples} held-out examples of the model's task, with the "
+                "experiment on the same steps of each."
                 if cmp.loss is not None
                 else "."
             )
