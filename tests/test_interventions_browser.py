@@ -18,7 +18,7 @@ def test_setting_a_clamp_on_step_through_shows_the_clamped_cell(app_page, app_se
     from lstm_vault.sequences import make_sequence
 
     page = app_page
-    open_app_page(page, app_server.url, "Step_through")
+    open_app_page(page, app_server.url, "Step_through", timeout_ms=180_000)  # maybe the server's first run
     runs = runs_finished(page)
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text="Experiment").click()
     page.get_by_role("option", name="hide the memory (o = 0)").click()
