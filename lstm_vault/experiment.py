@@ -17,7 +17,6 @@ import numpy as np
 
 from . import evaluation
 from .evaluation import LOSS_NAMES, distinct
-from .formatting import fmt
 from .trace import GateClamp, Trace, UnitAblation
 
 # ------------------------------------------------------------------------------------------------
@@ -242,21 +241,22 @@ def effect(cmp: Comparison, unit: int, layer: int = 0, direction: int = 0) -> Ef
     return Effect(unit, dc, np.abs(b.h[:, 0, unit] - a.h[:, 0, unit]), prediction_series(cmp))
 
 
-def _moved(name: str, diff: np.ndarray) -> str:
+def _moved(name: str, diff: np.ndarray) -> str | None:
+    """ "its cell state c by up to 0.368 (at t = 20)", None when it did not move at all."""
     k = int(diff.argmax())
-    return (
-        f"its {name} by up to {fmt(float(diff[k]), 3)} (at t = {k})"
-        if diff[k] > 0
-        else f"its {name} not at all"
-    )
+    return f"its {name} by up to {distinct(float(diff[k]))[0]} (at t = {k})" if diff[k] > 0 else None
 
 
 def reading(cmp: Comparison, eff: Effect) -> str:
     """The experiment's result in sentences, every number from ``cmp`` and ``eff``: how far the unit's cell
     and output moved, the prediction at the last step, and the held-out loss both ways."""
-    parts = [_moved("cell state c", eff.dc)] if eff.dc is not None else []
-    parts.append(_moved("hidden state h", eff.dh))
-    text = f"Against the run without: unit {eff.unit} moves {' and '.join(parts)}."
+    moved = [_moved("cell state c", eff.dc)] if eff.dc is not None else []
+    moved = [m for m in (*moved, _moved("hidden state h", eff.dh)) if m]
+    if moved:
+        text = f"Against the run without: unit {eff.unit} moves {' and '.join(moved)}."
+    else:
+        states = "c and h are" if eff.dc is not None else "h is"
+        text = f"Against the run without: unit {eff.unit}'s {states} exactly the same at every step."
     if eff.prediction is not None:
         what, y, y_c = eff.prediction
         before, after = distinct(float(y[-1]), float(y_c[-1])) if y[-1] != y_c[-1] else (None, None)

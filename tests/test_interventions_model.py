@@ -137,7 +137,9 @@ def test_the_reading_states_the_computed_numbers():
     np.testing.assert_array_equal(eff.dc, dc)
     text = experiment.reading(cmp, eff)
     k = int(dc.argmax())
-    assert f"cell state c by up to {experiment.fmt(float(dc[k]), 3)} (at t = {k})" in text
+    assert (
+        f"unit 3 moves its cell state c by up to {evaluation.distinct(float(dc[k]))[0]} (at t = {k})" in text
+    )
     before, after = evaluation.distinct(cmp.loss, cmp.loss_clamped)
     assert f"(cross-entropy, {cmp.examples} examples) goes from {before} without to {after} with" in text
     ratio = cmp.loss_clamped / cmp.loss
@@ -147,6 +149,23 @@ def test_the_reading_states_the_computed_numbers():
     assert what == experiment.TOP_CHOICE
     p = np.exp(cmp.y[-1, 0]) / np.exp(cmp.y[-1, 0]).sum()
     assert y[-1] == pytest.approx(p.max(), rel=1e-12)
+    before, after = evaluation.distinct(float(y[-1]), float(y_c[-1]))
+    assert f"the model's top choice (without) gets probability {before} without and {after} with." in text
+
+
+def test_the_reading_of_a_regression_states_the_last_prediction_and_what_did_not_move():
+    saved = modelfile.load(MODELS / "adding_lstm.npz")
+    x, _ = saved.example(0)
+    cmp = experiment.compare(saved, x, [UnitAblation(2, start=95)])  # the last five steps
+    eff = experiment.effect(cmp, 2)
+    assert np.all(eff.dh[:95] == 0.0) and np.all(eff.dh[95:] > 0.0)
+    y, y_c = saved.predict(x)[0][-1, 0, 0], cmp.y_clamped[-1, 0, 0]
+    before, after = evaluation.distinct(float(y), float(y_c))
+    assert f"The prediction at the last step goes from {before} to {after}." in experiment.reading(cmp, eff)
+    untouched = experiment.compare(saved.rnn, x, [UnitAblation(1, start=100)])  # a range past the end
+    assert experiment.reading(untouched, experiment.effect(untouched, 1)) == (
+        "Against the run without: unit 1's c and h are exactly the same at every step."
+    )
 
 
 def test_a_bare_model_gets_traces_and_no_loss_and_a_model_without_a_task_says_why():

@@ -90,6 +90,7 @@ def test_silencing_a_unit_of_a_trained_model_shows_the_library_s_trace_and_held_
         "Held-out loss with the experiment (mean squared error)": after,
     }
     assert cmp.loss != cmp.loss_clamped
+    assert any(f"the losses average over {cmp.examples} held-out examples" in c.value for c in at.caption)
     prose = " ".join(m.value for m in at.markdown)
     assert experiment.reading(cmp, experiment.effect(cmp, 0)) in prose
     traces = figure_traces(at)
