@@ -43,6 +43,10 @@ def tables(model, records, T: int, at: int | None = None) -> tuple[dict, dict]:
 
 
 def _where(model, rec, kind: str) -> None:
+    if not (_is_int(rec.layer) and _is_int(rec.direction)):
+        raise ValueError(
+            f"{kind} layer and direction must be integers, got {rec.layer!r} and {rec.direction!r}"
+        )
     if not (0 <= rec.layer < model.num_layers and 0 <= rec.direction < model.num_directions):
         raise ValueError(f"{kind} on layer {rec.layer}, direction {rec.direction} does not exist")
 

@@ -175,6 +175,7 @@ def test_o_zero_on_every_step_is_the_same_experiment_as_silencing_h(cls):
         (GateClamp("f", 1.0, stop=2.5), r"stop must be None or an integer >= start=0, got 2.5"),
         (GateClamp("f", 1.0, units=(0.5,)), r"clamp units must be a unit index, a tuple of them or None"),
         (GateClamp("f", 1.0, units=()), r"clamp units must be a unit index, a tuple of them or None"),
+        (GateClamp("f", 1.0, layer=0.5), r"clamp layer and direction must be integers, got 0.5 and 0"),
     ],
     ids=[
         "above-one",
@@ -186,6 +187,7 @@ def test_o_zero_on_every_step_is_the_same_experiment_as_silencing_h(cls):
         "stop-float",
         "unit",
         "none",
+        "layer",
     ],
 )
 def test_bad_clamps_are_named(clamp, pattern):
