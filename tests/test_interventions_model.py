@@ -226,3 +226,27 @@ def test_each_architecture_is_offered_the_experiments_it_has_and_their_records()
             gate = cls(1, 2).gates[0] if kind == "gate" else None
             recs = mk(arch, kind, [1], 1, 3, gate=gate, value=0.5 if gate else None)
             cls(1, 2).forward(np.zeros((4, 1)), clamps=recs)
+
+
+def test_the_figure_holds_both_runs_of_the_unit_and_shades_the_steps():
+    from lstm_vault.figures.interventions import effect_figure
+
+    rnn = GRU(1, 3, seed=44)
+    rng = np.random.default_rng(45)
+    saved = SavedModel(rnn, rng.standard_normal((1, 3)), rng.standard_normal(1), {"task": "sine"})
+    x, _ = saved.example(0)
+    cmp = experiment.compare(saved, x, [GateClamp("z", 1.0, start=10, stop=20, units=(1,))])
+    fig = effect_figure(cmp, experiment.effect(cmp, 1)).to_plotly_json()
+    data = {(d["meta"], d["name"]): np.array(d["y"]) for d in fig["data"]}
+    assert sorted({m for m, _ in data}) == ["hidden state h, unit 1", "prediction"]  # a GRU has no c
+    np.testing.assert_array_equal(
+        data[("hidden state h, unit 1", "without")], cmp.plain.layers[0][0].h[:, 0, 1]
+    )
+    np.testing.assert_array_equal(
+        data[("hidden state h, unit 1", "with")], cmp.clamped.layers[0][0].h[:, 0, 1]
+    )
+    np.testing.assert_array_equal(data[("prediction", "with")], cmp.y_clamped[:, 0, 0])
+    h = cmp.clamped.layers[0][0].h[:, 0, 1]
+    np.testing.assert_array_equal(h[10:20], h[9])  # z = 1 keeps h: the shaded steps are flat
+    shaded = {(s["x0"], s["x1"]) for s in fig["layout"]["shapes"]}
+    assert shaded == {(9.5, 19.5)}
