@@ -24,9 +24,11 @@ def test_setting_a_clamp_on_step_through_shows_the_clamped_cell(app_page, app_se
     page.get_by_role("option", name="hide the memory (o = 0)").click()
     wait_for_run(page, runs)
     note = page.locator('[data-testid="stAlert"]', has_text="Experiment on:")
-    expect(note).to_contain_text("o held at 0 for unit 0, every step")
-    lt = HandSetLSTM().trace(make_sequence("sine"), [GateClamp("o", 0.0, units=(0,))])
-    expect(page.locator('.lv-cell [data-text="o"]')).to_have_text(f"o = {explain.fmt(lt.o[0, 0, 0])}")
+    expect(note).to_contain_text("o held at 0 for unit 0, steps 50 to 99")  # a preset starts halfway
+    lt = HandSetLSTM().trace(make_sequence("sine"), [GateClamp("o", 0.0, start=50, units=(0,))])
+    page.locator(".lv-head").click()  # focus the stepper, and go to the last step
+    page.keyboard.press("End")
+    expect(page.locator('.lv-cell [data-text="o"]')).to_have_text(f"o = {explain.fmt(lt.o[99, 0, 0])}")
     expect(page.get_by_role("heading", name="What the experiment changed")).to_be_visible()
     assert not exception_texts(page), exception_texts(page)
     assert not page.errors.messages, page.errors.messages

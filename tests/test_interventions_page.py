@@ -45,7 +45,7 @@ def test_a_clamp_on_the_hand_set_cell_is_what_the_stepper_steps_through():
     assert not at.exception and not [i for i in at.info if "Experiment on" in i.value]
     at.selectbox(key="st_exp_hkind").set_value("hide").run()
     at.multiselect(key="st_exp_hunits").set_value([1, 3])
-    at.slider(key="st_exp_hsteps").set_value((10, 39)).run()
+    at.slider(key="st_exp_hsteps_hide").set_value((10, 39)).run()
     records = [GateClamp("o", 0.0, start=10, stop=40, units=(1, 3))]
     x = make_sequence("sine")
     lt = HandSetLSTM().trace(x, records)

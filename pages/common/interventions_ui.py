@@ -82,9 +82,16 @@ def interventions_panel(
     units = st.multiselect(
         "Units", list(range(H)), default=[min(max(int(unit), 0), H - 1)], key=key + "units"
     )
+    # a preset that keeps, hides or wipes a memory starts halfway, once there is one; each kind its own range
+    first = T // 2 if kind in ("freeze", "hide", "wipe", "keep") else 0
     start, last = (
         st.slider(
-            "Steps", 0, T - 1, (0, T - 1), key=key + "steps", help="From the first to the last step, both in."
+            "Steps",
+            0,
+            T - 1,
+            (first, T - 1),
+            key=f"{key}steps_{kind}",
+            help="From the first to the last step, both in.",
         )
         if T > 1
         else (0, 0)
