@@ -69,6 +69,11 @@ def min_rows(ahead: int) -> int:
     return n
 
 
+def longest_window(rows: int, ahead: int = 1) -> int:
+    """The longest window for ``rows`` rows: at least half the held-out targets remain, as for the series."""
+    return max(1, (rows - split_index(rows) - ahead + 1) // 2)
+
+
 @register
 @dataclass(frozen=True)
 class UserCSV(Windowed):
@@ -142,7 +147,7 @@ class UserCSV(Windowed):
     def bounds(self, spec: Option) -> tuple:
         n = self._table.rows
         if spec.name == "length":  # leave at least half the held-out targets, as the series tasks do
-            return spec.low, max(1, (n - self._split - self.ahead + 1) // 2)
+            return spec.low, longest_window(n, self.ahead)
         if spec.name == "ahead":
             return spec.low, max(1, n - self._split - 1)
         return spec.low, spec.high

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lstm_vault.tasks import UserCSV, add_table
-from lstm_vault.tasks.user_csv import MAX_INPUTS
+from lstm_vault.tasks.user_csv import MAX_INPUTS, longest_window
 from lstm_vault.userdata import MAX_BYTES, MAX_TABLE_ROWS, CSVTable, parse_csv_table
 
 NAME = UserCSV.name  # the task's registry name
@@ -55,6 +55,10 @@ def on_upload() -> None:
         return
     state[LOADED] = loaded
     state[INPUTS], state[TARGET] = default_columns(loaded.table)
+    # a short file: the window shrinks to the longest it allows ("length" is the option's widget key)
+    longest = longest_window(loaded.table.rows, int(state.get("ahead", 1)))
+    if int(state.get("length", UserCSV.option_specs()[0].default)) > longest:
+        state["length"] = longest
 
 
 def data_options() -> dict:
