@@ -257,6 +257,55 @@ def parse_csv_column(
     return np.array(values, dtype=np.float64), names[j]
 
 
+def column_choice(text: str) -> list[str | int]:
+    """What a person types to pick columns, in order: names or numbers counted from 1, separated by commas
+    ("temp, rain", "2, 3") -> names and 0-based indexes; [] for blank. ValueError for a number 0."""
+    chosen: list[str | int] = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        # isdecimal, not isdigit: int() refuses "²", a digit but not a decimal
+        if part.isdecimal():
+            if int(part) == 0:
+                raise ValueError("columns are numbered from 1")
+            chosen.append(int(part) - 1)
+        else:
+            chosen.append(part)
+    return chosen
+
+
+def parse_csv_columns(
+    data: bytes, choice: str = "", max_rows: int = MAX_NUMBERS, max_bytes: int = MAX_BYTES
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Columns of an uploaded CSV, in the order ``choice`` names them -> ((N, C) float64, their names).
+
+    ``choice`` as :func:`column_choice` reads it; blank = the rightmost column of numbers; a name that holds a
+    comma is taken whole when the file has a column of that name. Each column is read and checked by
+    :func:`parse_csv_column` (so the same messages name a bad row); ValueError for a column named twice.
+    """
+    whole = (choice or "").strip()
+    if not whole:
+        x, name = parse_csv_column(data, max_rows=max_rows, max_bytes=max_bytes)
+        return x[:, None], (name,)
+    chosen: list[str | int] = [whole]
+    if "," in whole:
+        try:
+            parse_csv_column(data, max_rows=max_rows, column=whole, max_bytes=max_bytes)
+        except ValueError:  # no such column: a list of columns
+            chosen = column_choice(whole)
+    elif whole.isdecimal():
+        chosen = column_choice(whole)
+    columns, names = [], []
+    for column in chosen:
+        x, name = parse_csv_column(data, max_rows=max_rows, column=column, max_bytes=max_bytes)
+        if name in names:
+            raise ValueError(f"column {name!r} is chosen twice: name each column once")
+        columns.append(x)
+        names.append(name)
+    return np.stack(columns, axis=1), tuple(names)
+
+
 # ------------------------------------------------------------------------------------------------
 # a whole table: the columns a model trains on, and the time axis
 

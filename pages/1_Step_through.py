@@ -154,7 +154,7 @@ with st.sidebar:
                 key=P + "direction",
                 persist_state="session",
             )
-        feeds = [EXAMPLE] + ([SEQUENCE] if rnn.input_size == 1 else [])
+        feeds = [EXAMPLE] + ([SEQUENCE] if saved.meta.get("encoding", {}).get("type") != "chars" else [])
         feed = st.radio("Feed it", feeds, key=P + "feed", persist_state="session") if feeds[1:] else feeds[0]
         if feed == EXAMPLE:
             example_seed = st.number_input(
@@ -190,7 +190,9 @@ encoding = None
 if use_trained:
     try:
         x, label = (
-            saved.example(int(example_seed)) if feed == EXAMPLE else (seq.values.reshape(-1, 1, 1), seq.label)
+            saved.example(int(example_seed))
+            if feed == EXAMPLE
+            else (seq.model_input(rnn.input_size), seq.label)
         )
         lt = trained_trace(model_id, rnn, x, int(layer), int(direction))
         view = (TRAINED, model_id, x.tobytes(), int(layer), int(direction))
