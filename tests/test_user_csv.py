@@ -13,7 +13,7 @@ import pytest
 from lstm_vault import modelfile, models
 from lstm_vault.tasks import CO2, HELD_OUT, MissingData, OptionError, UserCSV, add_table, csv_task, get_task
 from lstm_vault.tasks.data import ASSETS, split_index
-from lstm_vault.tasks.user_csv import longest_window, min_rows
+from lstm_vault.tasks.user_csv import in_units, longest_window, min_rows
 from lstm_vault.userdata import MAX_BYTES, parse_csv_table
 
 CO2_BYTES = (ASSETS / "co2_monthly.csv").read_bytes()
@@ -246,6 +246,10 @@ def test_a_model_file_keeps_the_columns_and_standardisation_and_reopens_without_
     np.testing.assert_allclose(saved.meta["encoding"]["input_scale"], task.encoding()["input_scale"])
     assert saved.task() == task
     x, title = saved.example(0)
+    shown = in_units(saved.meta["encoding"], x[:, 0])  # the held-out window in the file's own numbers
+    first = int(np.flatnonzero(np.isclose(table.columns(["wave"])[:, 0], shown[0, 0], atol=1e-5))[0])
+    np.testing.assert_allclose(shown, table.columns(["wave", "level"])[first : first + 7], atol=1e-4)
+    assert first >= split_index(90)  # from the held-out rows
     assert x.shape == (7, 1, 2) and title.startswith("Your own data (CSV): held-out example")
     np.testing.assert_allclose(x[:, 0], task.validation(1, seed=0).x[:, 0])
     del table, task
@@ -277,3 +281,19 @@ def test_a_model_trained_on_the_co2_csv_beats_persistence_within_30_seconds():
     assert result.status == "done", result.message  # all 500 steps within the 30 s budget
     assert result.baseline_loss == pytest.approx(task.baseline_loss())
     assert beats_baseline(result.val_loss, task.baseline_loss()), (result.val_loss, task.baseline_loss())
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ({"columns": "a"}, "encoding.columns must be a list of column names"),
+        ({"columns": ["a", 1]}, "encoding.columns must be a list of column names"),
+        ({"input_scale": [1, "x"]}, "encoding.input_scale must be a list of numbers"),
+        ({"input_offset": 3}, "encoding.input_offset must be a list of numbers"),
+    ],
+)
+def test_a_model_file_with_bad_column_meta_is_refused_by_name(encoding, message):
+    rnn = models.LSTM(1, 2, seed=0)
+    data = modelfile.to_bytes(rnn, np.zeros((1, 2)), np.zeros(1), {"task": "csv", "encoding": encoding})
+    with pytest.raises(modelfile.ModelFileError, match=message):
+        modelfile.load(data)

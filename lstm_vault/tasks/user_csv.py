@@ -55,6 +55,15 @@ def csv_task(table: CSVTable, inputs, target: str, length: int = 24, ahead: int 
                    file=file)  # fmt: skip
 
 
+def in_units(encoding: dict, x: np.ndarray) -> np.ndarray:
+    """A model's inputs ``x`` (..., I) in the data's units, from a model file's ``encoding``: each column by
+    its own ``input_offset`` and ``input_scale`` (this task's), else a series' ``offset`` and ``scale``."""
+    x = np.asarray(x, dtype=np.float64)
+    offset = np.asarray(encoding.get("input_offset", encoding.get("offset", 0.0)), dtype=np.float64)
+    scale = np.asarray(encoding.get("input_scale", encoding.get("scale", 1.0)), dtype=np.float64)
+    return offset + scale * x
+
+
 def _names(value, what: str) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise ValueError(f"{what} must be a list of column names, got {value!r:.80}")
