@@ -139,7 +139,8 @@ def form_caption() -> str:
 
 
 def task_from_state() -> Task:
-    """The task the widgets describe; ``OptionError`` when their values do not fit together."""
+    """The task the widgets describe; ``OptionError`` when their values do not fit together, a ValueError
+    naming what is missing or wrong for the CSV task (no file yet, a column with blank rows)."""
     name = st.session_state.get(TASK, DEFAULT_TASK)
     specs = TASKS[name].option_specs()
     data = train_csv.data_options() if name == train_csv.NAME else {}  # the user's CSV and columns
