@@ -297,3 +297,14 @@ def test_a_model_file_with_bad_column_meta_is_refused_by_name(encoding, message)
     data = modelfile.to_bytes(rnn, np.zeros((1, 2)), np.zeros(1), {"task": "csv", "encoding": encoding})
     with pytest.raises(modelfile.ModelFileError, match=message):
         modelfile.load(data)
+
+
+def test_names_from_the_file_cannot_make_markdown_links_images_or_html():
+    data = b"date,![x](http://example.com/a.png),<b>bold</b>,[link](http://example.com)\n"
+    data += b"".join(f"{2000 + k // 12}-{k % 12 + 1:02d},{k},{k % 3},{k % 5}\n".encode() for k in range(60))
+    table = parse_csv_table(data)
+    names = list(table.names)
+    task = csv_task(table, names[:2], names[2], length=3, file="[f](http://example.com).csv")
+    for text in (task.description(), task.options_text(), task.reading_guide()):
+        assert "](" not in text.replace("\\](", "") and "<b>" not in text, text
+    assert "'\\<b\\>bold\\</b\\>'" in task.options_text()

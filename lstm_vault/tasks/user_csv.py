@@ -64,6 +64,20 @@ def in_units(encoding: dict, x: np.ndarray) -> np.ndarray:
     return offset + scale * x
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>~$|])")  # what makes a link, an image, emphasis, code, HTML, maths
+
+
+def plain(text) -> str:
+    """A name from the user's file (or a model file) as text that markdown shows as it is: no link, image,
+    emphasis or HTML made of it, since pages show these sentences through markdown."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def quoted(text) -> str:
+    """A column's name in a sentence: 'name', markdown-safe."""
+    return f"'{plain(text)}'"
+
+
 def _names(value, what: str) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
         raise ValueError(f"{what} must be a list of column names, got {value!r:.80}")
@@ -145,12 +159,12 @@ class UserCSV(Windowed):
 
     def expects(self) -> str:
         """What the task reads, from its options alone (so a model file can say it without the CSV)."""
-        names = ", ".join(map(repr, self.inputs))
-        where = f" of {self.file}" if self.file else ""
+        names = ", ".join(map(quoted, self.inputs))
+        where = f" of {plain(self.file)}" if self.file else ""
         return (
             f"The model reads {len(self.inputs)} column(s){where} per row, in this order: {names}; "
-            f"windows of {self.length} rows; it predicts {self.target_column!r} {self.ahead} row(s) after "
-            "each window"
+            f"windows of {self.length} rows; it predicts {quoted(self.target_column)} {self.ahead} row(s) "
+            "after each window"
         )
 
     def bounds(self, spec: Option) -> tuple:
@@ -164,11 +178,11 @@ class UserCSV(Windowed):
     @classmethod
     def field_text(cls, name: str, value) -> str | None:
         if name == "inputs" and isinstance(value, (list, tuple)):
-            return "inputs " + ", ".join(map(repr, value))
+            return "inputs " + ", ".join(map(quoted, value))
         if name == "target_column":
-            return f"target {value!r}"
+            return f"target {quoted(value)}"
         if name == "file":
-            return f"file {value}" if value else None
+            return f"file {plain(value)}" if value else None
         return None  # the digest
 
     @property
@@ -203,23 +217,24 @@ class UserCSV(Windowed):
     def description(self) -> str:
         table, n, split = self._table, self._table.rows, self._split
         axis = (
-            f"Rows are in time order by **{table.time_name}** ({table.when(0)} to {table.when(n - 1)}), "
+            f"Rows are in time order by **{plain(table.time_name)}** ({plain(table.when(0))} to "
+            f"{plain(table.when(n - 1))}), "
             "the time axis, not an input. "
             if table.time_name
             else "Rows are read in the file's order, taken as time order. "
         )
         return (
-            f"**{self.file or 'Your CSV'}** ({n:,} rows). {self.expects()}. {axis}Each column is "
+            f"**{plain(self.file) or 'Your CSV'}** ({n:,} rows). {self.expects()}. {axis}Each column is "
             "standardised with the mean and standard deviation of the training rows. It trains on the first "
             f"{split:,} rows and is validated on the last {n - split:,} ({100 * (n - split) / n:.0f} %; from "
-            f"{table.when(split)}), which it never sees in training."
+            f"{plain(table.when(split))}), which it never sees in training."
         )
 
     def reading_guide(self) -> str:
         return (
-            f"The black line is the held-out part of {self.target_column!r}: the value {self.ahead} row(s) "
-            "after each validation window, in time order; each coloured line is a model's prediction, in the "
-            "column's own units. Persistence (repeat the last value) is the baseline to beat."
+            f"The black line is the held-out part of {quoted(self.target_column)}: the value {self.ahead} "
+            "row(s) after each validation window, in time order; each coloured line is a model's prediction, "
+            "in the column's own units. Persistence (repeat the last value) is the baseline to beat."
         )
 
     def encoding(self) -> dict:

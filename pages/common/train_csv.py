@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lstm_vault.tasks import UserCSV, add_table
-from lstm_vault.tasks.user_csv import MAX_INPUTS, longest_window
+from lstm_vault.tasks.user_csv import MAX_INPUTS, longest_window, plain, quoted
 from lstm_vault.userdata import MAX_BYTES, MAX_TABLE_ROWS, CSVTable, parse_csv_table
 
 NAME = UserCSV.name  # the task's registry name
@@ -92,11 +92,12 @@ def widgets(running: bool) -> None:
     table = loaded.table
     for note in table.notes:
         st.warning(note)
-    parts = [f"{loaded.file}: {table.rows:,} rows, {len(table.names)} numeric column(s)"]
+    parts = [f"{plain(loaded.file)}: {table.rows:,} rows, {len(table.names)} numeric column(s)"]
     if table.time_name:
-        parts.append(f"time axis {table.time_name!r} ({table.when(0)} to {table.when(table.rows - 1)})")
+        span = f"{plain(table.when(0))} to {plain(table.when(table.rows - 1))}"
+        parts.append(f"time axis {quoted(table.time_name)} ({span})")
     if table.skipped:
-        parts.append("not used (not numbers): " + ", ".join(map(repr, table.skipped)))
+        parts.append("not used (not numbers): " + ", ".join(map(quoted, table.skipped)))
     st.caption("; ".join(parts) + ".")
     inputs, target = default_columns(table)
     state.setdefault(INPUTS, inputs)  # after a visit to another page, whose run dropped the widgets' state
