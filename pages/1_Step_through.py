@@ -205,7 +205,11 @@ with st.sidebar:
                 key=P + "direction",
                 persist_state="session",
             )
-        feeds = ([WINDOWS] if width else []) + [EXAMPLE] + ([SEQUENCE] if rnn.input_size == 1 else [])
+        feeds = (
+            ([WINDOWS] if width else [])
+            + [EXAMPLE]
+            + ([SEQUENCE] if saved.meta.get("encoding", {}).get("type") != "chars" else [])
+        )
         feed = st.radio("Feed it", feeds, key=P + "feed", persist_state="session") if feeds[1:] else feeds[0]
         if feed not in feeds:  # another model's choice
             feed = feeds[0]
@@ -264,7 +268,7 @@ if use_trained:
         elif feed == EXAMPLE:
             x, label = saved.example(int(example_seed))
         else:
-            x, label = seq.values.reshape(-1, 1, 1), seq.label
+            x, label = seq.model_input(rnn.input_size), seq.label
         with experiment_box.container():
             exp = interventions_panel(saved, x, int(layer), int(direction), s.get("unit", 0), key=P + "exp_t")
         lt = trained_trace(model_id, rnn, x, int(layer), int(direction), clamps := tuple(exp.records))
