@@ -39,9 +39,9 @@ def unsteppable(saved) -> str | None:
     return None
 
 
-def layer_trace(rnn, x, layer: int = 0, direction: int = 0):
-    """The trace of one layer and direction of ``rnn`` reading x (T, 1, I); ValueError when the whole
-    trace would pass :data:`MAX_TRACE_CELLS`."""
+def layer_trace(rnn, x, layer: int = 0, direction: int = 0, clamps=None):
+    """The trace of one layer and direction of ``rnn`` reading x (T, 1, I), with ``clamps`` (GateClamp /
+    UnitAblation records) if any; ValueError when the whole trace would pass :data:`MAX_TRACE_CELLS`."""
     directions = 2 if rnn.bidirectional else 1
     size = x.shape[0] * rnn.hidden_size * rnn.num_layers * directions
     if size > MAX_TRACE_CELLS:
@@ -49,7 +49,7 @@ def layer_trace(rnn, x, layer: int = 0, direction: int = 0):
             f"{x.shape[0]:,} steps through its {rnn.hidden_size:,} hidden units are too big to trace here "
             f"(T x H x layers x directions = {size:,}; at most {MAX_TRACE_CELLS:,})"
         )
-    return rnn.forward(x)[2].layers[layer][direction]
+    return rnn.forward(x, clamps=clamps)[2].layers[layer][direction]
 
 
 def input_encoding(saved, layer: int, task_example: bool) -> dict | None:

@@ -36,7 +36,7 @@ from lstm_vault.train_config import (
     structure_notes,
 )
 from lstm_vault.training import TrainingWorker
-from pages.common import links
+from pages.common import links, train_csv
 from pages.common.run_slots import LEASE_SECONDS, Holder, run_slots
 from pages.common.session import current_model_version, set_current_model, set_last_run_models
 
@@ -168,10 +168,12 @@ def structure_values() -> dict:
 
 
 def task_from_state() -> Task:
-    """The task the widgets describe; ``OptionError`` when their values do not fit together."""
+    """The task the widgets describe; ``OptionError`` when their values do not fit together, a ValueError
+    naming what is missing or wrong for the CSV task (no file yet, a column with blank rows)."""
     name = st.session_state.get(TASK, DEFAULT_TASK)
     specs = TASKS[name].option_specs()
-    return get_task(name, **{s.name: st.session_state.get(option_key(s), s.default) for s in specs})
+    data = train_csv.data_options() if name == train_csv.NAME else {}  # the user's CSV and columns
+    return get_task(name, **{s.name: st.session_state.get(option_key(s), s.default) for s in specs}, **data)
 
 
 def switch_task(old: str) -> None:
