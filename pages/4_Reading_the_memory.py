@@ -119,6 +119,29 @@ def experiment_unit(records: list, default: int) -> int:
     return int(units) if isinstance(units, int) else int(units[0])
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def task_length(model: tuple, _saved) -> int | None:
+    """How many steps the examples of the model's task are (those the held-out loss averages over), None
+    when the task cannot be rebuilt here (the panel says why there is no loss then)."""
+    try:
+        task = _saved.task()
+    except (ValueError, TypeError, OSError):
+        return None
+    return None if task is None else getattr(task, "length", None)
+
+
+def experiment_on(exp) -> None:
+    """The panel's note, and a warning when the experiment starts after the held-out examples end."""
+    st.info(exp.note, icon=":material/science:")
+    start, length = min(r.start for r in exp.records), task_length(model_id, saved)
+    if length is not None and start >= length:
+        st.warning(
+            f"The held-out loss averages over examples of the model's task, each {length:,} steps long: an "
+            f"experiment that starts at step {start:,} does not reach them, so the loss with it is the loss "
+            "without. Start it earlier to see the loss move."
+        )
+
+
 def experiment_panel(x, unit: int, key: str):
     """The experiment widgets in a fold (open while one is on), for ``saved`` reading ``x`` at the layer
     shown, starting on ``unit``."""
@@ -288,7 +311,7 @@ if kind == "text":
         exp_unit, said = experiment_unit(exp.records, first_unit), repr(exp.records)
         lt_exp = clamped_layer(view_id, said, saved, x_text, int(layer), tuple(exp.records))
         payload = clamped_payload(view_id, said, lt_exp, view.text, exp_unit, tuple(top))
-        st.info(exp.note, icon=":material/science:")
+        experiment_on(exp)
     else:
         payload = text_payload(view_id, view)
     memory_text(payload, key=P + "held_out", group=GROUP, lead=True)
@@ -359,7 +382,7 @@ else:
         shown = clamped_layer(
             (*model_id, "series"), repr(exp.records), saved, x_series, int(layer), tuple(exp.records)
         )
-        st.info(exp.note, icon=":material/science:")
+        experiment_on(exp)
     values = mv.layer_values(shown, quantity)
     lo, hi = mv.value_range(quantity, values[:, [int(unit)]])
     st.caption(

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from app_support import page_app
+from test_memory_view import plotly_array
 
 from lstm_vault import LSTM, GateClamp, UnitAblation, experiment, generate, memory_view, modelfile
 from lstm_vault.evaluation import distinct
@@ -96,14 +97,14 @@ def test_silencing_a_unit_of_the_sonnets_model_colours_the_text_by_the_clamped_r
     assert at.multiselect(key="mem_exp_textunits").value == [top[0].unit]
     unit = next(u for u in range(saved.rnn.hidden_size) if u != top[0].unit)
     at.multiselect(key="mem_exp_textunits").set_value([unit])
-    at.slider(key="mem_exp_textsteps_silence").set_value((500, 1999)).run()
+    at.slider(key="mem_exp_textsteps_silence").set_value((20, 1999)).run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    records = [UnitAblation(unit, start=500, stop=2000, what=("h", "c"))]
+    records = [UnitAblation(unit, start=20, stop=2000, what=("h", "c"))]
     x = generate.one_hot(view.text, generate.vocabulary(saved))
     lt = saved.rnn.forward(x, clamps=records)[2].layers[0][0]
-    assert np.all(lt.c[500:, 0, unit] == 0.0) and np.any(
-        lt.c[500:, 0, unit - 1] != view.layer_trace.c[500:, 0, unit - 1]
+    assert np.all(lt.c[20:, 0, unit] == 0.0) and np.any(
+        lt.c[20:, 0, top[0].unit] != view.layer_trace.c[20:, 0, top[0].unit]
     )
     (data,) = [d for d in components(at) if d["key"] == "mem_held_out"]
     want = memory_view.text_payload(lt, view.text, unit=unit, suggested=top, caption=data["caption"])
@@ -117,9 +118,19 @@ def test_silencing_a_unit_of_the_sonnets_model_colours_the_text_by_the_clamped_r
         "Held-out loss without (cross-entropy)": before,
         "Held-out loss with the experiment (cross-entropy)": after,
     }
-    assert cmp.loss != cmp.loss_clamped
+    assert cmp.loss != cmp.loss_clamped and not at.warning
     prose = " ".join(m.value for m in at.markdown)
     assert experiment.reading(cmp, experiment.effect(cmp, unit)) in prose
+    # started after the held-out examples end (the task's length), it leaves their loss as it is: said so
+    length = saved.task().length
+    at.slider(key="mem_exp_textsteps_silence").set_value((length, 1999)).run()
+    late = experiment.compare(saved, x, [UnitAblation(unit, start=length, stop=2000, what=("h", "c"))])
+    assert late.loss == late.loss_clamped
+    assert [w.value for w in at.warning] == [
+        f"The held-out loss averages over examples of the model's task, each {length:,} steps long: an "
+        f"experiment that starts at step {length:,} does not reach them, so the loss with it is the loss "
+        "without. Start it earlier to see the loss move."
+    ]
     # the experiment off again: the text is the plain run's, and the losses go
     at.selectbox(key="mem_exp_textkind").set_value("none").run()
     check_text_page(at, saved, "sonnets")
@@ -208,8 +219,11 @@ def test_a_clamp_on_a_session_series_model_colours_the_series_by_the_clamped_run
     records = [GateClamp("f", 0.0, start=0, stop=T, units=(unit,))]
     lt = rnn.forward(x, clamps=records)[2].layers[0][0]
     assert np.all(lt.f[:, 0, unit] == 0.0)
+    assert np.any(lt.c[:, 0, unit] != rnn.forward(x)[2].layers[0][0].c[:, 0, unit])
     series = json.loads(at.get("plotly_chart")[0].proto.spec)
-    np.testing.assert_allclose(series["data"][1]["marker"]["color"], lt.c[:, 0, unit], rtol=1e-12)
+    np.testing.assert_allclose(
+        plotly_array(series["data"][1]["marker"]["color"]), lt.c[:, 0, unit], rtol=1e-12
+    )
     said = experiment.describe(records, T, 5)
     assert experiment_note(at) == [f"Experiment on: {said}. What you step through below is the run with it."]
     cmp = experiment.compare(saved, x, records)
