@@ -116,7 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--hidden-size", type=_positive_int, default=d.hidden_size, help="hidden units H per layer"
     )
-    t.add_argument("--num-layers", type=_positive_int, default=d.num_layers, help="stacked recurrent layers")
+    t.add_argument(
+        "--num-layers", "--layers", type=_positive_int, default=d.num_layers, help="stacked recurrent layers"
+    )
+    t.add_argument(
+        "--bidirectional", action="store_true", help="each layer also reads the sequence backwards"
+    )
     t.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help="sequences per Adam step")
     t.add_argument("--lr", type=_number, default=d.lr, help="Adam learning rate")
     t.add_argument("--steps", type=_positive_int, default=d.steps, help="Adam steps")
@@ -261,6 +266,7 @@ def cmd_train(args) -> int:
         arch=args.arch,
         hidden_size=args.hidden_size,
         num_layers=args.num_layers,
+        bidirectional=args.bidirectional,
         batch_size=args.batch_size,
         lr=args.lr,
         steps=args.steps,
@@ -313,6 +319,8 @@ def cmd_train(args) -> int:
     keys = (
         "task",
         "arch",
+        "num_layers",
+        "bidirectional",
         "steps",
         "train_loss",
         "val_loss",

@@ -191,7 +191,16 @@ def held_out(task: Task, models: Mapping) -> HeldOut:
     ``PREDICT_BUDGET``; a short held-out tail gives each window once. ValueError when even ``MIN_PREDICT``
     examples would not fit (a model from elsewhere can be huge).
     """
-    hidden = max(saved.rnn.hidden_size * saved.rnn.num_layers for saved in models.values())
+    batch = held_out_batch(task, models.values())
+    outputs = {label: (saved.arch, saved.predict(batch.x)[0]) for label, saved in models.items()}
+    samples = {label: task.sample_lines(batch, np.asarray(y).argmax(-1)) for label, (_, y) in outputs.items()}
+    return HeldOut(batch, outputs, samples)
+
+
+def held_out_batch(task: Task, models) -> Batch:
+    """The held-out batch that :func:`held_out` scores ``models`` (SavedModels) on: seed 0, as many examples
+    as ``PREDICT_BUDGET`` allows for the widest of them (``MIN_PREDICT`` to ``PREDICT_SIZE``)."""
+    hidden = max(saved.rnn.hidden_size * saved.rnn.num_layers for saved in models)
     if MIN_PREDICT * task.length * hidden > PREDICT_BUDGET:
         raise ValueError(
             f"sequences of {task.length:,} steps through {hidden:,} hidden units are too big to trace here "
@@ -199,10 +208,31 @@ def held_out(task: Task, models: Mapping) -> HeldOut:
         )
     size = int(np.clip(PREDICT_BUDGET // (task.length * hidden), MIN_PREDICT, PREDICT_SIZE))
     size = min(size, getattr(task, "n_validation", size))
-    batch = task.validation(size, seed=0)
-    outputs = {label: (saved.arch, saved.predict(batch.x)[0]) for label, saved in models.items()}
-    samples = {label: task.sample_lines(batch, np.asarray(y).argmax(-1)) for label, (_, y) in outputs.items()}
-    return HeldOut(batch, outputs, samples)
+    return task.validation(size, seed=0)
+
+
+def task_loss(task: Task, y_hat: np.ndarray, batch: Batch) -> float:
+    """The loss of ``y_hat`` (T, B, O) on ``batch`` as the task defines it, in NumPy: the number training
+    reports (``torch_backend.task_loss``, which a test holds this to) without importing torch.
+
+    ``mse``: mean squared error over outputs; ``ce``: cross-entropy of the logits. Target ``last``: the final
+    step only; ``all``: the mean over the steps the mask keeps (every step without one).
+    """
+    y_hat = np.asarray(y_hat, dtype=np.float64)
+    if task.target == "last":
+        y_hat, y, mask = y_hat[-1:], np.asarray(batch.y)[None], None  # (1, B, O) and (1, B[, O])
+    else:
+        y, mask = np.asarray(batch.y), batch.mask
+    if task.loss == "mse":
+        per_step = ((y_hat - y) ** 2).mean(axis=-1)  # (T, B)
+    else:
+        top = y_hat.max(axis=-1, keepdims=True)  # log-sum-exp without overflow
+        log_z = np.log(np.exp(y_hat - top).sum(axis=-1)) + top[..., 0]
+        per_step = log_z - np.take_along_axis(y_hat, y.astype(np.int64)[..., None], axis=-1)[..., 0]
+    if mask is None:
+        return float(per_step.mean())
+    weights = np.asarray(mask, dtype=np.float64)
+    return float((per_step * weights).sum() / max(weights.sum(), 1.0))
 
 
 def model_held_out(saved, label: str) -> tuple[Task | None, HeldOut | None, str]:

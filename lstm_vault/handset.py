@@ -46,10 +46,11 @@ class HandSetLSTM:
         model = model.load_params(params)
         return model.with_gate_biases({"f": self.bf, "i": self.bi, "o": self.bo, "g": self.bg})
 
-    def trace(self, x):
-        """The :class:`~lstm_vault.trace.LayerTrace` of this cell reading x (T,), batch of one."""
+    def trace(self, x, clamps=None):
+        """The :class:`~lstm_vault.trace.LayerTrace` of this cell reading x (T,), batch of one (with clamps:
+        GateClamp / UnitAblation records, as :meth:`~lstm_vault.models.Recurrent.forward` takes them)."""
         x = np.asarray(x, dtype=np.float64).reshape(-1, 1, 1)
-        return self.build().forward(x)[2].layers[0][0]
+        return self.build().forward(x, clamps=clamps)[2].layers[0][0]
 
     def describe(self) -> str:
         """The settings for a caption: "hand-set LSTM, H = 4, b_f = 4, ..., weights ×3"."""

@@ -12,6 +12,7 @@ Two records (:mod:`lstm_vault.trace`) describe what to force:
 Both are passed to :meth:`~lstm_vault.models.Recurrent.forward` in one ``clamps`` list, in any order;
 :func:`tables` checks them against the model and turns them into per-layer, per-step tables keyed by
 input position t (also for a reverse direction, which meets them in the order it runs).
+An experiment on a whole model, without and with them, is :mod:`lstm_vault.experiment`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def tables(model, records, T: int, at: int | None = None) -> tuple[dict, dict]:
     held_table: dict = {}
     for rec in records or ():
         if isinstance(rec, GateClamp):
-            _add_clamp(model, rec, _steps(rec, T, at), clamp_table)
+            _add_clamp(model, rec, T, at, clamp_table)
         elif isinstance(rec, UnitAblation):
             _add_ablation(model, rec, _steps(rec, T, at), held_table)
         else:
@@ -42,16 +43,35 @@ def tables(model, records, T: int, at: int | None = None) -> tuple[dict, dict]:
 
 
 def _where(model, rec, kind: str) -> None:
+    if not (_is_int(rec.layer) and _is_int(rec.direction)):
+        raise ValueError(
+            f"{kind} layer and direction must be integers, got {rec.layer!r} and {rec.direction!r}"
+        )
     if not (0 <= rec.layer < model.num_layers and 0 <= rec.direction < model.num_directions):
         raise ValueError(f"{kind} on layer {rec.layer}, direction {rec.direction} does not exist")
 
 
 def _units(model, units, kind: str) -> np.ndarray:
     H = model.hidden_size
-    out = np.arange(H) if units is None else np.asarray(units, dtype=int)
-    if out.size and (out.min() < 0 or out.max() >= H):
-        raise ValueError(f"{kind} units must be in [0, {H - 1}], got {list(units)}")
+    if units is None:
+        return np.arange(H)
+    listed = [units] if _is_int(units) else list(units)
+    if not listed or not all(_is_int(u) for u in listed):
+        raise ValueError(f"{kind} units must be a unit index, a tuple of them or None, got {units!r}")
+    out = np.unique(np.asarray(listed, dtype=int))
+    if out.min() < 0 or out.max() >= H:
+        raise ValueError(f"{kind} units must be in [0, {H - 1}], got {listed}")
     return out
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def gate_range(arch: str, gate: str) -> tuple[float, float]:
+    """The values gate ``gate`` can take: [0, 1] for a sigmoid gate, [-1, 1] for the tanh candidate
+    (LSTM g, GRU n); a clamp outside it would force a value the cell can never produce."""
+    return (-1.0, 1.0) if (arch, gate) in (("lstm", "g"), ("gru", "n")) else (0.0, 1.0)
 
 
 def _steps(rec, T: int, at: int | None) -> range:
@@ -62,15 +82,23 @@ def _steps(rec, T: int, at: int | None) -> range:
     return range(at, at + 1) if at in steps else range(0)
 
 
-def _add_clamp(model, cl: GateClamp, steps: range, table: dict) -> None:
+def _add_clamp(model, cl: GateClamp, T: int, at: int | None, table: dict) -> None:
     if not model.gates:
         raise ValueError(f"a vanilla RNN has no gates to clamp (got a clamp on {cl.gate!r})")
     if cl.gate not in model.gates:
         raise ValueError(f"a {model.arch} has gates {model.gates}, cannot clamp {cl.gate!r}")
     _where(model, cl, "clamp")
+    low, high = gate_range(model.arch, cl.gate)
+    value = cl.value
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not low <= value <= high:
+        raise ValueError(f"a clamp of {cl.gate!r} must be a number in [{low:g}, {high:g}], got {value!r}")
+    if not _is_int(cl.start) or cl.start < 0:
+        raise ValueError(f"a clamp's start must be an integer >= 0, got {cl.start!r}")
+    if cl.stop is not None and (not _is_int(cl.stop) or cl.stop < cl.start):
+        raise ValueError(f"a clamp's stop must be None or an integer >= start={cl.start}, got {cl.stop!r}")
     cols = model.gates.index(cl.gate) * model.hidden_size + _units(model, cl.units, "clamp")
     per_t = table.setdefault((cl.layer, cl.direction), {})
-    for t in steps:
+    for t in _steps(cl, T, at):
         old_cols, old_vals = per_t.get(t, (np.zeros(0, int), np.zeros(0)))
         per_t[t] = (
             np.concatenate([old_cols, cols]),

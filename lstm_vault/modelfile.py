@@ -9,7 +9,10 @@ Members (each an ``.npy`` array inside the zip):
 - ``meta``: UTF-8 JSON as a uint8 array (a 0-d unicode array is read too) with ``format_version``, ``arch``,
   ``input_size``, ``hidden_size``, ``output_size``, ``num_layers``, ``bidirectional``, and what the caller
   adds: ``task`` (name), ``task_options``, ``encoding`` (task.encoding()), ``training`` (steps, losses,
-  seconds, device, seed), ``source`` (an imported model's origin, ``lstm_vault.importers``).
+  seconds, device, seed), ``source`` (an imported model's origin, ``lstm_vault.importers``). A model trained
+  on the user's CSV (task ``csv``) also keeps, in ``encoding``: ``columns`` (the inputs, in order),
+  ``target``, ``window``, ``ahead``, ``input_offset`` and ``input_scale`` (each column's training mean and
+  std) and ``time`` (the date column), so it says what it expects without the CSV (``tasks.user_csv``).
 
 ``load`` trusts nothing: it reads array headers before data, refuses pickled objects, and raises
 ``ModelFileError`` (a ValueError) with a message that says what is wrong. This module imports no torch
@@ -321,6 +324,17 @@ def _check_extras(meta: dict) -> None:
         value = training.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise ModelFileError(f"model file metadata training.{key}={value!r} must be a number or null")
+    encoding = meta.get("encoding", {})
+    columns = encoding.get("columns")
+    if columns is not None and not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
+        raise ModelFileError("model file metadata encoding.columns must be a list of column names")
+    for key in ("input_offset", "input_scale"):
+        value = encoding.get(key)
+        numbers = isinstance(value, list) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+        )
+        if value is not None and not numbers:
+            raise ModelFileError(f"model file metadata encoding.{key} must be a list of numbers")
     if not isinstance(training.get("history", []), list):
         raise ModelFileError("model file metadata training.history must be a list of rows")
 

@@ -51,39 +51,40 @@ def names_task(saved) -> bool:
 
 def feeds(saved) -> list[str]:
     """What the page can feed the session's model, the default first: "example" (its own task's held-out
-    example, when the file names a task) and "sequence" (the user's numbers, unless the file says its inputs
-    are one-hot symbols or characters: ``meta["encoding"]["type"]`` other than "real")."""
+    example, when the file names a task) and "sequence" (the user's input, one column per input; not for a
+    character model, ``meta["encoding"]["type"]`` "chars", which reads one-hot characters)."""
     encoding = (getattr(saved, "meta", None) or {}).get("encoding") or {}
     if not names_task(saved):
         return ["sequence"]
-    return ["example"] + (["sequence"] if encoding.get("type", "real") == "real" else [])
+    return ["example"] + (["sequence"] if encoding.get("type") != "chars" else [])
 
 
-def model_input(rnn, values) -> np.ndarray:
+def model_input(rnn, values, columns=()) -> np.ndarray:
     """The user's input as the model's x (T, 1, I): ``values`` (T,) or (T, C) with C the model's input size I;
-    :class:`InputMismatch` naming what the model expects otherwise."""
+    :class:`InputMismatch` naming what the model expects otherwise (and the input's ``columns``, if named)."""
     v = np.asarray(values, dtype=np.float64)
     v = v[:, None] if v.ndim == 1 else v
-    columns, I = (v.shape[1] if v.ndim == 2 else 0), rnn.input_size
-    if columns != I:
-        raise InputMismatch(input_mismatch(I, columns))
+    count, I = (v.shape[1] if v.ndim == 2 else 0), rnn.input_size
+    if count != I:
+        raise InputMismatch(input_mismatch(I, count, columns))
     return v.reshape(v.shape[0], 1, I)
 
 
-def input_mismatch(I: int, columns: int) -> str:
-    """ "This model reads 3 numbers per step; the input has 1 column. ...": what to pick instead."""
+def input_mismatch(I: int, count: int, columns=()) -> str:
+    """ "This model reads 3 numbers per step; the input has 1 column ('wind'). ...": what to pick instead."""
     reads = f"{I} number{'s' if I != 1 else ''} per step"
-    has = f"{columns} column{'s' if columns != 1 else ''}"
+    names = f" ({', '.join(map(repr, columns))})" if columns else ""
+    has = f"{count} column{'s' if count != 1 else ''}{names}"
     pick = f"{I} column{'s' if I != 1 else ''}"
     return (
-        f"This model reads {reads}; the input has {has}. Pick {pick} of a CSV file under **Input** "
-        f"(in the order the model was trained on)."
+        f"This model reads {reads}; the input has {has}. Pick {pick} of a CSV file under **Input**, in the "
+        "order the model was trained on."
     )
 
 
-def layer_trace(rnn, x, layer: int = 0, direction: int = 0):
-    """The trace of one layer and direction of ``rnn`` reading x (T, 1, I); ValueError when the whole
-    trace would pass :data:`MAX_TRACE_CELLS`."""
+def layer_trace(rnn, x, layer: int = 0, direction: int = 0, clamps=None):
+    """The trace of one layer and direction of ``rnn`` reading x (T, 1, I), with ``clamps`` (GateClamp /
+    UnitAblation records) if any; ValueError when the whole trace would pass :data:`MAX_TRACE_CELLS`."""
     directions = 2 if rnn.bidirectional else 1
     size = x.shape[0] * rnn.hidden_size * rnn.num_layers * directions
     if size > MAX_TRACE_CELLS:
@@ -91,7 +92,7 @@ def layer_trace(rnn, x, layer: int = 0, direction: int = 0):
             f"{x.shape[0]:,} steps through its {rnn.hidden_size:,} hidden units are too big to trace here "
             f"(T x H x layers x directions = {size:,}; at most {MAX_TRACE_CELLS:,})"
         )
-    return rnn.forward(x)[2].layers[layer][direction]
+    return rnn.forward(x, clamps=clamps)[2].layers[layer][direction]
 
 
 def input_encoding(saved, layer: int, task_example: bool) -> dict | None:

@@ -28,6 +28,7 @@ class TrainConfig:
     arch: str = "lstm"  # "lstm", "rnn" (tanh) or "gru"
     hidden_size: int = 32  # H, units per layer and direction
     num_layers: int = 1  # stacked recurrent layers
+    bidirectional: bool = False  # each layer also reads the sequence backwards (outputs concatenated)
     batch_size: int = 64  # sequences per Adam step
     lr: float = 1e-2  # Adam learning rate
     steps: int = 3000  # Adam steps to run
@@ -47,6 +48,8 @@ class TrainConfig:
 
         if self.arch not in ARCH_NAMES:
             bad("arch", f"must be one of {', '.join(ARCH_NAMES)}")
+        if not isinstance(self.bidirectional, (bool, np.bool_)):
+            bad("bidirectional", "must be true or false")
         for name, low, high in (
             ("hidden_size", 1, MAX_TRAIN_HIDDEN),
             ("num_layers", 1, 8),
@@ -148,7 +151,8 @@ LARGE_LR = 0.1  # above this Adam's steps are large enough to make the loss jump
 
 def configs_for(task, archs, values: dict, max_seconds: float | None = None) -> list[TrainConfig]:
     """One checked config per architecture for ``task`` (a ``lstm_vault.tasks.Task``) and the form's
-    ``values`` (by ``SETTINGS`` name; clip 0 = no clipping). It validates often enough to draw
+    ``values`` (by ``SETTINGS`` name, and optionally ``num_layers`` and ``bidirectional`` from
+    ``STRUCTURE``; clip 0 = no clipping). It validates often enough to draw
     ``CURVE_POINTS`` points. ValueError: no architecture, or the first bad value, named."""
     if not archs:
         raise ValueError("pick at least one architecture to train")
@@ -159,6 +163,8 @@ def configs_for(task, archs, values: dict, max_seconds: float | None = None) -> 
             task_options=task.options(),
             arch=arch,
             hidden_size=int(values["hidden_size"]),
+            num_layers=int(values.get("num_layers", 1)),
+            bidirectional=bool(values.get("bidirectional", False)),
             batch_size=int(values["batch_size"]),
             lr=float(values["lr"]),
             steps=steps,
@@ -179,3 +185,19 @@ def settings_notes(values: dict) -> tuple[str, ...]:
     if values["lr"] > LARGE_LR:
         return (f"A learning rate of {values['lr']:g} is large: the loss can jump or diverge.",)
     return ()
+
+
+# ------------------------------------------------------------------------------------------------
+# the layer structure the Train page offers: stacked layers and directions
+
+LAYER_CHOICES = (1, 2, 3)  # stacked layers the Train page offers (a config takes up to 8)
+BIDIRECTIONAL_NOTE = (
+    "A bidirectional model also reads each sequence backwards: at step t its reverse direction has already "
+    "read every input after t. This task scores a prediction at every step, so where the answer at t is a "
+    "later input (the next character, say), the model can read it instead of predicting it."
+)
+
+
+def structure_notes(task, bidirectional: bool) -> tuple[str, ...]:
+    """Warnings about a structure that is allowed but can mislead on ``task``, shown while the run goes."""
+    return (BIDIRECTIONAL_NOTE,) if bidirectional and task.target == "all" else ()

@@ -79,6 +79,8 @@ class TrainResult:
             "task": self.config.task,
             "task_options": dict(self.config.task_options),
             "arch": self.config.arch,
+            "num_layers": self.config.num_layers,
+            "bidirectional": self.config.bidirectional,
             "steps": self.steps_done,
             "train_loss": self.train_loss,
             "val_loss": self.val_loss,
@@ -132,6 +134,7 @@ class Trainer:
             config.hidden_size,
             self.task.output_size,
             num_layers=config.num_layers,
+            bidirectional=config.bidirectional,
             forget_bias=config.forget_bias,
             seed=config.seed,
         ).to(self.device)

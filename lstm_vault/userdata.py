@@ -11,14 +11,17 @@ Imports only numpy and the standard library.
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 import numpy as np
 
 MAX_NUMBERS = 100_000  # numbers accepted from a text box or a CSV column
-MAX_BYTES = 5_000_000  # size of an uploaded file
+MAX_BYTES = 5 * 2**20  # size of an uploaded file: 5 MB as Streamlit's uploader counts them (2**20 bytes)
+MAX_TABLE_ROWS = 100_000  # rows of a CSV to train on (the row cap): the last ones of a longer file are used
 MAX_COLUMNS = 10_000  # columns of an uploaded CSV (a 5 MB row of numbers has ~2 million)
 _DELIMITERS = ",;\t|"
 
@@ -105,6 +108,26 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")  # spreadsheet exports in a legacy code page
 
 
+def _size_text(n: int, up: bool = False) -> str:
+    """A byte count as people read it: MB of 2**20 bytes (as Streamlit's uploader says), one decimal, rounded
+    up when ``up`` (so a file just over the cap never reads "5.0"); a small count in bytes."""
+    if n < 2**20 // 10:
+        return f"{n:,} bytes"
+    tenths = n / 2**20 * 10
+    return f"{(math.ceil(tenths) if up else round(tenths)) / 10:g} MB"
+
+
+def _text_of(data, max_bytes: int) -> str:
+    """An upload's bytes as normalised text; ValueError past ``max_bytes`` or for a file that is not text."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"expected bytes, got {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise ValueError(
+            f"the file is {_size_text(len(data), up=True)}: at most {_size_text(max_bytes)} is allowed"
+        )
+    return _normalise(_decode(bytes(data)))
+
+
 def _ragged_delimiter(lines: list[str]) -> str:
     """The delimiter of rows of unequal length (which the sniffer gives up on), or "" for none.
 
@@ -162,12 +185,7 @@ def parse_csv_column(
     columns, a cell that is not a finite number.
     """
     expected = "expected a CSV with a header row and a column of numbers"
-    if not isinstance(data, (bytes, bytearray)):
-        raise TypeError(f"expected bytes, got {type(data).__name__}")
-    if len(data) > max_bytes:
-        size = math.ceil(len(data) / 1e5) / 10  # rounded up, so a file just over the cap never reads "5.0"
-        raise ValueError(f"the file is {size:g} MB: at most {max_bytes / 1e6:g} MB is allowed")
-    text = _normalise(_decode(bytes(data)))
+    text = _text_of(data, max_bytes)
     rows, delimiter = _rows(text, max_rows)
     if not rows:
         raise ValueError(f"the file is empty: {expected}")
@@ -237,3 +255,250 @@ def parse_csv_column(
         except ValueError as err:
             raise ValueError(f"{err}; expected a number in every row") from None
     return np.array(values, dtype=np.float64), names[j]
+
+
+def column_choice(text: str) -> list[str | int]:
+    """What a person types to pick columns, in order: names or numbers counted from 1, separated by commas
+    ("temp, rain", "2, 3") -> names and 0-based indexes; [] for blank. ValueError for a number 0."""
+    chosen: list[str | int] = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        # isdecimal, not isdigit: int() refuses "²", a digit but not a decimal
+        if part.isdecimal():
+            if int(part) == 0:
+                raise ValueError("columns are numbered from 1")
+            chosen.append(int(part) - 1)
+        else:
+            chosen.append(part)
+    return chosen
+
+
+def parse_csv_columns(
+    data: bytes, choice: str = "", max_rows: int = MAX_NUMBERS, max_bytes: int = MAX_BYTES
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Columns of an uploaded CSV, in the order ``choice`` names them -> ((N, C) float64, their names).
+
+    ``choice`` as :func:`column_choice` reads it; blank = the rightmost column of numbers; a name that holds a
+    comma is taken whole when the file has a column of that name. Each column is read and checked by
+    :func:`parse_csv_column` (so the same messages name a bad row); ValueError for a column named twice.
+    """
+    whole = (choice or "").strip()
+    if not whole:
+        x, name = parse_csv_column(data, max_rows=max_rows, max_bytes=max_bytes)
+        return x[:, None], (name,)
+    chosen: list[str | int] = [whole]
+    if "," in whole:
+        try:
+            parse_csv_column(data, max_rows=max_rows, column=whole, max_bytes=max_bytes)
+        except ValueError:  # no such column: a list of columns
+            chosen = column_choice(whole)
+    elif whole.isdecimal():
+        chosen = column_choice(whole)
+    columns, names = [], []
+    for column in chosen:
+        x, name = parse_csv_column(data, max_rows=max_rows, column=column, max_bytes=max_bytes)
+        if name in names:
+            raise ValueError(f"column {name!r} is chosen twice: name each column once")
+        columns.append(x)
+        names.append(name)
+    return np.stack(columns, axis=1), tuple(names)
+
+
+# ------------------------------------------------------------------------------------------------
+# a whole table: the columns a model trains on, and the time axis
+
+# a date or a time stamp, year first: 1958-03, 2024/01/31, 2024-01-31 12:00, 2024-01-31T12:00:00Z
+_ISO_DATE = re.compile(
+    r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+# a date written day or month first: 31/01/2024, 1.31.2024 (the order of its rows is taken as it is)
+_OTHER_DATE = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+# a header that names a time axis: its column is one even when it holds plain years (1871, 1872, ...)
+_TIME_NAMES = re.compile(r"(?i)^(date|time|year|month|day|week|period|timestamp|datetime|quarter)s?\b")
+_SHOWN_BAD = 5  # bad cells a message names
+
+
+def _date_key(cell: str) -> tuple | None:
+    """A year-first date as a sortable tuple; None for anything else."""
+    m = _ISO_DATE.fullmatch(cell)
+    if m is None or not (m.group(2) or m.group(4)):  # a bare year is a number, not a date by its look
+        return None
+    return tuple(int(g) if g else 0 for g in m.groups())
+
+
+def _is_date(cell: str) -> bool:
+    return _date_key(cell) is not None or bool(_OTHER_DATE.fullmatch(cell))
+
+
+@dataclass(frozen=True, eq=False)
+class CSVTable:
+    """An uploaded CSV as columns: its numeric columns, its time axis, and where its cells are bad.
+
+    Rows are in time order (a file with its newest row first is turned around, said in ``notes``). A numeric
+    column is one whose non-empty cells are mostly numbers; its other cells (blank, NaN, inf, text) are NaN
+    in ``values`` and listed in ``bad``, so :meth:`columns` can name them when the column is chosen.
+    """
+
+    names: tuple[str, ...]  # the numeric columns, in file order
+    values: np.ndarray  # (N, C) float64; NaN where a cell is not a finite number
+    bad: dict = field(repr=False)  # name -> (row indices (K,) int64, up to _SHOWN_BAD (line, cell) pairs)
+    lines: np.ndarray = field(repr=False)  # (N,) int64: each row's line in the file, as a spreadsheet counts
+    time_name: str | None = None  # the date column: the time axis, not a number
+    time: tuple[str, ...] | None = None  # its cells (N,)
+    skipped: tuple[str, ...] = ()  # columns of text, neither numbers nor dates
+    notes: tuple[str, ...] = ()  # what was done to the file on the way: turned around, rows capped
+    digest: str = ""  # sha256 of the file's bytes: names this data in a model file
+
+    @property
+    def rows(self) -> int:
+        return self.values.shape[0]
+
+    def columns(self, names) -> np.ndarray:
+        """The columns ``names`` (in that order) -> (N, len(names)) float64, every cell a finite number;
+        ValueError naming an unknown column, or the rows of a chosen column that are blank or not numbers."""
+        index = []
+        for name in names:
+            if name not in self.names:
+                listed = ", ".join(map(repr, self.names)) or "none"
+                raise ValueError(f"no numeric column {name!r}; the numeric columns are: {listed}")
+            index.append(self.names.index(name))
+        for name in names:
+            rows, shown = self.bad.get(name, ((), ()))
+            if len(rows):
+                cells = ", ".join(f"row {line} ({repr(cell) if cell else 'blank'})" for line, cell in shown)
+                more = f" and {len(rows) - len(shown):,} more" if len(rows) > len(shown) else ""
+                raise ValueError(
+                    f"column {name!r} has {len(rows):,} row(s) that are blank or not finite numbers: "
+                    f"{cells}{more}; fill or remove them, or pick other columns"
+                )
+        return self.values[:, index]
+
+    def when(self, k: int) -> str:
+        """Row ``k`` as people find it: its date when the file has a time axis, else its line."""
+        return self.time[k] if self.time is not None else f"row {int(self.lines[k])}"
+
+
+def parse_csv_table(data: bytes, max_rows: int = MAX_TABLE_ROWS, max_bytes: int = MAX_BYTES) -> CSVTable:
+    """An uploaded CSV with a header row (or none) -> a :class:`CSVTable` of its numeric columns.
+
+    The same separators, encodings and limits as :func:`parse_csv_column`. A column of dates (year first,
+    ``1958-03``, ``2024-01-31 12:00``; or day/month first), or one named like a time axis (``year``,
+    ``date``, ...), is the time axis, not a number. A file of more than ``max_rows`` data rows keeps its
+    last ``max_rows`` (said in ``notes``). ValueError with a one-line message: an empty file, a header
+    and no rows, no numeric column, a date column out of time order, too many bytes or columns.
+    """
+    expected = "expected a CSV with a header row and columns of numbers"
+    text = _text_of(data, max_bytes)
+    lines = text.splitlines()
+    rows, delimiter = _rows(text, len(lines))
+    if not rows:
+        raise ValueError(f"the file is empty: {expected}")
+    decimal_comma = delimiter != ","  # as parse_csv_column reads a cell
+
+    def is_number(cell: str) -> bool:
+        token = _token(cell, decimal_comma)
+        return bool(_NUMBER.fullmatch(token)) or _is_non_finite(token)
+
+    width = max(len(row) for row in rows)
+    if width > MAX_COLUMNS:
+        raise ValueError(f"the file has {width:,} columns: at most {MAX_COLUMNS:,} are allowed")
+    has_header = not all(is_number(cell) or _is_date(cell) for cell in rows[0] if cell)
+    names = [f"column {j + 1}" for j in range(width)]
+    if has_header:
+        names[: len(rows[0])] = [cell or names[j] for j, cell in enumerate(rows[0])]
+        rows = rows[1:]
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names):  # "a, a" -> "a", "a (2)": a column is chosen by its name
+        seen[name] = seen.get(name, 0) + 1
+        names[j] = name if seen[name] == 1 else f"{name} ({seen[name]})"
+    if not rows:
+        raise ValueError(f"the file has a header but no data rows: {expected}")
+    first_line = 2 if has_header else 1
+    notes = []
+    if len(rows) > max_rows:
+        notes.append(
+            f"The file has {len(rows):,} data rows; the last {max_rows:,} are used (at most {max_rows:,})."
+        )
+        first_line += len(rows) - max_rows
+        rows = rows[-max_rows:]
+    n = len(rows)
+    line_of = np.arange(first_line, first_line + n, dtype=np.int64)  # blank lines are skipped by _rows
+
+    def cells(j: int) -> list[str]:
+        return [row[j] if j < len(row) else "" for row in rows]
+
+    time_name, time, numeric, skipped = None, None, [], []
+    for j, name in enumerate(names):
+        column = cells(j)
+        filled = [cell for cell in column if cell]
+        if not filled:
+            skipped.append(name)
+        elif time_name is None and (
+            all(_is_date(cell) for cell in filled)
+            or (_TIME_NAMES.match(name) and all(is_number(cell) for cell in filled))
+        ):
+            if len(filled) < n:
+                k = column.index("")
+                raise ValueError(
+                    f"row {line_of[k]}, column {name!r}: the date is empty; fill or remove the row"
+                )
+            time_name, time = name, column
+        elif 2 * sum(map(is_number, filled)) >= len(filled):
+            numeric.append(j)
+        else:
+            skipped.append(name)
+    if not numeric:
+        listed = ", ".join(names[:20]) + (f", ... ({width:,} in all)" if width > 20 else "")
+        raise ValueError(f"no column holds numbers (columns: {listed}): {expected}")
+
+    values = np.full((n, len(numeric)), np.nan)
+    bad = {}
+    for c, j in enumerate(numeric):
+        bad_rows, shown = [], []
+        for k, cell in enumerate(cells(j)):
+            token = _token(cell, decimal_comma)
+            value = float(token) if _NUMBER.fullmatch(token) else math.nan
+            if math.isfinite(value):
+                values[k, c] = value
+            else:
+                bad_rows.append(k)
+                if len(shown) < _SHOWN_BAD:
+                    shown.append((int(line_of[k]), token[:20]))
+        if bad_rows:
+            bad[names[j]] = (np.array(bad_rows, dtype=np.int64), tuple(shown))
+
+    order = None
+    keys = None  # the time axis as sortable values, where its cells say which comes first
+    if time is not None and all(_date_key(cell) is not None for cell in time):
+        keys = [_date_key(cell) for cell in time]
+    elif time is not None and all(is_number(cell) for cell in time):  # years: 1871, 1872, ...
+        keys = [float(_token(cell, decimal_comma)) for cell in time]
+    if keys is not None:
+        if n > 1 and all(a > b for a, b in zip(keys, keys[1:])):  # newest first: turn it around
+            order = np.arange(n)[::-1]
+            notes.append("The rows run from the newest date to the oldest; they are read oldest first.")
+        else:
+            back = next((k for k in range(1, n) if keys[k] < keys[k - 1]), None)
+            if back is not None:
+                raise ValueError(
+                    f"row {line_of[back]}, column {time_name!r}: {time[back]!r} comes before the row above "
+                    f"it ({time[back - 1]!r}); sort the file by {time_name!r} so the rows run in time order"
+                )
+    if order is not None:
+        values, line_of, time = values[order], line_of[order], [time[k] for k in order]
+        bad = {name: (np.sort(n - 1 - rows_), shown) for name, (rows_, shown) in bad.items()}
+    values.setflags(write=False)
+    return CSVTable(
+        names=tuple(names[j] for j in numeric),
+        values=values,
+        bad=bad,
+        lines=line_of,
+        time_name=time_name,
+        time=None if time is None else tuple(time),
+        skipped=tuple(skipped),
+        notes=tuple(notes),
+        digest=hashlib.sha256(bytes(data)).hexdigest(),
+    )

@@ -33,6 +33,7 @@ from lstm_vault.handset import KNOBS, HandSetLSTM
 from lstm_vault.sequences import MAX_SEED, PRESETS
 from lstm_vault.stepping import step_payload
 from pages.common import links, model_upload
+from pages.common.interventions_ui import interventions_panel
 from pages.common.navigation import sidebar
 from pages.common.sequence_input import QUERY_NAMES, apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model, current_model_version, set_current_model
@@ -58,14 +59,14 @@ sidebar()  # the app's page links, first in the sidebar
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def hand_trace(x, cell: HandSetLSTM):
-    return cell.trace(x)
+def hand_trace(x, cell: HandSetLSTM, clamps: tuple = ()):
+    return cell.trace(x, list(clamps))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def trained_trace(model: tuple[str, int], _rnn, x, layer: int, direction: int):
+def trained_trace(model: tuple[str, int], _rnn, x, layer: int, direction: int, clamps: tuple = ()):
     """``model`` (this session's id and model version) stands for the weights."""
-    return step_through.layer_trace(_rnn, x, layer, direction)
+    return step_through.layer_trace(_rnn, x, layer, direction, list(clamps))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -247,6 +248,8 @@ with st.sidebar:
             help="H, the seed, the biases, the weight scales and the unit back to their defaults, and the "
             "step back to t = 0. The input stays.",
         )
+    st.header("Experiment")
+    experiment_box = st.empty()  # the trained model's or the hand-set cell's panel, whichever is shown
 
 with input_box:
     st.header("Input")
@@ -273,10 +276,14 @@ if use_trained:
         elif feed == EXAMPLE:
             x, label = saved.example(int(example_seed))
         else:
-            x, label = step_through.model_input(rnn, seq.values), seq.label
-        lt = trained_trace(model_id, rnn, x, int(layer), int(direction))
-        view = (TRAINED, model_id, x.tobytes(), int(layer), int(direction))
-        if feed != WINDOWS:
+            x, label = step_through.model_input(rnn, seq.matrix, seq.columns), seq.label
+        with experiment_box.container():
+            exp = interventions_panel(saved, x, int(layer), int(direction), s.get("unit", 0), key=P + "exp_t")
+        lt = trained_trace(model_id, rnn, x, int(layer), int(direction), clamps := tuple(exp.records))
+        view = (TRAINED, model_id, x.tobytes(), int(layer), int(direction), clamps)
+        if clamps:  # the read-out beside the cell would be the model's without the experiment: not shown
+            prediction = None
+        elif feed != WINDOWS:
             seed = int(example_seed) if feed == EXAMPLE else None
             prediction = model_prediction(view[:3] + (seed,), saved, x, seed)
         model_label = step_through.trained_label(rnn, saved)
@@ -290,8 +297,11 @@ if use_trained:
 if not use_trained:
     cell = HandSetLSTM(**{name: s.get(KEYS[name], knob.default) for name, knob in KNOBS.items()})
     x, label, model_label = seq.values, seq.label, cell.describe()
-    lt, view = hand_trace(x, cell), (HAND_SET, x.tobytes(), cell)
-    if s.get(P + "readout") and len(x) >= 2:
+    with experiment_box.container():
+        exp = interventions_panel(cell.build(), x.reshape(-1, 1, 1), unit=s.get("unit", 0), key=P + "exp_h")
+    clamps = tuple(exp.records)
+    lt, view = hand_trace(x, cell, clamps), (HAND_SET, x.tobytes(), cell, clamps)
+    if s.get(P + "readout") and len(x) >= 2 and not clamps:  # fitted to the cell without the experiment
         fit = hand_fit(x, cell)
         prediction = predictions.predict_steps(fit.saved, x.reshape(-1, 1, 1), fitted=True)
         view = (*view, "fit")
@@ -328,6 +338,8 @@ if unit_link is not None:
     notes.append(step_through.unit_link_warning(unit_link, H, unit))
 if note := step_through.ARCH_NOTES.get(lt.arch):
     st.info(note)
+if exp.note:
+    st.info(exp.note, icon=":material/science:")
 with notes_box:
     for warning in filter(None, notes):
         st.warning(warning)
@@ -344,6 +356,7 @@ stepper(
     initial_t=initial_t,
     marks=[TIMELINE],
 )
+exp.show(unit)
 
 # ------------------------------------------------------------------------------------ the read-out
 if fit is not None:

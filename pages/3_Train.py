@@ -28,10 +28,10 @@ from lstm_vault.evaluation import (
     status_note,
 )
 from lstm_vault.figures.training import loss_curves
-from lstm_vault.tasks import TASKS, OptionError, task_names
+from lstm_vault.tasks import TASKS, task_names
 from lstm_vault.torch_backend import set_threads
 from lstm_vault.train_config import ARCH_TITLES, SETTINGS
-from pages.common import model_upload
+from pages.common import model_upload, train_csv
 from pages.common import train_session as ts
 from pages.common.navigation import sidebar
 from pages.common.run_slots import run_slots
@@ -80,6 +80,8 @@ def task_widgets(running: bool):
         "Task", task_names(), format_func=lambda n: TASKS[n].title, key=ts.TASK, disabled=running,
         on_change=ts.switch_task, args=(shown,), persist_state="session",
     )  # fmt: skip
+    if name == train_csv.NAME:
+        train_csv.widgets(running)  # the upload and its columns; the window and rows ahead below
     specs = TASKS[name].option_specs()
     for spec, col in zip(specs, st.columns(len(specs))):
         if spec.choices:
@@ -95,8 +97,8 @@ def task_widgets(running: bool):
             )  # fmt: skip
     try:
         return ts.task_from_state(), None
-    except OptionError as error:
-        return None, error.sentence
+    except ValueError as error:  # an option out of bounds (OptionError), or no usable CSV yet
+        return None, getattr(error, "sentence", str(error))
 
 
 def settings_widgets(running: bool, task) -> None:
@@ -106,6 +108,7 @@ def settings_widgets(running: bool, task) -> None:
         "Architectures to compare", list(ARCH_TITLES), format_func=ARCH_TITLES.get,
         max_selections=ts.MAX_ARCHS, key=ts.ARCHS, disabled=running, persist_state="session",
     )  # fmt: skip
+    ts.structure_widgets(running)
     cols = st.columns(2)
     for k, setting in enumerate(SETTINGS):
         if ts.bound(setting):  # the widget carries its link parameter; its default leaves the address clean

@@ -6,7 +6,9 @@ Layout and wiring only. The trace, the ranking, the sentences and the browser pa
 ``lstm_vault.memory_view``; the saturation from ``lstm_vault.saturation``; the writing from
 ``lstm_vault.generate``; the figures from ``lstm_vault.figures.memory``. The coloured text is a Custom
 Components v2 element (``pages.common.memory_text``) sent every unit's values once: switching the unit or the
-quantity recolours it in the browser with no script run.
+quantity recolours it in the browser with no script run. The experiment panel (clamps and ablations,
+``pages.common.interventions_ui``) reruns the model with its records: the text (or the series) is then
+coloured by that run, and the panel draws what changed and the held-out loss without and with.
 
 Page state: ``model`` and ``chars`` are widgets bound to the address; the written text is kept in the session
 per model.
@@ -28,6 +30,7 @@ from lstm_vault.figures.memory import saturation_figure, series_figure
 from lstm_vault.formatting import fmt
 from lstm_vault.memory import FOUND_R
 from lstm_vault.saturation import HIGH, LOW, saturation, saturation_sentences
+from pages.common.interventions_ui import NONE, interventions_panel
 from pages.common.memory_text import memory_text
 from pages.common.navigation import sidebar
 from pages.common.session import current_model, current_model_version
@@ -83,6 +86,71 @@ def written_payload(model: tuple, result: gen.Generation, _saved, _view: mv.Text
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
+def text_input(view_id: tuple, _saved, text: str):
+    """(T, 1, V) the text one-hot, as the model reads it: what the experiment panel runs."""
+    return gen.one_hot(text, gen.vocabulary(_saved))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def series_input(model: tuple, _saved):
+    """(T, 1, 1) the series as the model reads it here: what the experiment panel runs."""
+    return mv.series_input(_saved)[0]
+
+
+@st.cache_resource(max_entries=8, show_spinner="Running the model with the experiment...")
+def clamped_layer(run_id: tuple, records: str, _saved, _x, layer: int, _records: tuple):
+    """The layer's trace (forward direction) of ``_saved`` reading ``_x`` with the experiment's records;
+    ``run_id`` names the model and the input, ``records`` (their repr) the records. Read-only."""
+    _, _, trace = _saved.rnn.forward(_x, clamps=list(_records))
+    return trace.layers[layer][0]
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def clamped_payload(run_id: tuple, records: str, _lt, text: str, unit: int, _top: tuple) -> dict:
+    """The coloured text of the run with the experiment (``run_id`` and ``records`` name it)."""
+    return mv.text_payload(_lt, text, unit=unit, suggested=list(_top), caption=CAPTION + CLAMPED)
+
+
+def experiment_unit(records: list, default: int) -> int:
+    """The first unit the experiment acts on (``default`` when it acts on every unit)."""
+    units = records[0].units
+    if units is None:
+        return default
+    return int(units) if isinstance(units, int) else int(units[0])
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def task_length(model: tuple, _saved) -> int | None:
+    """How many steps the examples of the model's task are (those the held-out loss averages over), None
+    when the task cannot be rebuilt here (the panel says why there is no loss then)."""
+    try:
+        task = _saved.task()
+    except (ValueError, TypeError, OSError):
+        return None
+    return None if task is None else getattr(task, "length", None)
+
+
+def experiment_on(exp) -> None:
+    """The panel's note, and a warning when the experiment starts after the held-out examples end."""
+    st.info(exp.note, icon=":material/science:")
+    start, length = min(r.start for r in exp.records), task_length(model_id, saved)
+    if length is not None and start >= length:
+        st.warning(
+            f"The held-out loss averages over examples of the model's task, each {length:,} steps long: an "
+            f"experiment that starts at step {start:,} does not reach them, so the loss with it is the loss "
+            "without. Start it earlier to see the loss move."
+        )
+
+
+def experiment_panel(x, unit: int, key: str):
+    """The experiment widgets in a fold (open while one is on), for ``saved`` reading ``x`` at the layer
+    shown, starting on ``unit``."""
+    on = s.get(key + "kind", NONE) != NONE
+    with st.expander("Experiment: force a gate or silence a unit", expanded=on, icon=":material/science:"):
+        return interventions_panel(saved, x, int(layer), 0, unit, key=key)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
 def series_view(model: tuple, _saved, layer: int) -> mv.SeriesView:
     return mv.series_view(_saved, layer=layer)
 
@@ -92,6 +160,7 @@ CAPTION = (
     "scale). The scale runs over a gate's whole range (0 to 1), h's and g's (-1 to 1), and for the cell "
     "state from -max|c| to +max|c| of that unit over this text."
 )
+CLAMPED = " What is coloured is the run with the experiment set above."
 
 
 def markdown_text(text: str) -> str:
@@ -223,19 +292,30 @@ if kind == "text":
         st.error(f"Cannot read the held-out text with this model: {err}")
         st.stop()
     view_id = (*model_id, int(n_chars), int(layer))
-    payload = text_payload(view_id, view)
+    top = mv.top_units(view.matches)
+    first_unit = top[0].unit if top else 0  # the unit the text opens on
     st.subheader("The held-out text, coloured by one unit")
     st.caption(
         f"{len(view.text):,} characters of the {source} text that training never saw, read from a zero "
         "state. Pick the unit and what colours the text above it (this happens in the browser, at once); "
         "the chips are the units found below. Hover over a character, or click the text and step with the "
-        "arrow keys, to read every gate of the unit at that step."
+        "arrow keys, to read every gate of the unit at that step. Under **Experiment**, force a gate or "
+        "silence a unit over a range of characters, and see the cell, the prediction and the held-out loss "
+        "change."
     )
+    # the experiment starts on the unit the text opens on; with one on, the text is its run, on its unit
+    x_text = text_input(view_id, saved, view.text)
+    exp = experiment_panel(x_text, first_unit, P + "exp_text")
+    exp_unit = None
+    if exp.records:
+        exp_unit, said = experiment_unit(exp.records, first_unit), repr(exp.records)
+        lt_exp = clamped_layer(view_id, said, saved, x_text, int(layer), tuple(exp.records))
+        payload = clamped_payload(view_id, said, lt_exp, view.text, exp_unit, tuple(top))
+        experiment_on(exp)
+    else:
+        payload = text_payload(view_id, view)
     memory_text(payload, key=P + "held_out", group=GROUP, lead=True)
-
-    # ---- clamps and ablations: pages/common/interventions_ui.py (another helper) ----------------------
-    # interventions_panel(saved, view.text, layer=int(layer), key=P + "interventions") goes here: force a
-    # gate or silence a unit over a range of characters and see the cell, the prediction and the loss change.
+    exp.show(exp_unit)  # nothing while no experiment is on
 
     interpretable_units(mv.feature_rows(view.matches), len(view.text), mv.NAMES[view.quantity])
     gate_saturation(view.layer_trace)
@@ -295,15 +375,25 @@ else:
     quantity = c2.selectbox(
         "colour by", names, format_func=lambda q: mv.NAMES.get(q, q), key=P + "series_quantity"
     )
-    values = mv.layer_values(lt, quantity)
+    x_series = series_input(model_id, saved)
+    exp = experiment_panel(x_series, int(unit), P + "exp_series")
+    shown = lt
+    if exp.records:
+        shown = clamped_layer(
+            (*model_id, "series"), repr(exp.records), saved, x_series, int(layer), tuple(exp.records)
+        )
+        experiment_on(exp)
+    values = mv.layer_values(shown, quantity)
     lo, hi = mv.value_range(quantity, values[:, [int(unit)]])
-    st.caption(f"{sview.title} ({len(sview.values):,} steps, read as one sequence from a zero state).")
+    st.caption(
+        f"{sview.title} ({len(sview.values):,} steps, read as one sequence from a zero state)"
+        + (", with the experiment set above." if exp.records else ".")
+    )
     st.plotly_chart(
         series_figure(sview.labels, sview.values, values[:, int(unit)], int(unit), quantity, lo[0], hi[0]),
         config=CHART_CONFIG,
         key=P + "series",
     )
-    # ---- clamps and ablations: pages/common/interventions_ui.py (another helper) ----------------------
-    # interventions_panel(saved, ..., layer=int(layer), key=P + "interventions") goes here.
+    exp.show(int(unit))  # nothing while no experiment is on
     interpretable_units(mv.feature_rows(sview.matches), len(sview.values), mv.NAMES[sview.quantity])
     gate_saturation(lt)

@@ -226,7 +226,7 @@ NO_PREDICTIONS = {
     "unknown task": (
         {"task": "morse"},
         f"{REBUILD} (unknown task 'morse'; choose one of: adding, copy, next-number, sine, sunspots, co2, "
-        "nile, text).",
+        "nile, text, csv).",
     ),
     "inputs": ({"I": 3, "task": "sine"}, "No predictions: the model reads 3 inputs but task 'sine' gives 1."),
 }

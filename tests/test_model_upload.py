@@ -135,9 +135,12 @@ def test_an_imported_model_reads_the_user_s_numbers_and_a_mismatch_says_what_to_
     assert step_through.feeds(saved) == ["sequence"] and not step_through.names_task(saved)
     with pytest.raises(step_through.InputMismatch) as caught:
         step_through.model_input(saved.rnn, np.zeros(7))
-    assert str(caught.value).startswith("This model reads 3 numbers per step; the input has 1 column. Pick 3")
-    with pytest.raises(step_through.InputMismatch, match="reads 3 numbers per step; the input has 2 columns"):
-        step_through.model_input(saved.rnn, np.zeros((7, 2)))
+    assert str(caught.value) == (
+        "This model reads 3 numbers per step; the input has 1 column. Pick 3 columns of a CSV file under "
+        "**Input**, in the order the model was trained on."
+    )
+    with pytest.raises(step_through.InputMismatch, match=r"the input has 2 columns \('a', 'b'\)\. Pick 3"):
+        step_through.model_input(saved.rnn, np.zeros((7, 2)), ("a", "b"))
     x = np.arange(21.0).reshape(7, 3)
     np.testing.assert_array_equal(step_through.model_input(saved.rnn, x), x.reshape(7, 1, 3))
     assert step_through.input_mismatch(1, 2).startswith("This model reads 1 number per step; the input has 2")
@@ -146,8 +149,10 @@ def test_an_imported_model_reads_the_user_s_numbers_and_a_mismatch_says_what_to_
         "your input."
     )
     assert step_through.trained_label(saved.rnn, saved) == "imported LSTM (H = 4)"
-    shipped = modelfile.load("assets/models/copy_lstm.npz")  # one-hot symbols: only its own example
-    assert step_through.feeds(shipped) == ["example"]
+    text = modelfile.load("assets/models/text_lstm.npz")  # one-hot characters: only its own example
+    assert step_through.feeds(text) == ["example"]
+    shipped = modelfile.load("assets/models/copy_lstm.npz")  # its symbols' columns could come from a CSV
+    assert step_through.feeds(shipped) == ["example", "sequence"]
     assert step_through.trained_caption(shipped) == (
         f"LSTM, H = {shipped.rnn.hidden_size}, I = {shipped.rnn.input_size}, trained on copy."
     )

@@ -1,7 +1,9 @@
 """pages/4_Reading_the_memory.py under AppTest: at its defaults, with each shipped model and with the
 session's text and series models, the coloured text is sent the library's payload (its values the trace's);
 the units found and the saturation sentences are the library's; writing shows the written text coloured
-and names unknown prompt characters; a model it cannot read is named."""
+and names unknown prompt characters; a model it cannot read is named. With an experiment set in its panel
+(clamps and ablations) the text or series is coloured by the library's clamped run, the note says so, and the
+held-out losses without and with are the library's."""
 
 import json
 import subprocess
@@ -11,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from app_support import page_app
+from test_memory_view import plotly_array
 
-from lstm_vault import LSTM, generate, memory_view, modelfile
+from lstm_vault import LSTM, GateClamp, UnitAblation, experiment, generate, memory_view, modelfile
+from lstm_vault.evaluation import distinct
 from lstm_vault.saturation import saturation, saturation_sentences
 from lstm_vault.stepping import decode_f32
 from pages.common.session import CURRENT_MODEL_KEY, VERSION_KEY
@@ -75,6 +79,61 @@ def test_at_defaults_the_sonnets_model_colours_its_held_out_text():
     at = opened()
     assert at.radio(key="model").value == "Sonnets"
     check_text_page(at, modelfile.load(MODELS / "text_lstm.npz"), "sonnets")
+
+
+def experiment_note(at) -> list[str]:
+    return [i.value for i in at.info if i.value.startswith("Experiment on")]
+
+
+def test_silencing_a_unit_of_the_sonnets_model_colours_the_text_by_the_clamped_run():
+    saved = modelfile.load(MODELS / "text_lstm.npz")
+    view = expected_view(saved, "sonnets")
+    top = memory_view.top_units(view.matches)
+    at = page_app(PAGE, default_timeout=120).run()
+    # at its defaults no experiment is on: the panel starts on the unit the text opens on, and nothing is run
+    assert at.selectbox(key="mem_exp_textkind").value == "none"
+    assert not experiment_note(at) and not at.metric
+    at.selectbox(key="mem_exp_textkind").set_value("silence").run()
+    assert at.multiselect(key="mem_exp_textunits").value == [top[0].unit]
+    unit = next(u for u in range(saved.rnn.hidden_size) if u != top[0].unit)
+    at.multiselect(key="mem_exp_textunits").set_value([unit])
+    at.slider(key="mem_exp_textsteps_silence").set_value((20, 1999)).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    records = [UnitAblation(unit, start=20, stop=2000, what=("h", "c"))]
+    x = generate.one_hot(view.text, generate.vocabulary(saved))
+    lt = saved.rnn.forward(x, clamps=records)[2].layers[0][0]
+    assert np.all(lt.c[20:, 0, unit] == 0.0) and np.any(
+        lt.c[20:, 0, top[0].unit] != view.layer_trace.c[20:, 0, top[0].unit]
+    )
+    (data,) = [d for d in components(at) if d["key"] == "mem_held_out"]
+    want = memory_view.text_payload(lt, view.text, unit=unit, suggested=top, caption=data["caption"])
+    assert data == {**want, "key": "mem_held_out", "group": "memory", "lead": True}
+    assert "the run with the experiment" in data["caption"]
+    said = experiment.describe(records, len(view.text), saved.rnn.hidden_size)
+    assert experiment_note(at) == [f"Experiment on: {said}. What you step through below is the run with it."]
+    cmp = experiment.compare(saved, x, records)
+    before, after = distinct(cmp.loss, cmp.loss_clamped)
+    assert {m.label: m.value for m in at.metric} == {
+        "Held-out loss without (cross-entropy)": before,
+        "Held-out loss with the experiment (cross-entropy)": after,
+    }
+    assert cmp.loss != cmp.loss_clamped and not at.warning
+    prose = " ".join(m.value for m in at.markdown)
+    assert experiment.reading(cmp, experiment.effect(cmp, unit)) in prose
+    # started after the held-out examples end (the task's length), it leaves their loss as it is: said so
+    length = saved.task().length
+    at.slider(key="mem_exp_textsteps_silence").set_value((length, 1999)).run()
+    assert [m.value for m in at.metric] == [before, before]  # the loss without, both times
+    assert [w.value for w in at.warning] == [
+        f"The held-out loss averages over examples of the model's task, each {length:,} steps long: an "
+        f"experiment that starts at step {length:,} does not reach them, so the loss with it is the loss "
+        "without. Start it earlier to see the loss move."
+    ]
+    # the experiment off again: the text is the plain run's, and the losses go
+    at.selectbox(key="mem_exp_textkind").set_value("none").run()
+    check_text_page(at, saved, "sonnets")
+    assert not experiment_note(at) and not at.metric
 
 
 def test_the_python_model_and_more_characters_through_the_link():
@@ -140,6 +199,38 @@ def test_a_session_series_model_colours_its_series():
     assert not at.exception and not at.error
     (unit_input,) = [w for w in at.number_input if w.key.startswith("mem_series_unit_")]
     assert unit_input.max == 1
+
+
+def test_a_clamp_on_a_session_series_model_colours_the_series_by_the_clamped_run():
+    rnn = LSTM(1, 5, seed=2)
+    meta = {"task": "nile", "task_options": {}, "encoding": {"type": "real"}}
+    saved = modelfile.SavedModel(rnn, np.ones((1, 5)), np.zeros(1), meta)
+    at = opened(session_model=saved)
+    (unit_input,) = [w for w in at.number_input if w.key.startswith("mem_series_unit_")]
+    unit = int(unit_input.value)
+    at.selectbox(key="mem_exp_serieskind").set_value("gate").run()
+    assert at.multiselect(key="mem_exp_seriesunits").value == [unit]
+    at.selectbox(key="mem_exp_seriesgate").set_value("f")
+    at.slider(key="mem_exp_seriesvalue").set_value(0.0).run()
+    assert not at.exception, at.exception
+    x, *_ = memory_view.series_input(saved)
+    T = x.shape[0]
+    records = [GateClamp("f", 0.0, start=0, stop=T, units=(unit,))]
+    lt = rnn.forward(x, clamps=records)[2].layers[0][0]
+    assert np.all(lt.f[:, 0, unit] == 0.0)
+    assert np.any(lt.c[:, 0, unit] != rnn.forward(x)[2].layers[0][0].c[:, 0, unit])
+    series = json.loads(at.get("plotly_chart")[0].proto.spec)
+    np.testing.assert_allclose(
+        plotly_array(series["data"][1]["marker"]["color"]), lt.c[:, 0, unit], rtol=1e-12
+    )
+    said = experiment.describe(records, T, 5)
+    assert experiment_note(at) == [f"Experiment on: {said}. What you step through below is the run with it."]
+    cmp = experiment.compare(saved, x, records)
+    before, after = distinct(cmp.loss, cmp.loss_clamped)
+    assert {m.label: m.value for m in at.metric} == {
+        "Held-out loss without (mean squared error)": before,
+        "Held-out loss with the experiment (mean squared error)": after,
+    }
 
 
 def test_a_model_that_reads_neither_text_nor_a_series_is_named():

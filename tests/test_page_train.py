@@ -550,7 +550,7 @@ def test_a_link_s_bad_values_are_named_by_their_own_rules():
     assert not at.exception
     assert [w.value for w in at.warning] == [
         "link parameter task='chess' ignored: choose one of adding, copy, next-number, sine, sunspots, co2, "
-        "nile, text",
+        "nile, text, csv",
         "link parameter length='5000' ignored: not a valid sequence length",
         "link parameter arch='lstm,lstm' ignored: up to three of lstm, rnn, gru",
         "link parameter H='0' ignored: hidden size must be a number from 1 to 256",

@@ -97,7 +97,7 @@ def test_forget_bias_by_name():
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("layers,bi", [(1, False), (2, True)])
+@pytest.mark.parametrize("layers,bi", [(1, False), (2, True), (3, False), (1, True)])  # the Train page's
 def test_reference_matches_torch(arch, layers, bi, device):
     model = SequenceModel(arch, 3, 5, 2, num_layers=layers, bidirectional=bi, seed=2).double().to(device)
     rnn, weight, bias = to_reference(model)

@@ -219,7 +219,64 @@ def test_the_shipped_adding_model_shows_what_the_config_docstring_says():
     training = saved.meta["training"]
     config = {k: v for k, v in training["config"].items() if k not in ("device", "max_seconds")}
     defaults = TrainConfig(task_options={"length": 100}).to_dict()
-    assert config == {k: v for k, v in defaults.items() if k not in ("device", "max_seconds")}
+    # every setting the file records is today's default; a field added since (bidirectional) is not recorded
+    assert set(config) <= set(defaults) and len(config) >= 13
+    assert config == {k: defaults[k] for k in config}
     base = get_task("adding", length=100).baseline_loss()
     first = next(step for step, _, val_loss, *_ in training["history"] if val_loss < 0.01 * base)
     assert first <= 1000
+
+
+# ------------------------------------------------------------------------------------------------
+# layers and directions (TrainConfig.num_layers, .bidirectional; the Train page's structure widgets)
+
+
+@pytest.mark.parametrize("arch", ["lstm", "gru", "rnn"])
+def test_a_stacked_bidirectional_run_trains_that_model_and_its_file_gives_the_same_outputs(tmp_path, arch):
+    result = train(tiny(arch=arch, num_layers=2, bidirectional=True, steps=3))
+    rnn = result.model.rnn
+    assert (rnn.num_layers, rnn.bidirectional) == (2, True)
+    assert result.summary()["num_layers"] == 2 and result.summary()["bidirectional"] is True
+    saved = modelfile.load(result.file_bytes())
+    assert (saved.rnn.num_layers, saved.rnn.bidirectional) == (2, True)
+    assert saved.meta["training"]["config"]["bidirectional"] is True
+    x = get_task("adding", length=10).validation(4).x
+    y_saved, _ = saved.predict(x)
+    y_model = result.model.double()(torch.from_numpy(x.astype(np.float64))).detach().numpy()
+    np.testing.assert_allclose(y_saved, y_model, atol=1e-10, rtol=0)
+
+
+def test_bidirectional_must_be_a_bool_and_the_form_passes_the_structure():
+    with pytest.raises(ValueError, match="bidirectional must be true or false, got 'yes'"):
+        tiny(bidirectional="yes").check()
+    task = get_task("copy", seq_len=3)
+    values = {"hidden_size": 8, "steps": 600, "batch_size": 16, "lr": 0.01, "clip": 1.0, "seed": 3}
+    (plain,) = configs_for(task, ["lstm"], values)
+    assert (plain.num_layers, plain.bidirectional) == (1, False)
+    gru, rnn = configs_for(task, ["gru", "rnn"], {**values, "num_layers": 3, "bidirectional": True})
+    assert (gru.num_layers, gru.bidirectional, rnn.num_layers, rnn.bidirectional) == (3, True, 3, True)
+    with pytest.raises(ValueError, match="num_layers must be an integer in"):
+        configs_for(task, ["lstm"], {**values, "num_layers": 0})
+
+
+def test_the_bidirectional_note_is_true_of_the_tasks_it_names():
+    """The note says: on a task scored at every step whose answer is a later input, the reverse direction has
+    read the answer. Checked: the text task's target at t is its input at t + 1, and a bidirectional model's
+    output at t depends on x_{t+1} (a one-directional one's does not)."""
+    from lstm_vault import LSTM
+    from lstm_vault.train_config import BIDIRECTIONAL_NOTE, structure_notes
+
+    text = get_task("text", length=12)
+    batch = text.validation(2)
+    np.testing.assert_array_equal(batch.y[:-1], batch.x[1:].argmax(-1))  # the answer at t is x_{t+1}
+    assert structure_notes(text, True) == (BIDIRECTIONAL_NOTE,)
+    assert structure_notes(text, False) == () and structure_notes(get_task("adding"), True) == ()
+    x = np.random.default_rng(0).standard_normal((6, 1, 2))
+    t = 2
+    for bidirectional, reads_ahead in ((True, True), (False, False)):
+        model = LSTM(2, 3, bidirectional=bidirectional, seed=1)
+        out, _, trace = model.forward(x)
+        d_out = np.zeros_like(out)
+        d_out[t] = 1.0
+        later = np.abs(model.backward(trace, d_out).input[t + 1 :]).max()
+        assert (later > 0) == reads_ahead

@@ -71,7 +71,7 @@ def test_parse_csv_column_finds_the_value_column():
         (b"year,v\n1,2\n2,abc\n3,4\n", {}, "row 3, column 'v': 'abc' is not a number"),
         (b"a,b\n1,\n2,3\n", {}, "row 2, column 'b': the cell is empty"),
         (b"a\n" + b"1\n" * 11, {"max_rows": 10}, "more than 10 data rows"),
-        (b"a\n" + b"1\n" * 600, {"max_bytes": 1000}, "at most 0.001 MB is allowed"),
+        (b"a\n" + b"1\n" * 600, {"max_bytes": 1000}, "at most 1,000 bytes is allowed"),
         (b"a,b\n1,2\n", {"column": "c"}, "no column 'c'; columns: a, b"),
         (b"a,b\n1,2\n", {"column": 5}, "out of range: the file has 2 columns"),
     ],

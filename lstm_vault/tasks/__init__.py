@@ -8,7 +8,8 @@ Like TensorFlow Playground's dataset registry, every task is looked up by name
 - :mod:`.base`: ``Batch``, ``Task``, ``Option``, the registry (``TASKS``, ``get_task``, ``task_names``);
 - :mod:`.synthetic`: adding, copy, next number, sine: drawn from a random generator;
 - :mod:`.data`: the shipped series and texts, split in time;
-- :mod:`.windowed`: sunspots, CO2, Nile and text: windows of that data.
+- :mod:`.windowed`: sunspots, CO2, Nile and text: windows of that data;
+- :mod:`.user_csv`: the user's own CSV (columns in, a column to predict), built from a parsed table.
 
 Shape letters (shared with the rest of the package): ``T`` time, ``B`` batch, ``I`` input
 size, ``O`` output size. Every array is time-major.
@@ -31,6 +32,7 @@ standard library. The parsers of user input (typed numbers, an uploaded CSV) liv
 from .base import HELD_OUT, TASKS, Batch, Option, OptionError, Task, get_task, options_text, task_names
 from .data import ASSETS, SERIES, TEXTS, dominant_period, load_series, load_text, windows
 from .synthetic import FORM_LENGTH, Adding, Copy, NextNumber, Sine  # registered in this order ...
+from .user_csv import MissingData, UserCSV, add_table, csv_task  # ... and the user's own data last
 from .windowed import CO2, Nile, SeriesTask, Sunspots, Text, Windowed  # ... then these
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "CO2",
     "FORM_LENGTH",
     "HELD_OUT",
+    "MissingData",
     "SERIES",
     "TASKS",
     "TEXTS",
@@ -53,7 +56,10 @@ __all__ = [
     "Sunspots",
     "Task",
     "Text",
+    "UserCSV",
     "Windowed",
+    "add_table",
+    "csv_task",
     "dominant_period",
     "get_task",
     "load_series",

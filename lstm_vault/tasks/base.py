@@ -154,7 +154,8 @@ def one_hot(ids: np.ndarray, n: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Task:
-    """Base of every task. Subclasses are frozen dataclasses whose fields are their options (``option``)."""
+    """Base of every task. Subclasses are frozen dataclasses whose fields are their options (``option``), and
+    for a task built from data the user brings, the fields that name that data (no ``option``: no widget)."""
 
     name: ClassVar[str] = ""  # registry name
     title: ClassVar[str] = ""  # human title for the UI
@@ -185,7 +186,12 @@ class Task:
     @classmethod
     def option_specs(cls) -> tuple[Option, ...]:
         """Every option of the task, in field order."""
-        return tuple(replace(f.metadata[_SPEC], name=f.name) for f in fields(cls))
+        return tuple(replace(f.metadata[_SPEC], name=f.name) for f in fields(cls) if _SPEC in f.metadata)
+
+    @classmethod
+    def field_text(cls, name: str, value) -> str | None:
+        """A field that is not an option (the data a task reads) as people read it; None: not shown."""
+        return f"{name.replace('_', ' ')} {value}"
 
     def bounds(self, spec: Option) -> tuple:
         """(low, high) of an option for this task's other options and data; the declared ones by default."""
@@ -290,9 +296,10 @@ def get_task(name: str, **options) -> Task:
 def options_text(name: str, options: Mapping) -> str:
     """Options as people read them, by their labels, for a task that may be unknown here (a model file's):
     ``("copy", {"n_symbols": 8})`` -> "alphabet size 8"; an option unknown here keeps its name."""
-    specs = {spec.name: spec for spec in TASKS[name].option_specs()} if name in TASKS else {}
+    cls = TASKS.get(name, Task)
+    specs = {spec.name: spec for spec in cls.option_specs()} if name in TASKS else {}
     parts = []
     for key, value in options.items():
         spec = specs.get(key)
-        parts.append(f"{spec.label} {spec.title(value)}" if spec else f"{key.replace('_', ' ')} {value}")
-    return ", ".join(parts)
+        parts.append(f"{spec.label} {spec.title(value)}" if spec else cls.field_text(key, value))
+    return ", ".join(part for part in parts if part is not None)

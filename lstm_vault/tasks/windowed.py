@@ -34,28 +34,34 @@ class Windowed(Task):
 
     held_out_items: ClassVar[str] = ""  # "values of the series": what the held-out tail is made of
 
+    @property
+    def ahead(self) -> int:
+        """How many items after its window the item a window predicts lies (1: the next one)."""
+        return 1
+
     def _sequence(self) -> tuple[np.ndarray, int]:
         """The whole sequence (N,) and the index of its first held-out item."""
         raise NotImplementedError
 
     def _batch_of(self, chunk: np.ndarray) -> Batch:
-        """Windows and what follows each, ``chunk`` (T + 1, B), as a batch."""
+        """Windows and what follows each, ``chunk`` (T + ahead, B, ...), as a batch."""
         raise NotImplementedError
 
     @property
     def n_validation(self) -> int:
         """Number of distinct validation windows."""
         sequence, split = self._sequence()
-        return len(sequence) - split - self.length
+        return len(sequence) - split - self.length - self.ahead + 1
 
     def _windows(self, starts: np.ndarray) -> Batch:
         sequence = self._sequence()[0]
-        return self._batch_of(sequence[starts[None, :] + np.arange(self.length + 1)[:, None]])  # (T + 1, B)
+        span = np.arange(self.length + self.ahead)[:, None]
+        return self._batch_of(sequence[starts[None, :] + span])  # (T + ahead, B, ...)
 
     def batch(self, batch_size: int, rng: np.random.Generator) -> Batch:
         split = self._sequence()[1]
-        # the last item predicted, at start + length, must be < split
-        starts = rng.integers(0, split - self.length, size=check_batch_size(batch_size))
+        # the last item predicted, at start + length + ahead - 1, must be < split
+        starts = rng.integers(0, split - self.length - self.ahead + 1, size=check_batch_size(batch_size))
         return self._windows(starts)
 
     def validation(self, size: int, seed: int = 0) -> Batch:

@@ -60,6 +60,13 @@ PAGES = (
         "bracket, the position in a line. See how often each gate is shut or open, and let the model write.",
     ),
     Page(
+        "pages/5_Architectures_compared.py",
+        "LSTM, GRU and RNN compared",
+        ":material/compare_arrows:",
+        "The same input through an LSTM, a GRU, a plain RNN, a stacked and a bidirectional LSTM: step "
+        "through them together, count their parameters and see whose gradient fades fastest.",
+    ),
+    Page(
         "pages/6_Spotting_anomalies.py",
         "Spotting anomalies",
         ":material/crisis_alert:",

@@ -58,10 +58,29 @@ class SequenceChoice:
     text: str | None = None  # the typed numbers when source == "typed"
     error: str | None = None  # message of the current, rejected input; None when the input is valid
     standardised: bool = False  # the numbers shifted and scaled to mean 0, std 1
+    columns: tuple[str, ...] = ()  # a CSV's chosen columns, in order
+    inputs: np.ndarray | None = None  # (T, I) float64: every chosen column (values is the first)
 
     @property
     def length(self) -> int:
         return len(self.values)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """(T, I) float64: one column per input (a single column for a preset or typed numbers)."""
+        return self.values[:, None] if self.inputs is None else self.inputs
+
+    def model_input(self, input_size: int) -> np.ndarray:
+        """The sequence as a model with ``input_size`` inputs reads it, (T, 1, I); ValueError when the count
+        of columns differs, naming both."""
+        x = self.matrix
+        if x.shape[1] != input_size:
+            names = f" ({', '.join(map(repr, self.columns))})" if self.columns else ""
+            raise ValueError(
+                f"the model reads {input_size} input(s) per step, the input sequence has {x.shape[1]} "
+                f"column(s){names}: upload a CSV and list {input_size} of its columns, in order"
+            )
+        return x[:, None, :]
 
 
 def _keys(p: str) -> dict[str, str]:
@@ -105,30 +124,31 @@ def _read(p: str) -> SequenceChoice:
     upload = s.get(k["csv"])
     if upload is None:
         raise ValueError("no file yet: upload a CSV file with a column of numbers")
-    column = (s[k["column"]] or "").strip()
-    chosen: str | int | None = None
-    if column:
-        # people count columns from 1; isdecimal, not isdigit: int() refuses "²", a digit but not a decimal
-        chosen = int(column) - 1 if column.isdecimal() else column
-        if chosen == -1:
-            raise ValueError("columns are numbered from 1")
-    x, name, error = _parse_csv(upload.getvalue(), chosen)
+    return csv_choice(upload.name, upload.getvalue(), s[k["column"]] or "")
+
+
+def csv_choice(file: str, data: bytes, columns: str) -> SequenceChoice:
+    """An uploaded CSV's columns, listed in ``columns`` as people type them ("temp, rain", "2, 3"; blank =
+    the rightmost column of numbers), as the sequence; ValueError with the parser's message."""
+    x, names, error = _parse_csv(data, columns.strip())
     if error:
         raise ValueError(error)
-    return SequenceChoice(x, f"{upload.name}, column {name!r}, T = {len(x)}", "csv")
+    shown = ", ".join(map(repr, names))
+    label = f"{file}, column{'s' if len(names) > 1 else ''} {shown}, T = {len(x)}"
+    return SequenceChoice(x[:, 0], label, "csv", columns=names, inputs=x if len(names) > 1 else None)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _parse_csv(data: bytes, column: str | int | None) -> tuple[np.ndarray | None, str, str]:
-    """(values, column name, "") or (None, "", the error): parsed once per file and column, the error
-    too, since every rerun of the page reads the input again and a crafted 5 MB file takes seconds."""
-    from lstm_vault.userdata import parse_csv_column
+def _parse_csv(data: bytes, columns: str) -> tuple[np.ndarray | None, tuple[str, ...], str]:
+    """(values (T, C), column names, "") or (None, (), the error): parsed once per file and columns, the
+    error too, since every rerun of the page reads the input again and a crafted 5 MB file takes seconds."""
+    from lstm_vault.userdata import parse_csv_columns
 
     try:
-        x, name = parse_csv_column(data, max_rows=MAX_LENGTH, column=column)
+        x, names = parse_csv_columns(data, columns, max_rows=MAX_LENGTH)
     except ValueError as error:
-        return None, "", str(error)
-    return x, name, ""
+        return None, (), str(error)
+    return x, names, ""
 
 
 def sequence_input(
@@ -194,9 +214,10 @@ def sequence_input(
             max_upload_size=UPLOAD_MB,
         )
         st.text_input(
-            "Column (name or number; blank = the rightmost column of numbers)",
+            "Columns (names or numbers, in order, comma-separated; blank = the rightmost column of numbers)",
             key=k["column"],
             persist_state="session",
+            help="A model with several inputs reads one column per input, in the order listed here.",
         )
     st.checkbox(
         "Standardise (mean 0, standard deviation 1)",
@@ -221,7 +242,13 @@ def sequence_input(
         last = st.session_state.get(k["last_good"]) or _default_choice(p, default_preset)
         return dataclasses.replace(last, error=message)
     st.session_state[k["last_good"]] = choice
-    big = float(np.abs(choice.values).max(initial=0.0))
+    if len(choice.columns) > 1:
+        n = len(choice.columns)
+        st.caption(
+            f"{n} columns: a trained model with {n} inputs reads them all, in this order; the hand-set LSTM "
+            f"reads one input, the first column ({choice.columns[0]!r})."
+        )
+    big = float(np.abs(choice.matrix).max(initial=0.0))
     if not choice.standardised and big > LARGE_INPUT:
         st.warning(
             f"These numbers reach {big:,.4g}. Each gate adds up weight × input, so inputs this large push "
@@ -239,14 +266,17 @@ def _default_choice(p: str, default_preset: str) -> SequenceChoice:
 
 
 def _standardised(choice: SequenceChoice, on: bool) -> SequenceChoice:
-    """``choice`` with its values shifted and scaled to mean 0 and standard deviation 1 when ``on``
-    (a constant sequence is only shifted)."""
+    """``choice`` with each column shifted and scaled to mean 0 and standard deviation 1 when ``on``
+    (a constant column is only shifted)."""
     if not on:
         return choice
-    x = choice.values - choice.values.mean()
-    spread = float(x.std())
-    x = x / spread if spread > 0 else x
-    return dataclasses.replace(choice, values=x, label=f"{choice.label}, standardised", standardised=True)
+    x = choice.matrix - choice.matrix.mean(axis=0)
+    spread = x.std(axis=0)
+    x = x / np.where(spread > 0, spread, 1.0)  # each column on its own
+    return dataclasses.replace(
+        choice, values=x[:, 0], inputs=None if choice.inputs is None else x,
+        label=f"{choice.label}, standardised", standardised=True,
+    )  # fmt: skip
 
 
 # -------------------------------------------------------------------------------- shareable links

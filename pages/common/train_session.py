@@ -25,9 +25,18 @@ from lstm_vault import modelfile
 from lstm_vault.evaluation import HeldOut, best_run, duration, held_out, kept_model_toast, model_held_out
 from lstm_vault.figures.training import predictions
 from lstm_vault.tasks import TASKS, Option, OptionError, Task, get_task
-from lstm_vault.train_config import ARCH_LABELS, ARCH_TITLES, SETTINGS, Setting, configs_for, settings_notes
+from lstm_vault.train_config import (
+    ARCH_LABELS,
+    ARCH_TITLES,
+    LAYER_CHOICES,
+    SETTINGS,
+    Setting,
+    configs_for,
+    settings_notes,
+    structure_notes,
+)
 from lstm_vault.training import TrainingWorker
-from pages.common import links
+from pages.common import links, train_csv
 from pages.common.run_slots import LEASE_SECONDS, Holder, run_slots
 from pages.common.session import current_model_version, set_current_model, set_last_run_models
 
@@ -47,6 +56,7 @@ SETTING_LINKS = {"hidden_size": "H", "steps": "steps", "batch_size": "batch", "l
                  "seed": "seed"}  # fmt: skip
 BY_HAND = ("task", "source", "arch", "H", "seed")  # the parameters this page writes itself
 DEFAULT_TASK, DEFAULT_ARCHS = "adding", ("lstm", "rnn")
+LAYERS, BIDIR = "layers", "bidir"  # the structure's widgets, bound to the link (key = parameter name)
 
 
 def option_key(spec: Option) -> str:
@@ -134,15 +144,36 @@ def form_caption() -> str:
     )
 
 
+def structure_widgets(running: bool) -> None:
+    """Stacked layers and directions, the same for every architecture of the run."""
+    left, right = st.columns(2, vertical_alignment="bottom")
+    left.selectbox(
+        "layers", LAYER_CHOICES, key=LAYERS, disabled=running, bind="query-params", persist_state="session",
+        help="stacked recurrent layers: layer l + 1 reads the hidden states h of layer l as its input x",
+    )  # fmt: skip
+    right.checkbox(
+        "bidirectional", key=BIDIR, disabled=running, bind="query-params", persist_state="session",
+        help="each layer also reads the sequence backwards; the two directions' h are concatenated",
+    )  # fmt: skip
+
+
+def structure_values() -> dict:
+    """The structure widgets' values as ``configs_for`` takes them."""
+    state = st.session_state
+    return {"num_layers": int(state.get(LAYERS, LAYER_CHOICES[0])), "bidirectional": bool(state.get(BIDIR))}
+
+
 # ------------------------------------------------------------------------------------------------
 # the task and its options
 
 
 def task_from_state() -> Task:
-    """The task the widgets describe; ``OptionError`` when their values do not fit together."""
+    """The task the widgets describe; ``OptionError`` when their values do not fit together, a ValueError
+    naming what is missing or wrong for the CSV task (no file yet, a column with blank rows)."""
     name = st.session_state.get(TASK, DEFAULT_TASK)
     specs = TASKS[name].option_specs()
-    return get_task(name, **{s.name: st.session_state.get(option_key(s), s.default) for s in specs})
+    data = train_csv.data_options() if name == train_csv.NAME else {}  # the user's CSV and columns
+    return get_task(name, **{s.name: st.session_state.get(option_key(s), s.default) for s in specs}, **data)
 
 
 def switch_task(old: str) -> None:
@@ -236,7 +267,7 @@ def start() -> None:
     (kind, message) in ``START_ERROR`` for the page to show."""
     state = st.session_state
     state[START_ERROR] = None
-    values = {s.name: state.get(setting_key(s), s.default) for s in SETTINGS}
+    values = {s.name: state.get(setting_key(s), s.default) for s in SETTINGS} | structure_values()
     archs = list(state.get(ARCHS, DEFAULT_ARCHS))
     try:
         task = task_from_state()
@@ -257,11 +288,13 @@ def start() -> None:
     # the values arrived with this click, and the widgets are drawn disabled next, which would drop a value
     # sent by a widget that is disabled: set them as the page's own, so the form shows what the run uses
     keys = [TASK, ARCHS, *(option_key(s) for s in task.option_specs()), *(setting_key(s) for s in SETTINGS)]
+    keys += [LAYERS, BIDIR]
     for key in keys:
         if key in state:
             state[key] = state[key]
     state[JOB] = Job(
-        worker, task, configs[0].steps, time.monotonic(), notes=settings_notes(values),
+        worker, task, configs[0].steps, time.monotonic(),
+        notes=settings_notes(values) + structure_notes(task, values["bidirectional"]),
         model_before=current_model_version(),
     )  # fmt: skip
     state.pop(RUNS, None)
