@@ -19,29 +19,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
+from benchmarks.common import MINIMAL_APP, load_average, load_line, pick_slider, raise_on_problems, summary
 from tests.browser_support import (
     REPO_ROOT,
     BrowserErrors,
     StreamlitServer,
     chromium_problem,
-    exception_texts,
     launch_chromium,
     new_page,
     open_app_page,
     runs_finished,
     slider_limits,
     slider_value,
-    sliders,
     wait_for_run,
 )
-
-MINIMAL_APP = Path(__file__).resolve().parent / "minimal_slider_app.py"
 
 PAGE = "Vanishing_gradients"
 TARGETS = {"ratio": 1.5, "p95_ms": 300.0}
@@ -51,27 +46,6 @@ SLIDERS = {
     "T": ("Sequence length", "T=100&H=16"),
     "fb": ("forget-gate bias", "T=100&H=16&fb=-4"),
 }
-
-
-def pick_slider(page, label: str):
-    """The first visible slider whose label contains ``label`` (case-insensitive)."""
-    thumbs = sliders(page)
-    for i in range(thumbs.count()):
-        if label.lower() in (thumbs.nth(i).get_attribute("aria-label") or "").lower():
-            return thumbs.nth(i)
-    raise SystemExit(f"no slider labelled {label!r} on {page.url}")
-
-
-def summary(times: list[float]) -> dict:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {
-        "n": len(times),
-        "median_ms": round(statistics.median(times), 1),
-        "p95_ms": round(p95, 1),
-        "min_ms": round(ordered[0], 1),
-        "max_ms": round(ordered[-1], 1),
-    }
 
 
 class IdleStepper:
@@ -109,9 +83,7 @@ class IdleStepper:
                 self.browser.append(marks["now"] - marks["finishedAt"])
 
     def result(self) -> dict:
-        problems = exception_texts(self.page) + self.errors.messages
-        if problems:
-            raise SystemExit(f"{self.page.url} showed errors while stepping:\n" + "\n".join(problems))
+        raise_on_problems(self.page, self.errors)
         phases = {f"{k}_median_ms": round(statistics.median(v), 1) for k, v in
                   (("server", self.server), ("browser", self.browser)) if v}  # fmt: skip
         return {**summary(self.times), **phases, "slider": self.label}
@@ -141,7 +113,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    load_before = os.getloadavg()
+    load_before = load_average()
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
         extra = tuple(args.server_arg)
@@ -161,7 +133,7 @@ def main() -> int:
             base = baseline.result()
             results = {name: stepper.result() for name, stepper in pages.items()}
         browser.close()
-    load_after = os.getloadavg()
+    load_after = load_average()
 
     print(f"slider change -> page idle, ms, {args.steps} steps after {args.warmup} warm-up {' '.join(extra)}")
     head = "".join(f" {k:>7}" for k in ("p50", "p95", "min", "max", "ratio", "server", "browser"))
@@ -181,8 +153,7 @@ def main() -> int:
         print(row(f"/{PAGE} {name} ({r['slider'][:22]})", r, ratio))
     print(row("minimal_slider_app.py", base, None))
     print("  server: rerun request sent -> script_finished received; browser: -> idle and painted (medians)")
-    before, after = (" ".join(f"{v:.2f}" for v in load) for load in (load_before, load_after))
-    print(f"load average (1, 5, 15 min): before {before}, after {after} ({os.cpu_count()} CPUs)")
+    print(load_line(load_before, load_after))
     print(
         f"targets: p50 <= {TARGETS['ratio']:g}x minimal, p95 <= {TARGETS['p95_ms']:g} ms: "
         + ", ".join(f"{k} {'PASS' if ok else 'FAIL'}" for k, ok in checks.items())
