@@ -321,11 +321,17 @@ def forget_caption(r: VanishingResult, max_units: int) -> str:
     )
 
 
+EDGE_TITLE = "Where is the edge between vanishing and exploding? (the RNN swept over ρ)"
 EDGE_BUTTON = f"Find the edge for this setting ({len(EDGE_RADII)} runs of the RNN)"
 EDGE_CAPTION = (
     "The same $W_{hh}$ rescaled to each ρ, on this input. Factor per step back: the (T−1)-th root of the "
     "gradient reaching t = 0. Above the line at 1 it grows; σ_max is the most one step can stretch it."
 )
+
+
+def paragraphs(texts) -> str:
+    """Several paragraphs as one markdown element (one element to redraw instead of several)."""
+    return "\n\n".join(texts)
 
 
 # ------------------------------------------------------------------------------------------ too short

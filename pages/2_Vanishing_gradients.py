@@ -272,12 +272,13 @@ with left:
     st.markdown(notes.MEAN_FIELD)
     st.latex(GRADIENT_EQUATIONS["rnn_estimate"])
     st.markdown(notes.MEAN_FIELD_SLOPES)
-    for text in rnn_readings(res):
-        st.markdown(text)
-    if res.prediction_applies and (sweep_is_quick(res.T, H) or st.button(notes.EDGE_BUTTON)):
-        st.markdown(notes.edge_reading(sweep(*run_id)))
-        st.plotly_chart(edge_figure(run_id, res.spectral_radius), **CHART)
-        st.caption(notes.EDGE_CAPTION)
+    st.markdown(notes.paragraphs(rnn_readings(res)))  # one element: fewer to redraw per slider move
+    if res.prediction_applies:  # the sweep's chart marks ρ: drawn only when opened, not at every move
+        edge = st.expander(notes.EDGE_TITLE, key=P + "edge", on_change="rerun")
+        if edge.open and (sweep_is_quick(res.T, H) or edge.button(notes.EDGE_BUTTON)):
+            edge.markdown(notes.edge_reading(sweep(*run_id)))
+            edge.plotly_chart(edge_figure(run_id, res.spectral_radius), **CHART)
+            edge.caption(notes.EDGE_CAPTION)
 
 with right:
     st.subheader("How the LSTM's cell state can carry it")
@@ -285,17 +286,16 @@ with right:
     st.latex(GRADIENT_EQUATIONS["lstm_step"])
     st.latex(GRADIENT_EQUATIONS["lstm_product"])
     st.caption("The second line is the cell-state path alone, without the route through h.")
-    for text in lstm_readings(res):
-        st.markdown(text)
+    st.markdown(notes.paragraphs(lstm_readings(res)))
     st.markdown(notes.GATES_LEARN)
     st.plotly_chart(figure("forget", (run_id, lstm_id), res), **CHART, key=P + "forget")
     st.caption(notes.forget_caption(res, figs.MAX_UNIT_LINES))
 
 # ---- which inputs still matter
 st.subheader("Which inputs can the loss still feel?")
-st.markdown(notes.input_reading(res, figs.DX_DECADES))
-for text in notes.marked_steps_readings(res, marked):
-    st.markdown(text)
+st.markdown(
+    notes.paragraphs([notes.input_reading(res, figs.DX_DECADES), *notes.marked_steps_readings(res, marked)])
+)
 st.plotly_chart(figure("inputs", (run_id, rnn_id, lstm_id), res, marked=marked), **CHART, key=P + "dx")
 
 methods = st.expander("How this is computed", key=P + "methods", on_change="rerun")

@@ -22,6 +22,7 @@ from lstm_vault.formatting import format_log10
 from lstm_vault.gradient_edge import edge_sweep
 from lstm_vault.gradient_models import load_shipped_pair, task_example
 from lstm_vault.gradient_notes import (
+    EDGE_TITLE,
     edge_reading,
     input_reading,
     intro,
@@ -56,8 +57,8 @@ def norm_traces(at) -> dict:
 
 
 def texts(at) -> list[str]:
-    """Every markdown paragraph the page shows, as its source text."""
-    return [md.value for md in at.markdown]
+    """Every markdown paragraph the page shows, as its source text (an element may hold several)."""
+    return [paragraph for md in at.markdown for paragraph in md.value.split("\n\n")]
 
 
 def captions(at) -> list[str]:
@@ -111,8 +112,23 @@ def test_default_run_shows_the_computed_numbers():
     assert_readings_shown(at, expected)
     label = next(c for c in captions(at) if c.startswith("Loss at t = 99."))
     assert label == norms_caption(expected, label.split("Input: ")[1].rsplit(";", 1)[0])
+    assert len(at.get("plotly_chart")) == 3  # norms, forget product, input gradients
+    assert edge_reading(edge_sweep(x, 16, 0)) not in texts(at)  # the sweep waits until it is opened
+    at.session_state["vg_edge"] = True  # what opening its expander sets
+    at.run()
+    assert_clean(at)
     assert edge_reading(edge_sweep(x, 16, 0)) in texts(at)
-    assert len(at.get("plotly_chart")) == 4  # norms, edge sweep, forget product, input gradients
+    assert len(at.get("plotly_chart")) == 4  # and the edge sweep
+    assert [e.label for e in at.expander if e.label == EDGE_TITLE]
+
+
+def test_the_readings_are_one_element_per_column():
+    """Each model's readings are one markdown element (fewer elements redrawn at every slider move)."""
+    at = app()
+    expected = compare_gradients(make_sequence("sine", 100), 16, 0, 1.0, 3.0)
+    shown = [md.value for md in at.markdown]
+    assert "\n\n".join(rnn_readings(expected)) in shown
+    assert "\n\n".join(lstm_readings(expected)) in shown
 
 
 def test_rho_help_names_the_singular_value_and_the_edge():
@@ -226,6 +242,8 @@ def test_half_life_sentence_shows_the_gate_to_the_digits_that_matter():
 
 def test_a_large_setting_waits_for_a_click_before_the_sweep():
     at = app(H="256")
+    at.session_state["vg_edge"] = True  # the expander opened
+    at.run()
     assert_clean(at)
     assert len(at.get("plotly_chart")) == 3 and not any("Where is the edge?" in t for t in texts(at))
     at.button[0].click().run()
@@ -287,6 +305,7 @@ def test_the_shipped_pair_compares_trained_with_trained():
     assert m["LSTM: gradient reaching t = 0"].proto.delta == regime_word(expected.lstm.log10_ratio)
     assert m["RNN factor per step back"].proto.delta == ""  # no mean-field figure for a trained RNN
     assert not any("Where is the edge?" in t for t in texts(at))
+    assert not [e for e in at.expander if e.label == EDGE_TITLE]  # no sweep of a trained RNN's ρ
 
 
 def test_the_last_train_runs_pair_is_shown_as_soon_as_it_arrives():
