@@ -321,6 +321,11 @@ def forget_caption(r: VanishingResult, max_units: int) -> str:
     )
 
 
+CLAMP_TOGGLE = "Experiment: clamp every forget gate of the LSTM to f = 1"
+CLAMP_HELP = (
+    "Runs the same LSTM again with f forced to 1 at every step and unit (no forgetting), and plots the "
+    "running product of f beside the cell-state gradient ‖∂L/∂cₜ‖ of that run."
+)
 EDGE_TITLE = "Where is the edge between vanishing and exploding? (the RNN swept over ρ)"
 EDGE_BUTTON = f"Find the edge for this setting ({len(EDGE_RADII)} runs of the RNN)"
 EDGE_CAPTION = (

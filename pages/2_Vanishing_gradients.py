@@ -43,9 +43,18 @@ from lstm_vault.gradient_models import (
     unusable,
     unusable_note,
 )
-from lstm_vault.gradient_readings import lstm_readings, rnn_readings
+from lstm_vault.gradient_readings import forget_clamp_reading, lstm_readings, rnn_readings
 from lstm_vault.sequences import PRESETS
-from lstm_vault.vanishing import LSTMSide, RNNSide, VanishingResult, compared_hidden_size, lstm_side, rnn_side
+from lstm_vault.vanishing import (
+    ForgetClamp,
+    LSTMSide,
+    RNNSide,
+    VanishingResult,
+    compared_hidden_size,
+    forget_clamp,
+    lstm_side,
+    rnn_side,
+)
 from pages.common import links
 from pages.common.navigation import sidebar
 from pages.common.sequence_input import QUERY_NAMES, apply_query_params, query_params_of, sequence_input
@@ -75,12 +84,23 @@ def lstm_half(x, H: int, seed: int, fb: float, model_key: str, _model) -> LSTMSi
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def clamp_run(x, H: int, seed: int, model_key: str, _model) -> ForgetClamp:
+    """The LSTM with f clamped to 1: the forget-gate bias does not enter, so its slider keeps this entry."""
+    return forget_clamp(x, H, seed, _model)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def sweep(x, H: int, seed: int) -> EdgeSweep:
     return edge_sweep(x, H, seed)
 
 
 # each figure is built once for the halves it draws and shared read-only (pickling one re-validates it)
-FIGURES = {"norms": figs.gradient_norms, "forget": figs.forget_product, "inputs": figs.input_gradients}
+FIGURES = {
+    "norms": figs.gradient_norms,
+    "forget": figs.forget_product,
+    "inputs": figs.input_gradients,
+    "clamp": figs.forget_clamp_plot,
+}
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
@@ -290,6 +310,11 @@ with right:
     st.markdown(notes.GATES_LEARN)
     st.plotly_chart(figure("forget", (run_id, lstm_id), res), **CHART, key=P + "forget")
     st.caption(notes.forget_caption(res, figs.MAX_UNIT_LINES))
+    if st.toggle(notes.CLAMP_TOGGLE, key=P + "clamp", help=notes.CLAMP_HELP, persist_state="session"):
+        clamp_id = (run_id, pair.side_key("lstm"))
+        clamped = clamp_run(*run_id, pair.side_key("lstm"), pair.model("lstm"))
+        st.plotly_chart(figure("clamp", clamp_id, clamped), **CHART, key=P + "clamped")
+        st.markdown(forget_clamp_reading(clamped))
 
 # ---- which inputs still matter
 st.subheader("Which inputs can the loss still feel?")

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from test_figures_gradients import plotly_array
 
 from lstm_vault import GRU, LSTM, RNN
-from lstm_vault.figures.gradients import DX_DECADES, LSTM_DH, PREDICTED, RNN_DH
+from lstm_vault.figures.gradients import DC_CLAMPED, DX_DECADES, F_CLAMPED, LSTM_DH, PREDICTED, RNN_DH
 from lstm_vault.formatting import format_log10
 from lstm_vault.gradient_edge import edge_sweep
 from lstm_vault.gradient_models import load_shipped_pair, task_example
@@ -31,10 +31,10 @@ from lstm_vault.gradient_notes import (
     norms_caption,
     singular_value_caption,
 )
-from lstm_vault.gradient_readings import lstm_readings, regime_word, rnn_readings
+from lstm_vault.gradient_readings import forget_clamp_reading, lstm_readings, regime_word, rnn_readings
 from lstm_vault.sequences import make_sequence
 from lstm_vault.tasks import get_task
-from lstm_vault.vanishing import compare_gradients
+from lstm_vault.vanishing import FORGET_CLAMP, compare_gradients, forget_clamp, loss_weights
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Vanishing_gradients.py")
 
@@ -524,6 +524,35 @@ def test_how_this_is_computed_is_drawn_only_when_opened():
     assert_clean(at)
     expected = compare_gradients(make_sequence("sine", 100), 16, 0, 1.0, 3.0)
     assert method_notes(expected) in texts(at)
+
+
+def test_forget_clamp_experiment_shows_both_curves_and_says_why_they_differ():
+    at = app(fb="-2")
+    assert not any(
+        s.proto.spec and F_CLAMPED in s.proto.spec for s in at.get("plotly_chart")
+    )  # off: not drawn
+    at.session_state["vg_clamp"] = True  # the toggle switched on
+    at.run()
+    assert_clean(at)
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if F_CLAMPED in c.proto.spec)
+    y = {tr["name"]: plotly_array(tr["y"]) for tr in spec["data"]}
+    assert np.all(y[F_CLAMPED] == 1.0)  # the running product of f: exactly 1 under the clamp
+    # ||dL/dc_t|| against the library's backward with the clamp, computed here
+    x = make_sequence("sine", 100)
+    lstm, u = LSTM(1, 16, seed=0, forget_bias=-2.0), loss_weights(16, 0)
+    out, _, trace = lstm.forward(x[:, None], clamps=[FORGET_CLAMP])
+    d_out = np.zeros_like(out)
+    d_out[-1] = u
+    dc = lstm.backward(trace, d_out).layers[0][0].dc[:, 0]
+    np.testing.assert_allclose(y[DC_CLAMPED], np.linalg.norm(dc, axis=-1), rtol=1e-9)
+    # the sentence: the library's, and its numbers are the plotted ones
+    sentence = forget_clamp_reading(forget_clamp(x, 16, 0))
+    assert sentence in texts(at)
+    last, first = np.log10(y[DC_CLAMPED][-1]), np.log10(y[DC_CLAMPED][0])
+    assert f"Π f is exactly {format_log10(np.log10(y[F_CLAMPED].max()))} at every step" in sentence
+    assert f"‖∂L/∂cₜ‖ is {format_log10(last)} at t = 99 and {format_log10(first)} at t = 0" in sentence
+    word = "larger" if first > last else "smaller"
+    assert f", {format_log10(abs(first - last))} times {word}." in sentence
 
 
 # ------------------------------------------------------------------------------------------ in a browser
