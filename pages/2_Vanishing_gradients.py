@@ -7,6 +7,11 @@ only the LSTM; each figure is cached on the halves it draws. The controls (bound
 choice of models come from ``lstm_vault.gradient_models``, every sentence from
 ``lstm_vault.gradient_readings`` and ``lstm_vault.gradient_notes``, the equations from ``lstm_vault.explain``.
 
+A slider move reruns the page, so what does not follow the sliders waits until it is asked for: the edge sweep
+(its chart marks ρ) and "How this is computed" are drawn only while their expanders are open, and the f = 1
+experiment (``vanishing.forget_clamp``: every forget gate clamped to 1, the running product of f beside
+‖∂L/∂c_t‖ of that run) only while its toggle is on; each model's readings are one markdown element.
+
 Page state: ρ (``rho``) and the forget-gate bias (``fb``), which only this page has, are sliders bound to
 the address; ``H`` and ``seed`` (Step through has its own, with other ranges), the model choice
 (``compare=shipped``, ``session`` or ``current``) and the input sequence (``preset``, ``T``, ``xseed``, ``x``,
