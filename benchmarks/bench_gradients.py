@@ -23,7 +23,15 @@ import statistics
 import sys
 import time
 
-from benchmarks.common import MINIMAL_APP, load_average, load_line, pick_slider, raise_on_problems, summary
+from benchmarks.common import (
+    MINIMAL_APP,
+    load_average,
+    load_line,
+    pick_slider,
+    raise_on_problems,
+    summary,
+    write_result,
+)
 from tests.browser_support import (
     REPO_ROOT,
     BrowserErrors,
@@ -135,9 +143,10 @@ def main() -> int:
         browser.close()
     load_after = load_average()
 
-    print(f"slider change -> page idle, ms, {args.steps} steps after {args.warmup} warm-up {' '.join(extra)}")
+    what = f"slider change -> page idle, ms, {args.steps} steps after {args.warmup} warm-up"
+    lines = [f"{what} {' '.join(extra)}"]
     head = "".join(f" {k:>7}" for k in ("p50", "p95", "min", "max", "ratio", "server", "browser"))
-    print(f"{'page':44}{head}")
+    lines.append(f"{'page':44}{head}")
 
     def row(name: str, r: dict, ratio: float | None) -> str:
         cells = [r[k] for k in ("median_ms", "p95_ms", "min_ms", "max_ms")] + [ratio]
@@ -150,20 +159,25 @@ def main() -> int:
         r["ratio"] = ratio
         checks[f"{name}_ratio"] = ratio <= TARGETS["ratio"]
         checks[f"{name}_p95_ms"] = r["p95_ms"] <= TARGETS["p95_ms"]
-        print(row(f"/{PAGE} {name} ({r['slider'][:22]})", r, ratio))
-    print(row("minimal_slider_app.py", base, None))
-    print("  server: rerun request sent -> script_finished received; browser: -> idle and painted (medians)")
-    print(load_line(load_before, load_after))
-    print(
+        lines.append(row(f"/{PAGE} {name} ({r['slider'][:22]})", r, ratio))
+    lines.append(row("minimal_slider_app.py", base, None))
+    lines.append("  server: rerun request -> script_finished received; browser: -> idle, painted (medians)")
+    lines.append(load_line(load_before, load_after))
+    lines.append(
         f"targets: p50 <= {TARGETS['ratio']:g}x minimal, p95 <= {TARGETS['p95_ms']:g} ms: "
         + ", ".join(f"{k} {'PASS' if ok else 'FAIL'}" for k, ok in checks.items())
     )
-    print(json.dumps({
+    text = "\n".join(lines)
+    print(text)
+    record = {
         "benchmark": "gradients_slider_idle", "page": PAGE, "steps": args.steps, "server_args": extra,
         "page_ms": results,
         "minimal_ms": base, "load_before": load_before, "load_after": load_after, "targets": TARGETS,
         "pass": checks,
-    }))  # fmt: skip
+    }  # fmt: skip
+    print(json.dumps(record))
+    js, md = write_result("gradients", record, text)
+    print(f"written: {js.relative_to(REPO_ROOT)}, {md.relative_to(REPO_ROOT)}")
     return 1 if args.check and not all(checks.values()) else 0
 
 
