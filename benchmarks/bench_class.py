@@ -8,7 +8,8 @@ MutationObserver on the header), and until two animation frames later (painted).
 shown within 10 s counts as never shown. Script runs caused by stepping are the runs that finished in each
 context during the stepping phase (the websocket watcher of tests/browser_support.py). The server's CPU time
 (user + system, its children included, from /proc/<pid>/stat) over the stepping phase is divided by the
-number of presses.
+number of presses; the same is measured over as long a time just before, with the contexts open and nobody
+pressing (what open pages cost the server anyway).
 
 Baseline, in the same run: the same number of contexts on benchmarks/minimal_slider_app.py (one st.slider and
 one st.write, its own server) pressing ArrowRight on the slider, shown when the written value reads the new
@@ -153,8 +154,13 @@ async def class_phase(browser, server: StreamlitServer, path: str, kind: str, n:
     top = 199 if kind == "stepper" else 200  # T - 1 on the stepper, the slider's max on the minimal page
     runs_before = [await p.evaluate(RUNS_JS) for p in pages]
     press_errors: list[str] = []
-    cpu0, wall0 = cpu_seconds(server.proc.pid), time.perf_counter()
     interval = args.interval / 1000
+    # the server's CPU time with the same contexts open and nobody pressing, over as long as the stepping
+    # takes: what open pages cost anyway (websocket pings; the stepper's own timers send nothing)
+    idle0 = cpu_seconds(server.proc.pid)
+    await asyncio.sleep(args.presses * interval + 1.0)
+    idle = cpu_seconds(server.proc.pid) - idle0
+    cpu0, wall0 = cpu_seconds(server.proc.pid), time.perf_counter()
     late = await asyncio.gather(
         *(press_loop(p, args.presses, interval, i * interval / n, press_errors) for i, p in enumerate(pages))
     )
@@ -194,6 +200,7 @@ async def class_phase(browser, server: StreamlitServer, path: str, kind: str, n:
         "script_runs": runs,
         "server_cpu_s": round(cpu1 - cpu0, 3),
         "server_cpu_ms_per_press": round((cpu1 - cpu0) * 1000 / presses, 2),
+        "server_cpu_idle_s": round(idle, 3),  # as long a time before, with nobody pressing
         "phase_s": round(wall1 - wall0, 1),
     }
 
@@ -310,7 +317,8 @@ def main() -> int:
             " cpu: the server's user+system CPU time over the phase / presses",
             *(
                 f"  {r['page']} x{r['contexts']}: late presses {r['late_presses']}, keydowns lost"
-                f" {r['keydowns_lost']}, phase {r['phase_s']} s, errors: {r['errors'][:3]}"
+                f" {r['keydowns_lost']}, phase {r['phase_s']} s, server CPU {r['server_cpu_s']} s stepping,"
+                f" {r['server_cpu_idle_s']} s as long idle, errors: {r['errors'][:3]}"
                 for r in rows
             ),  # fmt: skip
             *([play_line(play)] if play else []),
