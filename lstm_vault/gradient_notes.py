@@ -326,6 +326,7 @@ CLAMP_HELP = (
     "Runs the same LSTM again with f forced to 1 at every step and unit (no forgetting), and plots the "
     "running product of f beside the cell-state gradient ‖∂L/∂cₜ‖ of that run."
 )
+HEATMAPS_TITLE = "The input-gradient heatmaps: |∂L/∂xₜ| of both models at every step"
 EDGE_TITLE = "Where is the edge between vanishing and exploding? (the RNN swept over ρ)"
 EDGE_BUTTON = f"Find the edge for this setting ({len(EDGE_RADII)} runs of the RNN)"
 EDGE_CAPTION = (

@@ -7,8 +7,9 @@ only the LSTM; each figure is cached on the halves it draws. The controls (bound
 choice of models come from ``lstm_vault.gradient_models``, every sentence from
 ``lstm_vault.gradient_readings`` and ``lstm_vault.gradient_notes``, the equations from ``lstm_vault.explain``.
 
-A slider move reruns the page, so what does not follow the sliders waits until it is asked for: the edge sweep
-(its chart marks ρ) and "How this is computed" are drawn only while their expanders are open, and the f = 1
+A slider move reruns the page, so what does not need to follow every move waits until it is asked for: the
+edge sweep (its chart marks ρ), the input-gradient heatmaps (open at first when a trained pair's example marks
+steps) and "How this is computed" are drawn only while their expanders are open, and the f = 1
 experiment (``vanishing.forget_clamp``: every forget gate clamped to 1, the running product of f beside
 ‖∂L/∂c_t‖ of that run) only while its toggle is on; each model's readings are one markdown element.
 
@@ -326,7 +327,12 @@ st.subheader("Which inputs can the loss still feel?")
 st.markdown(
     notes.paragraphs([notes.input_reading(res, figs.DX_DECADES), *notes.marked_steps_readings(res, marked)])
 )
-st.plotly_chart(figure("inputs", (run_id, rnn_id, lstm_id), res, marked=marked), **CHART, key=P + "dx")
+# two heatmaps that change with every ρ and bias move: drawn while open (open at first for marked steps)
+heatmaps = st.expander(notes.HEATMAPS_TITLE, expanded=bool(marked), key=P + "heatmaps", on_change="rerun")
+if heatmaps.open:
+    heatmaps.plotly_chart(
+        figure("inputs", (run_id, rnn_id, lstm_id), res, marked=marked), **CHART, key=P + "dx"
+    )
 
 methods = st.expander("How this is computed", key=P + "methods", on_change="rerun")
 if methods.open:  # drawn only when open: its formulas need not be redrawn while a slider moves

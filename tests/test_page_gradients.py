@@ -23,6 +23,7 @@ from lstm_vault.gradient_edge import edge_sweep
 from lstm_vault.gradient_models import load_shipped_pair, task_example
 from lstm_vault.gradient_notes import (
     EDGE_TITLE,
+    HEATMAPS_TITLE,
     edge_reading,
     input_reading,
     intro,
@@ -112,13 +113,17 @@ def test_default_run_shows_the_computed_numbers():
     assert_readings_shown(at, expected)
     label = next(c for c in captions(at) if c.startswith("Loss at t = 99."))
     assert label == norms_caption(expected, label.split("Input: ")[1].rsplit(";", 1)[0])
-    assert len(at.get("plotly_chart")) == 3  # norms, forget product, input gradients
+    assert len(at.get("plotly_chart")) == 2  # norms, forget product
     assert edge_reading(edge_sweep(x, 16, 0)) not in texts(at)  # the sweep waits until it is opened
     at.session_state["vg_edge"] = True  # what opening its expander sets
     at.run()
     assert_clean(at)
     assert edge_reading(edge_sweep(x, 16, 0)) in texts(at)
-    assert len(at.get("plotly_chart")) == 4  # and the edge sweep
+    assert len(at.get("plotly_chart")) == 3  # and the edge sweep
+    at.session_state["vg_heatmaps"] = True
+    at.run()
+    assert len(at.get("plotly_chart")) == 4  # and the input-gradient heatmaps
+    assert [e.label for e in at.expander if e.label == HEATMAPS_TITLE]
     assert [e.label for e in at.expander if e.label == EDGE_TITLE]
 
 
@@ -245,10 +250,10 @@ def test_a_large_setting_waits_for_a_click_before_the_sweep():
     at.session_state["vg_edge"] = True  # the expander opened
     at.run()
     assert_clean(at)
-    assert len(at.get("plotly_chart")) == 3 and not any("Where is the edge?" in t for t in texts(at))
+    assert len(at.get("plotly_chart")) == 2 and not any("Where is the edge?" in t for t in texts(at))
     at.button[0].click().run()
     assert_clean(at)
-    assert len(at.get("plotly_chart")) == 4 and any("Where is the edge?" in t for t in texts(at))
+    assert len(at.get("plotly_chart")) == 3 and any("Where is the edge?" in t for t in texts(at))
 
 
 def test_link_values_are_read_and_bad_ones_warned():
@@ -298,6 +303,8 @@ def test_the_shipped_pair_compares_trained_with_trained():
     assert_readings_shown(at, expected)
     lit = marked_steps_readings(expected, ex.marked)
     assert lit[0].startswith("The trained LSTM's input-gradient heatmap lights up at the two marked steps")
+    # the sentence names the heatmap: with marked steps its expander starts open, and it is drawn
+    assert any(json.loads(c.proto.spec)["data"][0]["type"] == "heatmap" for c in at.get("plotly_chart"))
     for paragraph in lit:
         assert paragraph in texts(at)
     assert not [s for s in at.slider if s.label.startswith(("Spectral radius", "LSTM forget-gate", "Hidden"))]
