@@ -62,7 +62,7 @@ class IdleStepper:
     def __init__(self, browser, base_url: str, path: str, label: str):
         self.page = new_page(browser)
         self.errors = BrowserErrors.attach(self.page)
-        open_app_page(self.page, base_url, path)
+        open_app_page(self.page, base_url, path, timeout_ms=180_000)  # lazy chunks load slowly under load
         self.thumb = pick_slider(self.page, label)
         self.label = self.thumb.get_attribute("aria-label")
         self.lo, self.hi = slider_limits(self.thumb)
