@@ -19,29 +19,32 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
+from benchmarks.common import (
+    MINIMAL_APP,
+    load_average,
+    load_line,
+    pick_slider,
+    raise_on_problems,
+    summary,
+    write_result,
+)
 from tests.browser_support import (
     REPO_ROOT,
     BrowserErrors,
     StreamlitServer,
     chromium_problem,
-    exception_texts,
     launch_chromium,
     new_page,
     open_app_page,
     runs_finished,
     slider_limits,
     slider_value,
-    sliders,
     wait_for_run,
 )
-
-MINIMAL_APP = Path(__file__).resolve().parent / "minimal_slider_app.py"
 
 PAGE = "Vanishing_gradients"
 TARGETS = {"ratio": 1.5, "p95_ms": 300.0}
@@ -53,34 +56,13 @@ SLIDERS = {
 }
 
 
-def pick_slider(page, label: str):
-    """The first visible slider whose label contains ``label`` (case-insensitive)."""
-    thumbs = sliders(page)
-    for i in range(thumbs.count()):
-        if label.lower() in (thumbs.nth(i).get_attribute("aria-label") or "").lower():
-            return thumbs.nth(i)
-    raise SystemExit(f"no slider labelled {label!r} on {page.url}")
-
-
-def summary(times: list[float]) -> dict:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {
-        "n": len(times),
-        "median_ms": round(statistics.median(times), 1),
-        "p95_ms": round(p95, 1),
-        "min_ms": round(ordered[0], 1),
-        "max_ms": round(ordered[-1], 1),
-    }
-
-
 class IdleStepper:
     """One page in its own browser context, one slider on it, stepped by keyboard until the page is idle."""
 
     def __init__(self, browser, base_url: str, path: str, label: str):
         self.page = new_page(browser)
         self.errors = BrowserErrors.attach(self.page)
-        open_app_page(self.page, base_url, path)
+        open_app_page(self.page, base_url, path, timeout_ms=180_000)  # lazy chunks load slowly under load
         self.thumb = pick_slider(self.page, label)
         self.label = self.thumb.get_attribute("aria-label")
         self.lo, self.hi = slider_limits(self.thumb)
@@ -109,9 +91,7 @@ class IdleStepper:
                 self.browser.append(marks["now"] - marks["finishedAt"])
 
     def result(self) -> dict:
-        problems = exception_texts(self.page) + self.errors.messages
-        if problems:
-            raise SystemExit(f"{self.page.url} showed errors while stepping:\n" + "\n".join(problems))
+        raise_on_problems(self.page, self.errors)
         phases = {f"{k}_median_ms": round(statistics.median(v), 1) for k, v in
                   (("server", self.server), ("browser", self.browser)) if v}  # fmt: skip
         return {**summary(self.times), **phases, "slider": self.label}
@@ -141,7 +121,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    load_before = os.getloadavg()
+    load_before = load_average()
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
         extra = tuple(args.server_arg)
@@ -161,11 +141,12 @@ def main() -> int:
             base = baseline.result()
             results = {name: stepper.result() for name, stepper in pages.items()}
         browser.close()
-    load_after = os.getloadavg()
+    load_after = load_average()
 
-    print(f"slider change -> page idle, ms, {args.steps} steps after {args.warmup} warm-up {' '.join(extra)}")
+    what = f"slider change -> page idle, ms, {args.steps} steps after {args.warmup} warm-up"
+    lines = [f"{what} {' '.join(extra)}"]
     head = "".join(f" {k:>7}" for k in ("p50", "p95", "min", "max", "ratio", "server", "browser"))
-    print(f"{'page':44}{head}")
+    lines.append(f"{'page':44}{head}")
 
     def row(name: str, r: dict, ratio: float | None) -> str:
         cells = [r[k] for k in ("median_ms", "p95_ms", "min_ms", "max_ms")] + [ratio]
@@ -178,21 +159,25 @@ def main() -> int:
         r["ratio"] = ratio
         checks[f"{name}_ratio"] = ratio <= TARGETS["ratio"]
         checks[f"{name}_p95_ms"] = r["p95_ms"] <= TARGETS["p95_ms"]
-        print(row(f"/{PAGE} {name} ({r['slider'][:22]})", r, ratio))
-    print(row("minimal_slider_app.py", base, None))
-    print("  server: rerun request sent -> script_finished received; browser: -> idle and painted (medians)")
-    before, after = (" ".join(f"{v:.2f}" for v in load) for load in (load_before, load_after))
-    print(f"load average (1, 5, 15 min): before {before}, after {after} ({os.cpu_count()} CPUs)")
-    print(
+        lines.append(row(f"/{PAGE} {name} ({r['slider'][:22]})", r, ratio))
+    lines.append(row("minimal_slider_app.py", base, None))
+    lines.append("  server: rerun request -> script_finished received; browser: -> idle, painted (medians)")
+    lines.append(load_line(load_before, load_after))
+    lines.append(
         f"targets: p50 <= {TARGETS['ratio']:g}x minimal, p95 <= {TARGETS['p95_ms']:g} ms: "
         + ", ".join(f"{k} {'PASS' if ok else 'FAIL'}" for k, ok in checks.items())
     )
-    print(json.dumps({
+    text = "\n".join(lines)
+    print(text)
+    record = {
         "benchmark": "gradients_slider_idle", "page": PAGE, "steps": args.steps, "server_args": extra,
         "page_ms": results,
         "minimal_ms": base, "load_before": load_before, "load_after": load_after, "targets": TARGETS,
         "pass": checks,
-    }))  # fmt: skip
+    }  # fmt: skip
+    print(json.dumps(record))
+    js, md = write_result("gradients", record, text)
+    print(f"written: {js.relative_to(REPO_ROOT)}, {md.relative_to(REPO_ROOT)}")
     return 1 if args.check and not all(checks.values()) else 0
 
 

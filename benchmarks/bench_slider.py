@@ -31,13 +31,20 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.common import (
+    MINIMAL_APP,
+    SHOWS_JS,
+    WATCH_JS,
+    pick_slider,
+    raise_on_problems,
+    summary,
+)
 from tests.browser_support import (  # shared with the browser tests, which live in tests/
     REPO_ROOT,
     BrowserErrors,
     StreamlitServer,
     chromium_problem,
     discover_pages,
-    exception_texts,
     launch_chromium,
     new_page,
     open_app_page,
@@ -45,11 +52,9 @@ from tests.browser_support import (  # shared with the browser tests, which live
     runs_finished,
     slider_limits,
     slider_value,
-    sliders,
     wait_for_run,
 )
 
-MINIMAL_APP = Path(__file__).resolve().parent / "minimal_slider_app.py"
 TARGETS = {"median_ms": 150.0, "ratio": 2.0, "p95_ms": 400.0, "home_ready_ms": 3000.0}
 STEPPER_TARGETS = {"median_ms": 50.0, "p95_ms": 100.0}  # a page that steps in the browser (issue 12)
 
@@ -60,18 +65,6 @@ def default_page() -> str | None:
     return page_url_path(steps[0]) if steps else None
 
 
-def pick_slider(page, label: str):
-    """The first visible slider whose label contains ``label`` (case-insensitive), else the first one."""
-    thumbs = sliders(page)
-    if thumbs.count() == 0:
-        raise SystemExit(f"no slider on {page.url}")
-    for i in range(thumbs.count()):
-        thumb = thumbs.nth(i)
-        if label.lower() in (thumb.get_attribute("aria-label") or "").lower():
-            return thumb
-    return thumbs.first
-
-
 class SliderStepper:
     """One page in its own browser context, one slider on it, stepped by keyboard and timed."""
 
@@ -79,7 +72,7 @@ class SliderStepper:
         self.page = new_page(browser)
         self.errors = BrowserErrors.attach(self.page)
         open_app_page(self.page, base_url, path)
-        self.thumb = pick_slider(self.page, label)
+        self.thumb = pick_slider(self.page, label, first_if_none=True)
         self.label = self.thumb.get_attribute("aria-label")
         self.lo, self.hi = slider_limits(self.thumb)
         if self.hi <= self.lo:
@@ -123,9 +116,7 @@ class SliderStepper:
                 self.phases["finished_to_shown"].append(t["doneAt"] - t["finishedAt"])
 
     def result(self) -> dict:
-        problems = exception_texts(self.page) + self.errors.messages
-        if problems:
-            raise SystemExit(f"{self.page.url} showed errors while stepping:\n" + "\n".join(problems))
+        raise_on_problems(self.page, self.errors)
         phases = {f"{k}_median_ms": round(statistics.median(v), 1) for k, v in self.phases.items() if v}
         return {**summary(self.times), **phases, "slider": self.label}
 
@@ -135,8 +126,6 @@ class ClientStepper:
     keyboard and timed until the stepper's header reads the new t with no script run in progress."""
 
     def __init__(self, browser, base_url: str, path: str):
-        from benchmarks.bench_stepper import SHOWS_JS, WATCH_JS  # bench_stepper imports this module
-
         self.shows_js = SHOWS_JS
         self.page = new_page(browser)
         self.errors = BrowserErrors.attach(self.page)
@@ -174,9 +163,7 @@ class ClientStepper:
             self.phases["painted"].append(painted - key)
 
     def result(self) -> dict:
-        problems = exception_texts(self.page) + self.errors.messages
-        if problems:
-            raise SystemExit(f"{self.page.url} showed errors while stepping:\n" + "\n".join(problems))
+        raise_on_problems(self.page, self.errors)
         phases = {f"{k}_median_ms": round(statistics.median(v), 1) for k, v in self.phases.items() if v}
         runs = runs_finished(self.page) - self.runs
         return {**summary(self.times), **phases, "slider": self.label, "script_runs": runs}
@@ -189,18 +176,6 @@ def page_stepper(browser, base_url: str, path: str, label: str):
     client = probe.locator(".lv-stepper").count() > 0
     probe.context.close()
     return ClientStepper(browser, base_url, path) if client else SliderStepper(browser, base_url, path, label)
-
-
-def summary(times: list[float]) -> dict:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {
-        "n": len(times),
-        "median_ms": round(statistics.median(times), 1),
-        "p95_ms": round(p95, 1),
-        "min_ms": round(ordered[0], 1),
-        "max_ms": round(ordered[-1], 1),
-    }
 
 
 def home_ready(browser, script: Path) -> tuple[float, StreamlitServer]:

@@ -20,13 +20,21 @@ import json
 import sys
 import time
 
-from benchmarks.bench_slider import MINIMAL_APP, SliderStepper, summary
+from benchmarks.bench_slider import SliderStepper
+from benchmarks.common import (
+    MINIMAL_APP,
+    SHOWS_JS,
+    WATCH_JS,
+    play_line,
+    play_through,
+    raise_on_problems,
+    summary,
+)
 from tests.browser_support import (
     REPO_ROOT,
     BrowserErrors,
     StreamlitServer,
     chromium_problem,
-    exception_texts,
     launch_chromium,
     new_page,
     open_app_page,
@@ -35,24 +43,6 @@ from tests.browser_support import (
 
 DEMO = REPO_ROOT / "tests" / "apps" / "stepper_demo.py"
 TARGETS = {"p50_ms": 50.0, "p95_ms": 100.0, "play_steps_per_s": 10.0, "play_max_frame_gap_ms": 200.0}
-# inside the stepper's shadow root: when the header last changed, and a log of Play's steps and frames
-WATCH_JS = """() => {
-  const root = document.querySelector('[data-testid="stBidiComponentIsolated"]').shadowRoot
-    .querySelector('.lv-stepper');
-  const w = (window.__stepper = { root, steps: [], frames: [] });
-  new MutationObserver(() => {
-    w.changedAt = performance.now();
-    w.steps.push([w.changedAt, Number(root.dataset.t)]);
-    w.paintedAt = null;  // two animation frames later the change has been painted
-    requestAnimationFrame(() => requestAnimationFrame(() => { w.paintedAt = performance.now(); }));
-  })
-    .observe(root.querySelector('.lv-head'), { childList: true, characterData: true, subtree: true });
-  const frame = (now) => { if (w.recordFrames) w.frames.push(now); requestAnimationFrame(frame); };
-  requestAnimationFrame(frame);
-}"""
-SHOWS_JS = """(t) => window.__stepper.root.querySelector('.lv-head').textContent.startsWith(`t = ${t} ·`)
-  && document.querySelector('[data-testid="stApp"]')
-    .getAttribute('data-test-script-state') === 'notRunning'"""
 
 
 class KeyStepper:
@@ -88,32 +78,10 @@ class KeyStepper:
 
     def play(self) -> dict:
         """Home, then Play at the default speed to the last step."""
-        page = self.page
-        page.keyboard.press("Home")
-        page.evaluate(
-            "() => { const w = window.__stepper; w.steps = []; w.frames = []; w.recordFrames = true; }"
-        )
-        page.locator(".lv-play").click()
-        page.wait_for_function(
-            "() => window.__stepper.root.dataset.playing === 'false'", timeout=120_000, polling=200
-        )
-        log = page.evaluate("() => { window.__stepper.recordFrames = false; return window.__stepper; }")
-        (start, t0), (end, t1) = log["steps"][0], log["steps"][-1]
-        step_gaps = [b[0] - a[0] for a, b in zip(log["steps"], log["steps"][1:])]
-        frame_gaps = [b - a for a, b in zip(log["frames"], log["frames"][1:])]
-        return {
-            "seconds": round((end - start) / 1000, 2),
-            "steps_per_s": round((t1 - t0) / ((end - start) / 1000), 2),
-            "last_t": t1,
-            "max_step_gap_ms": round(max(step_gaps), 1),
-            "max_frame_gap_ms": round(max(frame_gaps), 1),
-            "frames": len(log["frames"]),
-        }
+        return play_through(self.page, self.T)
 
     def result(self) -> dict:
-        problems = exception_texts(self.page) + self.errors.messages
-        if problems:
-            raise SystemExit(f"{self.page.url} showed errors while stepping:\n" + "\n".join(problems))
+        raise_on_problems(self.page, self.errors)
         s, changed, painted = summary(self.times), summary(self.in_page), summary(self.painted)
         return {
             "p50_ms": s["median_ms"],
@@ -187,9 +155,7 @@ def main() -> int:
     print(f"  baseline p50 {base['median_ms']:6.1f}  p95 {base['p95_ms']:6.1f}  max {base['max_ms']:6.1f}"
           "  (minimal_slider_app.py, one rerun a step)")  # fmt: skip
     print(f"  ratio of medians (stepper / baseline): {ratio:.2f}")
-    print(f"  Play at the default speed: {play['steps_per_s']:.1f} steps/s, 0 -> {play['last_t']} in "
-          f"{play['seconds']:.1f} s, longest wait between steps {play['max_step_gap_ms']:.0f} ms, "
-          f"longest frame gap {play['max_frame_gap_ms']:.0f} ms over {play['frames']} frames")  # fmt: skip
+    print(f"  {play_line(play)}")
     verdicts = {
         "p50_ms": f"p50 <= {TARGETS['p50_ms']:g} ms",
         "p95_ms": f"p95 <= {TARGETS['p95_ms']:g} ms",

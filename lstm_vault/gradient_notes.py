@@ -321,11 +321,23 @@ def forget_caption(r: VanishingResult, max_units: int) -> str:
     )
 
 
+CLAMP_TOGGLE = "Experiment: clamp every forget gate of the LSTM to f = 1"
+CLAMP_HELP = (
+    "Runs the same LSTM again with f forced to 1 at every step and unit (no forgetting), and plots the "
+    "running product of f beside the cell-state gradient ‖∂L/∂cₜ‖ of that run."
+)
+HEATMAPS_TITLE = "The input-gradient heatmaps: |∂L/∂xₜ| of both models at every step"
+EDGE_TITLE = "Where is the edge between vanishing and exploding? (the RNN swept over ρ)"
 EDGE_BUTTON = f"Find the edge for this setting ({len(EDGE_RADII)} runs of the RNN)"
 EDGE_CAPTION = (
     "The same $W_{hh}$ rescaled to each ρ, on this input. Factor per step back: the (T−1)-th root of the "
     "gradient reaching t = 0. Above the line at 1 it grows; σ_max is the most one step can stretch it."
 )
+
+
+def paragraphs(texts) -> str:
+    """Several paragraphs as one markdown element (one element to redraw instead of several)."""
+    return "\n\n".join(texts)
 
 
 # ------------------------------------------------------------------------------------------ too short

@@ -53,7 +53,7 @@ import numpy as np
 
 from .gradient_paths import PathGradients, log10_safe, path_gradients
 from .models import LSTM, RNN, Recurrent
-from .trace import _freeze
+from .trace import GateClamp, _freeze
 
 #: the longest sequence and the largest hidden size compared, checked here so that any caller gets the
 #: same message (the page's controls stop there too)
@@ -295,18 +295,75 @@ def lstm_side(x, hidden_size: int, seed: int, forget_bias: float, lstm: Recurren
         unbiased = LSTM(x.shape[1], H, seed=seed, forget_bias=0.0)
         zero_bias = grads.log10_ratio if fb == 0 else run_one(unbiased, x, u)[0].log10_ratio
     prod = _suffix_sums(log10_safe(f))  # log10 Π_{k=t+1}^{T-1} f_k
-    # mean over units of the product, computed in log space (log-sum-exp) so it cannot underflow
-    top = prod.max(axis=1)
-    safe_top = np.where(np.isfinite(top), top, 0.0)
-    with np.errstate(under="ignore"):
-        mean_prod = safe_top + log10_safe(np.power(10.0, prod - safe_top[:, None]).mean(axis=1))
     return LSTMSide(
         grads=grads,
         forget_bias=None if trained is not None else fb,
         forget_mean=f.mean(axis=1),
         log10_forget_product=prod,
-        log10_forget_product_mean=mean_prod,
+        log10_forget_product_mean=_log10_unit_mean(prod),
         log10_ratio_zero_bias=zero_bias,
+    )
+
+
+def _log10_unit_mean(logs: np.ndarray) -> np.ndarray:
+    """(T, H) log10 values -> (T,) log10 of their mean over units, by log-sum-exp (no underflow)."""
+    top = logs.max(axis=1)
+    safe_top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(under="ignore"):
+        return safe_top + log10_safe(np.power(10.0, logs - safe_top[:, None]).mean(axis=1))
+
+
+#: the experiment of :func:`forget_clamp`: every forget gate of the (one-layer) LSTM held at 1, at every step
+FORGET_CLAMP = GateClamp("f", 1.0)
+
+
+@dataclass(frozen=True)
+class ForgetClamp:
+    """The LSTM of a comparison run again with every forget gate clamped to 1 (:data:`FORGET_CLAMP`).
+
+    log10_forget_product: (T,) log10 of the mean over units of Π_{k=t+1}^{T-1} f_k, read from the clamped
+                          run's own forget gates: 0 at every t (the product is exactly 1)
+    log10_dc:             (T,) log10 ||dL/dc_t|| from the library's backward pass of the clamped run
+                          (:meth:`~lstm_vault.Recurrent.backward`, log-safe), L = u · h_{T-1} as ever
+    mean_abs_c_last:      mean over units of |c_{T-1}| in the clamped run
+    tanh_slope_last:      mean over units of tanh'(c_{T-1}) = 1 - tanh²(c_{T-1}): the loss reaches c_{T-1}
+                          only through h_{T-1} = o ⊙ tanh(c_{T-1}), times o ⊙ tanh'(c_{T-1})
+    """
+
+    log10_forget_product: np.ndarray
+    log10_dc: np.ndarray
+    mean_abs_c_last: float
+    tanh_slope_last: float
+
+    def __post_init__(self):
+        _freeze(self)
+
+    @property
+    def T(self) -> int:
+        return len(self.log10_dc)
+
+
+def forget_clamp(x, hidden_size: int, seed: int, lstm: Recurrent | None = None):
+    """:class:`ForgetClamp` of the LSTM :func:`lstm_side` runs (fresh of ``seed``, or ``lstm``), with f = 1.
+
+    The forget-gate bias is not an argument: it enters only f, which the clamp replaces.
+
+    With f_t = 1 the cell path hands dL/dc_t back to c_{t-1} unchanged; whatever ||dL/dc_t|| still does
+    comes through h: c_t makes h_t = o_t ⊙ tanh(c_t), which feeds the next step's gates (at T-1, the loss).
+    """
+    x = check_sequence(x)
+    H, seed = check_hidden_size(hidden_size), check_seed(seed)
+    trained = trained_copy(lstm, "lstm", x.shape[1])
+    model = trained if trained is not None else LSTM(x.shape[1], H, seed=seed)
+    trace = model.forward(x, clamps=[FORGET_CLAMP])[2]
+    grads = path_gradients(model, trace, loss_weights(H, seed))
+    lt = trace.layers[0][0]
+    f, c_last = lt.f[:, 0], lt.c[-1, 0]  # (T, H) as the clamped steps computed them; (H,)
+    return ForgetClamp(
+        log10_forget_product=_log10_unit_mean(_suffix_sums(log10_safe(f))),
+        log10_dc=grads.log10_dc,
+        mean_abs_c_last=float(np.abs(c_last).mean()),
+        tanh_slope_last=float((1.0 - np.tanh(c_last) ** 2).mean()),
     )
 
 

@@ -7,6 +7,12 @@ only the LSTM; each figure is cached on the halves it draws. The controls (bound
 choice of models come from ``lstm_vault.gradient_models``, every sentence from
 ``lstm_vault.gradient_readings`` and ``lstm_vault.gradient_notes``, the equations from ``lstm_vault.explain``.
 
+A slider move reruns the page, so what does not need to follow every move waits until it is asked for: the
+edge sweep (its chart marks ρ), the input-gradient heatmaps (open at first when a trained pair's example marks
+steps) and "How this is computed" are drawn only while their expanders are open, and the f = 1
+experiment (``vanishing.forget_clamp``: every forget gate clamped to 1, the running product of f beside
+‖∂L/∂c_t‖ of that run) only while its toggle is on; each model's readings are one markdown element.
+
 Page state: ρ (``rho``) and the forget-gate bias (``fb``), which only this page has, are sliders bound to
 the address; ``H`` and ``seed`` (Step through has its own, with other ranges), the model choice
 (``compare=shipped``, ``session`` or ``current``) and the input sequence (``preset``, ``T``, ``xseed``, ``x``,
@@ -43,9 +49,18 @@ from lstm_vault.gradient_models import (
     unusable,
     unusable_note,
 )
-from lstm_vault.gradient_readings import lstm_readings, rnn_readings
+from lstm_vault.gradient_readings import forget_clamp_reading, lstm_readings, rnn_readings
 from lstm_vault.sequences import PRESETS
-from lstm_vault.vanishing import LSTMSide, RNNSide, VanishingResult, compared_hidden_size, lstm_side, rnn_side
+from lstm_vault.vanishing import (
+    ForgetClamp,
+    LSTMSide,
+    RNNSide,
+    VanishingResult,
+    compared_hidden_size,
+    forget_clamp,
+    lstm_side,
+    rnn_side,
+)
 from pages.common import links
 from pages.common.navigation import sidebar
 from pages.common.sequence_input import QUERY_NAMES, apply_query_params, query_params_of, sequence_input
@@ -75,12 +90,23 @@ def lstm_half(x, H: int, seed: int, fb: float, model_key: str, _model) -> LSTMSi
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def clamp_run(x, H: int, seed: int, model_key: str, _model) -> ForgetClamp:
+    """The LSTM with f clamped to 1: the forget-gate bias does not enter, so its slider keeps this entry."""
+    return forget_clamp(x, H, seed, _model)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def sweep(x, H: int, seed: int) -> EdgeSweep:
     return edge_sweep(x, H, seed)
 
 
 # each figure is built once for the halves it draws and shared read-only (pickling one re-validates it)
-FIGURES = {"norms": figs.gradient_norms, "forget": figs.forget_product, "inputs": figs.input_gradients}
+FIGURES = {
+    "norms": figs.gradient_norms,
+    "forget": figs.forget_product,
+    "inputs": figs.input_gradients,
+    "clamp": figs.forget_clamp_plot,
+}
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
@@ -272,12 +298,13 @@ with left:
     st.markdown(notes.MEAN_FIELD)
     st.latex(GRADIENT_EQUATIONS["rnn_estimate"])
     st.markdown(notes.MEAN_FIELD_SLOPES)
-    for text in rnn_readings(res):
-        st.markdown(text)
-    if res.prediction_applies and (sweep_is_quick(res.T, H) or st.button(notes.EDGE_BUTTON)):
-        st.markdown(notes.edge_reading(sweep(*run_id)))
-        st.plotly_chart(edge_figure(run_id, res.spectral_radius), **CHART)
-        st.caption(notes.EDGE_CAPTION)
+    st.markdown(notes.paragraphs(rnn_readings(res)))  # one element: fewer to redraw per slider move
+    if res.prediction_applies:  # the sweep's chart marks ρ: drawn only when opened, not at every move
+        edge = st.expander(notes.EDGE_TITLE, key=P + "edge", on_change="rerun")
+        if edge.open and (sweep_is_quick(res.T, H) or edge.button(notes.EDGE_BUTTON)):
+            edge.markdown(notes.edge_reading(sweep(*run_id)))
+            edge.plotly_chart(edge_figure(run_id, res.spectral_radius), **CHART)
+            edge.caption(notes.EDGE_CAPTION)
 
 with right:
     st.subheader("How the LSTM's cell state can carry it")
@@ -285,18 +312,27 @@ with right:
     st.latex(GRADIENT_EQUATIONS["lstm_step"])
     st.latex(GRADIENT_EQUATIONS["lstm_product"])
     st.caption("The second line is the cell-state path alone, without the route through h.")
-    for text in lstm_readings(res):
-        st.markdown(text)
+    st.markdown(notes.paragraphs(lstm_readings(res)))
     st.markdown(notes.GATES_LEARN)
     st.plotly_chart(figure("forget", (run_id, lstm_id), res), **CHART, key=P + "forget")
     st.caption(notes.forget_caption(res, figs.MAX_UNIT_LINES))
+    if st.toggle(notes.CLAMP_TOGGLE, key=P + "clamp", help=notes.CLAMP_HELP, persist_state="session"):
+        clamp_id = (run_id, pair.side_key("lstm"))
+        clamped = clamp_run(*run_id, pair.side_key("lstm"), pair.model("lstm"))
+        st.plotly_chart(figure("clamp", clamp_id, clamped), **CHART, key=P + "clamped")
+        st.markdown(forget_clamp_reading(clamped))
 
 # ---- which inputs still matter
 st.subheader("Which inputs can the loss still feel?")
-st.markdown(notes.input_reading(res, figs.DX_DECADES))
-for text in notes.marked_steps_readings(res, marked):
-    st.markdown(text)
-st.plotly_chart(figure("inputs", (run_id, rnn_id, lstm_id), res, marked=marked), **CHART, key=P + "dx")
+st.markdown(
+    notes.paragraphs([notes.input_reading(res, figs.DX_DECADES), *notes.marked_steps_readings(res, marked)])
+)
+# two heatmaps that change with every ρ and bias move: drawn while open (open at first for marked steps)
+heatmaps = st.expander(notes.HEATMAPS_TITLE, expanded=bool(marked), key=P + "heatmaps", on_change="rerun")
+if heatmaps.open:
+    heatmaps.plotly_chart(
+        figure("inputs", (run_id, rnn_id, lstm_id), res, marked=marked), **CHART, key=P + "dx"
+    )
 
 methods = st.expander("How this is computed", key=P + "methods", on_change="rerun")
 if methods.open:  # drawn only when open: its formulas need not be redrawn while a slider moves

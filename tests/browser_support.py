@@ -346,3 +346,25 @@ def take_screenshots(page, name: str, out_dir: Path = SCREENSHOT_DIR, viewports=
         page.screenshot(path=str(out))
         files.append(out)
     return files
+
+
+# ------------------------------------------------------------------ the same with Playwright's asyncio API
+# For benchmarks that drive many browser contexts at once (benchmarks/bench_class.py).
+
+
+async def new_page_async(browser, viewport: tuple[int, int] = VIEWPORTS["1920x1080"]):
+    """``new_page`` for an async Playwright browser."""
+    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = await context.new_page()
+    await page.add_init_script(RUN_WATCH_JS)
+    return page
+
+
+async def open_app_page_async(page, base_url: str, path: str = "", timeout_ms: float = 60_000) -> None:
+    """``open_app_page`` for an async Playwright page: load, and wait for the first script run to finish."""
+    await page.goto(f"{base_url}/{path.lstrip('/')}", wait_until="domcontentloaded", timeout=timeout_ms)
+    await page.wait_for_function(_RUN_DONE_JS, arg=0, timeout=timeout_ms, polling="raf")
+
+
+async def exception_texts_async(page) -> list[str]:
+    return await page.locator('[data-testid="stException"]').all_inner_texts()

@@ -161,3 +161,14 @@ def test_colour_bar_ticks_are_powers_of_ten(result):
     bar = json.loads(G.input_gradients(result).to_json())["layout"]["coloraxis"]["colorbar"]
     assert bar["ticktext"] == [power_of_ten(int(v)) if v else "1" for v in bar["tickvals"]]
     assert len(bar["ticktext"]) > 1 and "e" not in "".join(bar["ticktext"])  # "10⁻⁵", not "1e-5"
+
+
+def test_forget_clamp_figure_holds_the_product_and_dc():
+    from lstm_vault.vanishing import forget_clamp
+
+    c = forget_clamp(np.sin(np.arange(30) / 4.0), 5, 1)
+    tr, _ = traces(G.forget_clamp_plot(c))
+    assert set(tr) == {G.F_CLAMPED, G.DC_CLAMPED}
+    assert np.all(plotly_array(tr[G.F_CLAMPED]["y"]) == 1.0)
+    np.testing.assert_allclose(plotly_array(tr[G.DC_CLAMPED]["y"]), 10**c.log10_dc, rtol=1e-12)
+    assert tr[G.DC_CLAMPED]["customdata"][0] == format_log10(c.log10_dc[0])  # hover: the true value

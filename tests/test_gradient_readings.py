@@ -24,12 +24,13 @@ from lstm_vault.gradient_notes import (
     singular_value_caption,
 )
 from lstm_vault.gradient_readings import (
+    forget_clamp_reading,
     lstm_readings,
     regime,
     regime_word,
     rnn_readings,
 )
-from lstm_vault.vanishing import VanishingResult, compare_gradients
+from lstm_vault.vanishing import ForgetClamp, VanishingResult, compare_gradients
 
 
 def sine(T: int) -> np.ndarray:
@@ -453,3 +454,26 @@ def test_method_notes_say_the_rescaling():
     )
     assert "Hochreiter (1991) and Bengio, Simard & Frasconi (1994)" in text
     assert "The RNN is a trained one" in method_notes(compare_gradients(sine(20), rnn=RNN(1, 4)))
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "says"),
+    [
+        (-3.0, -4.0, ", 10 times larger."),
+        (-2.0, -0.5, ", 32 times smaller."),
+        (-1.0, -1.004, ", about the same."),
+    ],
+)
+def test_forget_clamp_reading_says_how_dc_changed(first, last, says):
+    dc = np.linspace(first, last, 30)
+    c = ForgetClamp(np.zeros(30), dc, mean_abs_c_last=4.2, tanh_slope_last=0.0009)
+    text = forget_clamp_reading(c)
+    assert "Π f is exactly 1.0 at every step" in text
+    assert f"‖∂L/∂cₜ‖ is {format_log10(last)} at t = 29 and {format_log10(first)} at t = 0{says}" in text
+    assert "mean |c| of 4.2 over units, where tanh′ averages 0.0009." in text
+
+
+def test_forget_clamp_reading_gives_the_range_of_a_product_that_is_not_one():
+    """Not the clamp's case, but the sentence reads its numbers and never claims an exact 1 it did not see."""
+    c = ForgetClamp(np.array([-0.5, -0.2, 0.0]), np.array([-1.0, -1.5, -2.0]), 1.0, 0.4)
+    assert "Π f is between 0.32 and 1.0:" in forget_clamp_reading(c)

@@ -17,11 +17,13 @@ from streamlit.testing.v1 import AppTest
 from test_figures_gradients import plotly_array
 
 from lstm_vault import GRU, LSTM, RNN
-from lstm_vault.figures.gradients import DX_DECADES, LSTM_DH, PREDICTED, RNN_DH
+from lstm_vault.figures.gradients import DC_CLAMPED, DX_DECADES, F_CLAMPED, LSTM_DH, PREDICTED, RNN_DH
 from lstm_vault.formatting import format_log10
 from lstm_vault.gradient_edge import edge_sweep
 from lstm_vault.gradient_models import load_shipped_pair, task_example
 from lstm_vault.gradient_notes import (
+    EDGE_TITLE,
+    HEATMAPS_TITLE,
     edge_reading,
     input_reading,
     intro,
@@ -30,10 +32,10 @@ from lstm_vault.gradient_notes import (
     norms_caption,
     singular_value_caption,
 )
-from lstm_vault.gradient_readings import lstm_readings, regime_word, rnn_readings
+from lstm_vault.gradient_readings import forget_clamp_reading, lstm_readings, regime_word, rnn_readings
 from lstm_vault.sequences import make_sequence
 from lstm_vault.tasks import get_task
-from lstm_vault.vanishing import compare_gradients
+from lstm_vault.vanishing import FORGET_CLAMP, compare_gradients, forget_clamp, loss_weights
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_Vanishing_gradients.py")
 
@@ -56,8 +58,8 @@ def norm_traces(at) -> dict:
 
 
 def texts(at) -> list[str]:
-    """Every markdown paragraph the page shows, as its source text."""
-    return [md.value for md in at.markdown]
+    """Every markdown paragraph the page shows, as its source text (an element may hold several)."""
+    return [paragraph for md in at.markdown for paragraph in md.value.split("\n\n")]
 
 
 def captions(at) -> list[str]:
@@ -111,8 +113,27 @@ def test_default_run_shows_the_computed_numbers():
     assert_readings_shown(at, expected)
     label = next(c for c in captions(at) if c.startswith("Loss at t = 99."))
     assert label == norms_caption(expected, label.split("Input: ")[1].rsplit(";", 1)[0])
+    assert len(at.get("plotly_chart")) == 2  # norms, forget product
+    assert edge_reading(edge_sweep(x, 16, 0)) not in texts(at)  # the sweep waits until it is opened
+    at.session_state["vg_edge"] = True  # what opening its expander sets
+    at.run()
+    assert_clean(at)
     assert edge_reading(edge_sweep(x, 16, 0)) in texts(at)
-    assert len(at.get("plotly_chart")) == 4  # norms, edge sweep, forget product, input gradients
+    assert len(at.get("plotly_chart")) == 3  # and the edge sweep
+    at.session_state["vg_heatmaps"] = True
+    at.run()
+    assert len(at.get("plotly_chart")) == 4  # and the input-gradient heatmaps
+    assert [e.label for e in at.expander if e.label == HEATMAPS_TITLE]
+    assert [e.label for e in at.expander if e.label == EDGE_TITLE]
+
+
+def test_the_readings_are_one_element_per_column():
+    """Each model's readings are one markdown element (fewer elements redrawn at every slider move)."""
+    at = app()
+    expected = compare_gradients(make_sequence("sine", 100), 16, 0, 1.0, 3.0)
+    shown = [md.value for md in at.markdown]
+    assert "\n\n".join(rnn_readings(expected)) in shown
+    assert "\n\n".join(lstm_readings(expected)) in shown
 
 
 def test_rho_help_names_the_singular_value_and_the_edge():
@@ -226,11 +247,13 @@ def test_half_life_sentence_shows_the_gate_to_the_digits_that_matter():
 
 def test_a_large_setting_waits_for_a_click_before_the_sweep():
     at = app(H="256")
+    at.session_state["vg_edge"] = True  # the expander opened
+    at.run()
     assert_clean(at)
-    assert len(at.get("plotly_chart")) == 3 and not any("Where is the edge?" in t for t in texts(at))
+    assert len(at.get("plotly_chart")) == 2 and not any("Where is the edge?" in t for t in texts(at))
     at.button[0].click().run()
     assert_clean(at)
-    assert len(at.get("plotly_chart")) == 4 and any("Where is the edge?" in t for t in texts(at))
+    assert len(at.get("plotly_chart")) == 3 and any("Where is the edge?" in t for t in texts(at))
 
 
 def test_link_values_are_read_and_bad_ones_warned():
@@ -280,6 +303,8 @@ def test_the_shipped_pair_compares_trained_with_trained():
     assert_readings_shown(at, expected)
     lit = marked_steps_readings(expected, ex.marked)
     assert lit[0].startswith("The trained LSTM's input-gradient heatmap lights up at the two marked steps")
+    # the sentence names the heatmap: with marked steps its expander starts open, and it is drawn
+    assert any(json.loads(c.proto.spec)["data"][0]["type"] == "heatmap" for c in at.get("plotly_chart"))
     for paragraph in lit:
         assert paragraph in texts(at)
     assert not [s for s in at.slider if s.label.startswith(("Spectral radius", "LSTM forget-gate", "Hidden"))]
@@ -287,6 +312,7 @@ def test_the_shipped_pair_compares_trained_with_trained():
     assert m["LSTM: gradient reaching t = 0"].proto.delta == regime_word(expected.lstm.log10_ratio)
     assert m["RNN factor per step back"].proto.delta == ""  # no mean-field figure for a trained RNN
     assert not any("Where is the edge?" in t for t in texts(at))
+    assert not [e for e in at.expander if e.label == EDGE_TITLE]  # no sweep of a trained RNN's ρ
 
 
 def test_the_last_train_runs_pair_is_shown_as_soon_as_it_arrives():
@@ -505,6 +531,35 @@ def test_how_this_is_computed_is_drawn_only_when_opened():
     assert_clean(at)
     expected = compare_gradients(make_sequence("sine", 100), 16, 0, 1.0, 3.0)
     assert method_notes(expected) in texts(at)
+
+
+def test_forget_clamp_experiment_shows_both_curves_and_says_why_they_differ():
+    at = app(fb="-2")
+    assert not any(
+        s.proto.spec and F_CLAMPED in s.proto.spec for s in at.get("plotly_chart")
+    )  # off: not drawn
+    at.session_state["vg_clamp"] = True  # the toggle switched on
+    at.run()
+    assert_clean(at)
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if F_CLAMPED in c.proto.spec)
+    y = {tr["name"]: plotly_array(tr["y"]) for tr in spec["data"]}
+    assert np.all(y[F_CLAMPED] == 1.0)  # the running product of f: exactly 1 under the clamp
+    # ||dL/dc_t|| against the library's backward with the clamp, computed here
+    x = make_sequence("sine", 100)
+    lstm, u = LSTM(1, 16, seed=0, forget_bias=-2.0), loss_weights(16, 0)
+    out, _, trace = lstm.forward(x[:, None], clamps=[FORGET_CLAMP])
+    d_out = np.zeros_like(out)
+    d_out[-1] = u
+    dc = lstm.backward(trace, d_out).layers[0][0].dc[:, 0]
+    np.testing.assert_allclose(y[DC_CLAMPED], np.linalg.norm(dc, axis=-1), rtol=1e-9)
+    # the sentence: the library's, and its numbers are the plotted ones
+    sentence = forget_clamp_reading(forget_clamp(x, 16, 0))
+    assert sentence in texts(at)
+    last, first = np.log10(y[DC_CLAMPED][-1]), np.log10(y[DC_CLAMPED][0])
+    assert f"Π f is exactly {format_log10(np.log10(y[F_CLAMPED].max()))} at every step" in sentence
+    assert f"‖∂L/∂cₜ‖ is {format_log10(last)} at t = 99 and {format_log10(first)} at t = 0" in sentence
+    word = "larger" if first > last else "smaller"
+    assert f", {format_log10(abs(first - last))} times {word}." in sentence
 
 
 # ------------------------------------------------------------------------------------------ in a browser

@@ -35,9 +35,11 @@ from lstm_vault.sequences import make_sequence
 from lstm_vault.tasks import get_task
 from lstm_vault.vanishing import (
     COMPARISON_MAX_HIDDEN,
+    FORGET_CLAMP,
     PERTURBATION,
     build_models,
     compare_gradients,
+    forget_clamp,
     largest_singular_value,
     loss_weights,
     spectral_radius,
@@ -48,9 +50,9 @@ def sine(T: int) -> np.ndarray:
     return np.sin(2 * np.pi * np.arange(T) / 25)
 
 
-def reference(model, x, u):
+def reference(model, x, u, clamps=None):
     """model.backward for L = u · h_{T-1}: (dh (T, H), dc (T, H) or None, dx (T, I))."""
-    out, _, trace = model.forward(x)
+    out, _, trace = model.forward(x, clamps=clamps)
     d_out = np.zeros_like(out)
     d_out[-1] = u
     g = model.backward(trace, d_out)
@@ -436,3 +438,45 @@ def test_a_compare_link_the_session_cannot_offer_is_named():
     assert compare_link_warning("banana", options) == (
         "link parameter compare='banana' ignored: it must be one of current, session, shipped"
     )
+
+
+# ------------------------------------------------------------------------------------- f clamped to 1
+
+
+@pytest.mark.parametrize("fb", [3.0, -4.0])
+def test_forget_clamp_product_is_one_and_dc_is_the_clamped_backward(fb):
+    x = np.random.default_rng(2).standard_normal((40, 2))
+    c = forget_clamp(x, 6, 5)
+    assert np.all(c.log10_forget_product == 0.0)  # Π f exactly 1 at every t, read from the clamped run
+    lstm = LSTM(2, 6, seed=5, forget_bias=fb)  # the bias enters only f, which the clamp replaces
+    u = loss_weights(6, 5)
+    trace = lstm.forward(x, clamps=[FORGET_CLAMP])[2]
+    assert np.all(trace.layers[0][0].f == 1.0)
+    _, dc, _ = reference(lstm, x, u, clamps=[FORGET_CLAMP])
+    np.testing.assert_allclose(10**c.log10_dc, np.linalg.norm(dc, axis=-1), rtol=1e-9)
+    # the loss enters c_{T-1} only through h_{T-1} = o ⊙ tanh(c_{T-1})
+    lt = trace.layers[0][0]
+    o, c_last = lt.o[-1, 0], lt.c[-1, 0]
+    np.testing.assert_allclose(dc[-1], u * o * (1 - np.tanh(c_last) ** 2), rtol=1e-12)
+    assert c.tanh_slope_last == pytest.approx(float(np.mean(1 - np.tanh(c_last) ** 2)), rel=1e-12)
+    assert c.mean_abs_c_last == pytest.approx(float(np.mean(np.abs(c_last))), rel=1e-12)
+    # without the clamp the same LSTM's dL/dc differs: the clamp is applied, not ignored
+    _, dc_free, _ = reference(lstm, x, u)
+    assert not np.allclose(dc_free, dc)
+
+
+def test_forget_clamp_backward_matches_finite_differences():
+    """The clamped LSTM's dL/dx from the backward pass against central differences, float64."""
+    x = np.random.default_rng(3).standard_normal((12, 2))
+    lstm, u = LSTM(2, 4, seed=1), loss_weights(4, 1)
+    _, _, dx = reference(lstm, x, u, clamps=[FORGET_CLAMP])
+
+    def loss(xx):
+        return float(u @ lstm.forward(xx, clamps=[FORGET_CLAMP])[0][-1])
+
+    eps = 1e-6
+    for t, i in [(0, 0), (5, 1), (11, 0)]:
+        up, down = x.copy(), x.copy()
+        up[t, i] += eps
+        down[t, i] -= eps
+        assert dx[t, i] == pytest.approx((loss(up) - loss(down)) / (2 * eps), rel=1e-6, abs=1e-10)

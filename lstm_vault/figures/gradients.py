@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from ..formatting import format_log10, power_of_ten, steps_text
 from ..gradient_edge import EdgeSweep
-from ..vanishing import VanishingResult
+from ..vanishing import ForgetClamp, VanishingResult
 from .log_axis import DISPLAY_CEIL, DISPLAY_FLOOR, decade_step, decades_spanned, for_log_axis, power_ticks
 from .plain import COLORBAR, axis, plain_layout
 from .style import COLORS, SEQUENTIAL
@@ -41,6 +41,8 @@ PREDICTED = "RNN mean-field rule: Π ρ · rms tanh′(aₖ)"
 F_MEAN = "mean over units of Π f"
 F_UNIT = "one unit's Π f"
 DC_MEASURED = "measured ‖∂L/∂cₜ‖ ÷ ‖∂L/∂c<sub>T−1</sub>‖"
+F_CLAMPED = "Π f, every f clamped to 1"
+DC_CLAMPED = "‖∂L/∂cₜ‖, every f clamped to 1"
 EDGE_MEASURED = "measured factor per step back"
 EDGE_RULE = "ρ · rms tanh′ (mean-field rule)"
 EDGE_RHO = "ρ alone (a linear RNN)"
@@ -242,6 +244,23 @@ def forget_product(result: VanishingResult, max_units: int = MAX_UNIT_LINES, hei
         margin={"t": 40},
         xaxis=axis(title=_time_axis_title(T), range=[0, max(T - 1, 1)]),
         yaxis=_log_axis("Π f  (log scale)", units, dc - dc[-1]),
+    )
+    return go.Figure(data=data, layout=layout)
+
+
+def forget_clamp_plot(clamp: ForgetClamp, height: int = 340) -> go.Figure:
+    """The f = 1 experiment: the running product of f (exactly 1), ‖∂L/∂cₜ‖ of the clamped run; log y."""
+    T = clamp.T
+    t = np.arange(T)
+    data = [
+        _log_line(t, clamp.log10_forget_product, F_CLAMPED, COLORS["f"], width=3.5),
+        _log_line(t, clamp.log10_dc, DC_CLAMPED, COLORS["c"], dash="dash", width=2.5),
+    ]
+    layout = plain_layout(
+        height,
+        margin={"t": 40},
+        xaxis=axis(title=_time_axis_title(T), range=[0, max(T - 1, 1)]),
+        yaxis=_log_axis("log scale", clamp.log10_forget_product, clamp.log10_dc),
     )
     return go.Figure(data=data, layout=layout)
 
