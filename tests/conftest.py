@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,22 @@ from browser_support import (
     launch_chromium,
     new_page,
 )
+
+
+@functools.cache
+def _runs_pages(path: str) -> bool:
+    """Whether a test module drives the app's pages through Streamlit's AppTest."""
+    source = Path(path).read_text(encoding="utf-8")
+    return "page_app" in source or "AppTest" in source
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test of a module that runs pages in AppTest ``app``: CI's second pass, on another BLAS
+    kernel, reruns the library's numbers (``-m "not browser and not app"``), which page tests compare with."""
+    for item in items:
+        path = getattr(item, "path", None)
+        if path is not None and path.suffix == ".py" and _runs_pages(str(path)):
+            item.add_marker(pytest.mark.app)
 
 
 def in_ci() -> bool:
