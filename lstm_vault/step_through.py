@@ -287,3 +287,13 @@ def standardised_windows_warning(saved) -> str:
         f"The next-number model reads the numbers themselves, divided by {scale:g} as in training: untick "
         "Standardise to see its predictions for your numbers."
     )
+
+
+def input_names(saved, columns, user_input: bool, width: int) -> tuple[str, ...] | None:
+    """The names of a several-column input's columns, in order, for the timeline: the user's CSV columns
+    (``columns``) when the page feeds the user's input, else the columns a model trained on a CSV reads (its
+    file's ``encoding["columns"]``); None for a single input or when the names do not fit ``width``."""
+    if not user_input:
+        columns = ((getattr(saved, "meta", None) or {}).get("encoding") or {}).get("columns")
+    names = tuple(str(name) for name in (columns or ()))
+    return names if width > 1 and len(names) == width else None

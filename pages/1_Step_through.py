@@ -94,10 +94,11 @@ def next_number_model() -> modelfile.SavedModel:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def timeline_figure(view: tuple, _lt, input_text: tuple[str, ...] | None, _prediction):
+def timeline_figure(view: tuple, _lt, input_text: tuple[str, ...] | None, _prediction, input_names=None):
     """Built once per trace and shared read-only (pickling a figure through st.cache_data re-validates it)."""
     line = None if _prediction is None else predictions.timeline_line(_prediction)
-    return timeline(_lt, input_text=None if input_text is None else list(input_text), prediction=line)
+    text = None if input_text is None else list(input_text)
+    return timeline(_lt, input_text=text, prediction=line, input_names=input_names)
 
 
 def model_changed() -> None:
@@ -376,7 +377,9 @@ st.caption(step_through.timeline_caption(H))
 timeline_marker(TIMELINE, step_from_query(T) if initial_t is None else initial_t, T)
 with st.container(key=TIMELINE):
     labels = explain.input_labels(lt.x[:, 0], encoding) if encoding else None
-    figure = timeline_figure(view, lt, None if labels is None else tuple(labels), prediction)
+    user_input = not use_trained or feed == SEQUENCE
+    names = step_through.input_names(saved if use_trained else None, seq.columns, user_input, lt.x.shape[-1])
+    figure = timeline_figure(view, lt, None if labels is None else tuple(labels), prediction, names)
     st.plotly_chart(figure, config=CHART_CONFIG, key=P + "timeline_chart")
 
 s[P + "seq_link"] = None if use_trained else seq_link

@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 from app_support import page_app
+from test_figures_gradients import plotly_array
 
 from lstm_vault import modelfile, models
 from lstm_vault.userdata import column_choice, parse_csv_columns
@@ -89,3 +90,8 @@ def test_a_two_column_csv_feeds_a_two_input_model_on_step_through():
     assert any("columns 'rain', 'temp'" in c.value for c in at.caption)
     last = at.session_state["st_x_last_good"]
     np.testing.assert_array_equal(last.model_input(2)[:, 0], np.column_stack([RAIN, TEMP]))
+    # the timeline's input row: one row per chosen column, named, holding that column's numbers
+    timeline_spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    (row,) = [tr for tr in timeline_spec["data"] if tr.get("name") == "input"]
+    assert row["y"] == ["rain", "temp"]
+    np.testing.assert_allclose(plotly_array(row["z"]), np.column_stack([RAIN, TEMP]).T)

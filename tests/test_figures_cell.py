@@ -270,3 +270,16 @@ def test_the_timeline_s_prediction_row_holds_the_read_out_and_its_target():
     meta = fig.layout.meta["prediction"]
     assert meta["target"][:-1] == [None] * (x.shape[0] - 1) and meta["scored"][-1] is True
     assert fig.layout.margin.t == cell.TIMELINE_MARGIN["t"]  # the marker's geometry is unchanged
+
+
+def test_a_several_column_input_row_is_named_by_its_columns():
+    x = np.random.default_rng(0).standard_normal((7, 1, 3))
+    lt = LSTM(3, 2, seed=0).forward(x)[2].layers[0][0]
+    spec = as_json(cell.timeline(lt, input_names=["temp", "rain", "<b>wind</b>"]))
+    (row,) = [tr for tr in spec["data"] if tr.get("name") == "input"]
+    assert row["y"] == ["temp", "rain", "&lt;b&gt;wind&lt;/b&gt;"]  # a name from a file is text, not markup
+    np.testing.assert_allclose(np.asarray(row["z"], dtype=float), x[:, 0].T, rtol=1e-6)
+    reach = np.abs(x).max()
+    assert (row["zmin"], row["zmax"]) == pytest.approx((-reach, reach))  # a diverging scale centred on 0
+    unnamed = as_json(cell.timeline(lt))
+    assert "y" not in [tr for tr in unnamed["data"] if tr["type"] == "heatmap"][0]

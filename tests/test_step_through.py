@@ -242,3 +242,17 @@ def test_the_read_out_share_is_drawn_only_for_the_layer_it_reads():
         step_through.readout_shares(saved, p, layers[1][0], 1, 0, 1), layers[1][0].h[:, 0, 1]
     )
     assert step_through.readout_shares(saved, None, layers[1][0], 1, 0, 1) is None
+
+
+def test_input_names_are_the_user_s_columns_or_the_csv_model_s_own():
+    from types import SimpleNamespace
+
+    csv_model = SimpleNamespace(meta={"encoding": {"columns": ["temp", "rain"]}})
+    assert step_through.input_names(csv_model, ("a", "b"), True, 2) == (
+        "a",
+        "b",
+    )  # the user's input: its names
+    assert step_through.input_names(csv_model, ("a", "b"), False, 2) == ("temp", "rain")  # its own example
+    assert step_through.input_names(None, ("a",), True, 1) is None  # one input: the row is a line, unnamed
+    assert step_through.input_names(None, ("a", "b"), True, 3) is None  # names that do not fit the input
+    assert step_through.input_names(SimpleNamespace(meta={}), (), False, 2) is None

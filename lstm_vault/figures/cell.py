@@ -16,6 +16,9 @@ step t over the figure from outside it: see :func:`marker_fraction`.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -159,6 +162,7 @@ def timeline(
     max_line_units: int = MAX_LINE_UNITS,
     input_text: list[str] | None = None,
     prediction: dict | None = None,
+    input_names: Sequence[str] | None = None,
 ) -> go.Figure:
     """Every gate, the candidate, cell and hidden state over time for one layer trace, input on top.
 
@@ -171,6 +175,8 @@ def timeline(
     ``prediction`` (:func:`lstm_vault.predictions.timeline_line`) adds a row under the input: the model's
     prediction at every step (grey dots where it was not trained to answer), and its target as crosses;
     ``layout.meta["prediction"]`` holds them.
+    ``input_names`` (one per input column, e.g. a CSV's chosen columns in order) label the rows of a
+    several-column input: one row of the input heatmap per name, on a diverging scale centred on 0.
     """
     T, H = lt.h.shape[0], lt.h.shape[-1]
     rows = ["x", *(["y"] if prediction is not None else []), *ROWS[lt.arch]]
@@ -249,6 +255,27 @@ def timeline(
                         "hovertemplate": "t=%{x}<br>x=%{y:.3f}<extra></extra>",
                     }
                 )
+            elif input_names is not None and len(input_names) == xin.shape[1]:
+                reach = float(np.max(np.abs(xin))) or 1.0
+                data.append(
+                    {
+                        "type": "heatmap",
+                        "z": xin.T,
+                        "x": xs,
+                        # tick labels: plotly reads a few HTML tags in them, so a name from a file is escaped
+                        "y": [html.escape(str(name), quote=False) for name in input_names],
+                        "colorscale": "RdBu",
+                        "reversescale": True,  # positive red, negative blue, 0 white
+                        "zmin": -reach,
+                        "zmax": reach,
+                        "showscale": False,
+                        "name": "input",
+                        "xaxis": xa,
+                        "yaxis": ya,
+                        "hovertemplate": "t=%{x}, %{y}: %{z:.3f}<extra></extra>",
+                    }
+                )
+                layout[f"yaxis{axis}"].update({"showticklabels": True, "autorange": "reversed"})
             else:
                 data.append(
                     {
