@@ -11,13 +11,9 @@ is written with ``textContent`` and ``setAttribute``; the only markup parsed is 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import streamlit as st
-
+from pages.common.components import inline_component
 from pages.common.stepper import step_from_query
 
-_HERE = Path(__file__).resolve().parent
 _HTML = """
 <div class="lv-compare" tabindex="0" role="group" aria-label="Step through time (arrow keys, Home, End)">
   <div class="lv-controls">
@@ -30,12 +26,7 @@ _HTML = """
 </div>
 """
 
-_component = st.components.v2.component(
-    "lstm_vault_compare_stepper",
-    html=_HTML,
-    css=(_HERE / "compare_stepper.css").read_text(encoding="utf-8"),
-    js=(_HERE / "compare_stepper.js").read_text(encoding="utf-8"),
-)
+_component = inline_component("compare_stepper", _HTML)
 
 
 def compare_stepper(payload: dict, *, key: str, url_param: str = "t") -> None:

@@ -17,11 +17,8 @@ Components v2, no iframe); the JavaScript and CSS live beside this file for read
 
 from __future__ import annotations
 
-from pathlib import Path
+from pages.common.components import inline_component
 
-import streamlit as st
-
-_HERE = Path(__file__).resolve().parent
 _HTML = """
 <div class="lv-memory" role="group" aria-label="Text coloured by one unit">
   <div class="lv-mem-controls">
@@ -40,12 +37,7 @@ _HTML = """
 </div>
 """
 
-_component = st.components.v2.component(
-    "lstm_vault_memory_text",
-    html=_HTML,
-    css=(_HERE / "memory_text.css").read_text(encoding="utf-8"),
-    js=(_HERE / "memory_text.js").read_text(encoding="utf-8"),
-)
+_component = inline_component("memory_text", _HTML)
 
 
 def memory_text(payload: dict, *, key: str, group: str = "memory", lead: bool = False) -> None:

@@ -24,11 +24,11 @@ CSS live beside this file for reading.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import streamlit as st
 
-_HERE = Path(__file__).resolve().parent
+from pages.common.components import inline_component
+
 _HTML = """
 <div class="lv-stepper" tabindex="0" role="group" aria-label="Step through time (arrow keys, Home, End)">
   <div class="lv-controls">
@@ -54,12 +54,7 @@ _HTML = """
 </div>
 """
 
-_component = st.components.v2.component(
-    "lstm_vault_stepper",
-    html=_HTML,
-    css=(_HERE / "stepper.css").read_text(encoding="utf-8"),
-    js=(_HERE / "stepper.js").read_text(encoding="utf-8"),
-)
+_component = inline_component("stepper", _HTML)
 
 
 def step_from_query(T: int, param: str = "t") -> int:
