@@ -47,7 +47,7 @@ MAX_ARCHS = 3
 # session-state keys of the page's records
 P = "lv_train_"
 JOB, RUNS, LOADED, TOKEN, START_ERROR = P + "job", P + "runs", P + "loaded", P + "token", P + "start_error"
-UPLOAD, UPLOAD_ERROR, SHIP, SHIP_ERROR = P + "upload", P + "upload_error", P + "ship", P + "ship_error"
+UPLOAD, SHIP, SHIP_ERROR = P + "upload", P + "ship", P + "ship_error"
 PICK, LINK_MEMORY = P + "pick", P + "link"
 OPTIONS_BY_TASK, SHOWN_TASK = P + "options_by_task", P + "shown_task"  # each task's options; whose are shown
 # widgets: the link parameter each one carries, and its session key
@@ -345,20 +345,6 @@ def show_loaded(source: str, saved) -> None:
     figure = predictions(task, held.batch, held.outputs) if held is not None else None
     st.session_state[LOADED] = Loaded(source, saved, figure, note)
     set_current_model(saved)
-
-
-def on_upload() -> None:
-    """The uploader's callback: runs before the page, so every part of it shows the new model. The file
-    goes through ``modelfile.load`` (no pickle, every array checked); a failure keeps the session's model."""
-    upload, error = st.session_state.get(UPLOAD), None
-    if upload is not None:
-        try:
-            show_loaded(f"uploaded {upload.name}", modelfile.load(upload.getvalue()))
-        except modelfile.ModelFileError as failure:
-            error = f"{upload.name}: {failure}"
-        except (ValueError, TypeError, KeyError, OSError, MemoryError) as failure:  # its task or predictions
-            error = f"{upload.name}: could not load this file ({type(failure).__name__}: {failure})"
-    st.session_state[UPLOAD_ERROR] = error
 
 
 @st.cache_resource(max_entries=8)
