@@ -406,3 +406,22 @@ GATES_LEARN = (
     r"move. Each $f_t$ is a gate computed from the input and $h_{t-1}$: a trained LSTM can learn, per "
     "unit and per step, when to keep its memory (f near 1) and when to let go."
 )
+
+
+HEATMAPS_FOLLOW = (
+    "These heatmaps are drawn by Python for the values where the sliders last came to rest; after a move "
+    "they follow within a moment."
+)
+
+
+def window_note(rho_grid, fb_grid) -> str:
+    """Under the live view when the browser holds only part of a slider's range (a long sequence or many
+    units): which values answer at once, and what happens beyond them."""
+    parts = []
+    for grid, name in ((rho_grid, "ρ"), (fb_grid, "the forget-gate bias")):
+        if not grid.complete:
+            parts.append(f"{name} from {grid.values[0]:g} to {grid.values[-1]:g}")
+    return (
+        f"At this length and size the sliders answer at once for {' and '.join(parts)} (the values computed "
+        "ahead of time); beyond them the page computes the new setting first, which takes a moment."
+    )

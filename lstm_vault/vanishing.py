@@ -276,11 +276,19 @@ def rnn_side(x, hidden_size: int, seed: int, spectral_radius_target: float, rnn:
     )
 
 
-def lstm_side(x, hidden_size: int, seed: int, forget_bias: float, lstm: Recurrent | None = None):
+def lstm_side(
+    x,
+    hidden_size: int,
+    seed: int,
+    forget_bias: float,
+    lstm: Recurrent | None = None,
+    zero_bias_log10_ratio: float | None = None,
+):
     """The LSTM's gradients of L = u · h_{T-1} and its forget gates' running products, for ``x``.
 
     A fresh LSTM (seed, forget-gate bias ``forget_bias``) unless ``lstm`` (trained, of ``hidden_size``
-    units) is given; for a fresh one also the same LSTM's ratio at t = 0 with forget-gate bias 0.
+    units) is given; for a fresh one also the same LSTM's ratio at t = 0 with forget-gate bias 0
+    (``zero_bias_log10_ratio``, when the caller has it already from the same x, size and seed).
     """
     x = check_sequence(x)
     H, seed = check_hidden_size(hidden_size), check_seed(seed)
@@ -292,8 +300,13 @@ def lstm_side(x, hidden_size: int, seed: int, forget_bias: float, lstm: Recurren
     f = lt.f[:, 0]  # (T, H)
     zero_bias = None  # what the same fresh LSTM keeps with no push towards f = 1
     if trained is None:
-        unbiased = LSTM(x.shape[1], H, seed=seed, forget_bias=0.0)
-        zero_bias = grads.log10_ratio if fb == 0 else run_one(unbiased, x, u)[0].log10_ratio
+        if fb == 0:
+            zero_bias = grads.log10_ratio
+        elif zero_bias_log10_ratio is not None:
+            zero_bias = float(zero_bias_log10_ratio)
+        else:
+            unbiased = LSTM(x.shape[1], H, seed=seed, forget_bias=0.0)
+            zero_bias = run_one(unbiased, x, u)[0].log10_ratio
     prod = _suffix_sums(log10_safe(f))  # log10 Π_{k=t+1}^{T-1} f_k
     return LSTMSide(
         grads=grads,

@@ -25,10 +25,9 @@ T = 2. A pair from a new Train run is picked as soon as it arrives (with a toast
 
 from __future__ import annotations
 
-import contextlib
-
 import streamlit as st
 
+from lstm_vault import gradient_live as live
 from lstm_vault import gradient_notes as notes
 from lstm_vault import modelfile
 from lstm_vault.explain import GRADIENT_EQUATIONS
@@ -49,7 +48,7 @@ from lstm_vault.gradient_models import (
     unusable,
     unusable_note,
 )
-from lstm_vault.gradient_readings import forget_clamp_reading, lstm_readings, rnn_readings
+from lstm_vault.gradient_readings import forget_clamp_reading
 from lstm_vault.sequences import PRESETS
 from lstm_vault.vanishing import (
     ForgetClamp,
@@ -58,18 +57,18 @@ from lstm_vault.vanishing import (
     VanishingResult,
     compared_hidden_size,
     forget_clamp,
-    lstm_side,
-    rnn_side,
 )
 from pages.common import links
+from pages.common.gradient_live import committed, live_part, live_top
 from pages.common.navigation import sidebar
 from pages.common.sequence_input import QUERY_NAMES, apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model, last_run_models
 
-P = "vg_"  # this page's session keys, and its sequence widgets' (a bound slider's key is its link name)
-BOUND = ("rho", "fb")  # only this page has them: each slider carries its own link parameter
+P = "vg_"  # this page's session keys, and its sequence widgets'
+GROUP = "vg"  # the live view's parts (pages.common.gradient_live)
+LIVE = ("rho", "fb")  # moved in the browser; the address carries them (?rho=, ?fb=), written by the browser
 BY_HAND = ("H", "seed")  # also on Step through, with other ranges: kept by hand under this page's keys
-KEYS = {name: name if name in BOUND else P + name for name in SETTINGS}  # setting -> session key
+KEYS = {name: P + name for name in SETTINGS}  # setting -> session key
 HAND_LINK = (*BY_HAND, COMPARE, *QUERY_NAMES)  # what the page writes into the address itself
 MODELS, SEEN_PAIR, LENGTH, WIDGET_T = P + "models", P + "seen_pair", P + "len", P + "T"
 CHART = {"width": "stretch", "theme": None}
@@ -78,15 +77,31 @@ st.set_page_config(page_title="Vanishing gradients · lstm_vault", page_icon="�
 sidebar()  # the app's page links, first in the sidebar
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def rnn_half(x, H: int, seed: int, rho: float, model_key: str, _model) -> RNNSide:
-    """``model_key`` stands for a trained RNN's weights ("" for a fresh one)."""
-    return rnn_side(x, H, seed, rho, _model)
+@st.cache_data(max_entries=8, show_spinner=False)
+def rnn_sweep(x, H: int, seed: int, values: tuple, model_key: str, _model) -> tuple[RNNSide, ...]:
+    """The RNN's half at every ρ of ``values``; ``model_key`` stands for a trained RNN's weights ("")."""
+    return live.rnn_sides(x, H, seed, values, _model)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def lstm_half(x, H: int, seed: int, fb: float, model_key: str, _model) -> LSTMSide:
-    return lstm_side(x, H, seed, fb, _model)
+@st.cache_data(max_entries=8, show_spinner=False)
+def lstm_sweep(x, H: int, seed: int, values: tuple, model_key: str, _model) -> tuple[LSTMSide, ...]:
+    return live.lstm_sides(x, H, seed, values, _model)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def view_payload(run_id: tuple, rho_grid, fb_grid, side_keys: tuple, x_label: str, marked: tuple, _pair):
+    """The live view's data: every ρ and bias of the two grids (computed once per input, size and seed;
+    a move of the committed value within the grids recomputes only the sentences of the new cross)."""
+    with st.spinner(
+        f"Computing the gradients for {len(rho_grid.values)} values of ρ and "
+        f"{len(fb_grid.values)} of the forget-gate bias, so that the sliders answer at once…"
+    ):
+        rnn = live.Sweep(rho_grid, rnn_sweep(*run_id, rho_grid.values, side_keys[0], _pair.model("rnn")))
+        lstm = live.Sweep(fb_grid, lstm_sweep(*run_id, fb_grid.values, side_keys[1], _pair.model("lstm")))
+    bias = notes.trained_forget_bias(_pair.model("lstm")) if fb_grid.trained else ""
+    own = f"The trained LSTM's own forget-gate bias: **{bias}** (mean over units)."
+    trained = {"fb": own} if fb_grid.trained else {}
+    return live.live_payload(*run_id, rnn, lstm, x_label, marked, trained_notes=trained)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -101,12 +116,7 @@ def sweep(x, H: int, seed: int) -> EdgeSweep:
 
 
 # each figure is built once for the halves it draws and shared read-only (pickling one re-validates it)
-FIGURES = {
-    "norms": figs.gradient_norms,
-    "forget": figs.forget_product,
-    "inputs": figs.input_gradients,
-    "clamp": figs.forget_clamp_plot,
-}
+FIGURES = {"inputs": figs.input_gradients, "clamp": figs.forget_clamp_plot}
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
@@ -126,8 +136,8 @@ def shipped_pair() -> Pair:
 
 
 def control(widget, name: str) -> None:
-    """The control of one setting; a bound one starts from its default, the others from session state."""
-    setting, bound = SETTINGS[name], name in BOUND
+    """The control of one setting kept by hand (H, seed), from session state."""
+    setting = SETTINGS[name]
     widget(
         setting.label,
         setting.low,
@@ -136,7 +146,6 @@ def control(widget, name: str) -> None:
         key=KEYS[name],
         help=setting.help,
         persist_state="session",
-        **({"value": setting.default, "bind": "query-params"} if bound else {}),
     )
 
 
@@ -147,9 +156,18 @@ def follow_length_slider() -> None:
 # ------------------------------------------------------------------------------------------ the link
 s = st.session_state
 link_notes: list[str | None] = []  # what was wrong with a link, shown at the top
-for name in BOUND:  # the slider drops a bad value itself; say so the first time this session sees one
-    if name in st.query_params and name not in s:
-        link_notes.append(SETTINGS[name].link_warning(st.query_params[name]))
+rested = committed(GROUP) or {}  # where the browser's sliders last rested
+for name in LIVE:  # else a link's value (once per value it brings), else this session's, else the default
+    setting, raw = SETTINGS[name], st.query_params.get(name)
+    if name in rested:
+        s[KEYS[name]] = live.snap(setting, min(max(rested[name], setting.low), setting.high))
+    elif raw is not None and s.get(P + "seen_" + name) != raw:
+        s[P + "seen_" + name] = raw
+        warning = setting.link_warning(raw)
+        if warning is None:
+            s[KEYS[name]] = live.snap(setting, setting.parse(raw))
+        link_notes.append(warning)
+    s.setdefault(KEYS[name], setting.default)
 arrived = links.arrived(HAND_LINK, P + "link") or {}
 for name in BY_HAND:
     s.setdefault(KEYS[name], SETTINGS[name].default)
@@ -216,7 +234,7 @@ with input_box:
     seq = sequence_input(P)
 
 x, x_label = (example.x, example.label) if example is not None else (seq.values, seq.label)
-length_col, rho_col, fb_col = st.columns(3)
+length_col, _ = st.columns([1, 2])
 with length_col:
     if example is not None:
         st.metric("Sequence length T", len(x), help="Set by the trained models' task.")
@@ -232,17 +250,6 @@ with length_col:
         )
     else:
         st.metric("Sequence length T", seq.length, help="Set by your numbers.")
-with rho_col:
-    rho_box = st.container()  # the RNN's σ_max goes under its ρ once the run is known
-    if "rnn" not in pair.trained:
-        with rho_box:
-            control(st.slider, "rho")
-with fb_col:
-    if "lstm" in pair.trained:
-        bias = notes.trained_forget_bias(pair.model("lstm"))
-        st.metric("LSTM forget-gate bias", bias, help="The trained LSTM's own (mean of units).")
-    else:
-        control(st.slider, "fb")
 
 hand_link = query_params_of(seq) | ({COMPARE: choice} if choice else {})
 hand_link |= {name: str(s[KEYS[name]]) for name in BY_HAND if s[KEYS[name]] != SETTINGS[name].default}
@@ -254,22 +261,22 @@ if len(x) < MIN_T:
     st.stop()
 
 # ------------------------------------------------------------------------------------------ the run
-# a trained side ignores its slider: its default keeps that half's cache entry when the slider moves
-rho = SETTINGS["rho"].default if "rnn" in pair.trained else float(s.get("rho", SETTINGS["rho"].default))
-fb = SETTINGS["fb"].default if "lstm" in pair.trained else float(s.get("fb", SETTINGS["fb"].default))
+# ρ and the bias where the browser's sliders rest (a trained side ignores its slider)
+rho = SETTINGS["rho"].default if "rnn" in pair.trained else s[KEYS["rho"]]
+fb = SETTINGS["fb"].default if "lstm" in pair.trained else s[KEYS["fb"]]
 seed = int(s[KEYS["seed"]])
-rnn_id, lstm_id = (rho, pair.side_key("rnn")), (fb, pair.side_key("lstm"))  # what each half depends on
 marked = example.marked if example is not None else ()
 try:
     H = compared_hidden_size(int(s[KEYS["H"]]), pair.model("rnn"), pair.model("lstm"))
     run_id = (x, H, seed)
-    # a spinner costs a timer thread per run: only where the run may take long enough to need one
-    with st.spinner("Backpropagating…") if not sweep_is_quick(len(x), H) else contextlib.nullcontext():
-        halves = (
-            rnn_half(*run_id, *rnn_id, pair.model("rnn")),
-            lstm_half(*run_id, *lstm_id, pair.model("lstm")),
-        )
-        res = VanishingResult.of_sides(*run_id, *halves)
+    n_rho, n_fb = live.counts(len(x), H, "rnn" in pair.trained, "lstm" in pair.trained)
+    rho_grid = live.window("rho", rho, n_rho, "rnn" in pair.trained)
+    fb_grid = live.window("fb", fb, n_fb, "lstm" in pair.trained)
+    side_keys = (pair.side_key("rnn"), pair.side_key("lstm"))
+    payload = view_payload(run_id, rho_grid, fb_grid, side_keys, x_label, marked, pair)
+    rnn_sides = rnn_sweep(*run_id, rho_grid.values, side_keys[0], pair.model("rnn"))
+    lstm_sides = lstm_sweep(*run_id, fb_grid.values, side_keys[1], pair.model("lstm"))
+    res = VanishingResult.of_sides(*run_id, rnn_sides[rho_grid.index], lstm_sides[fb_grid.index])
 except ValueError as err:
     st.error(f"Cannot run this setting: {err}")
     st.stop()
@@ -277,16 +284,9 @@ except ValueError as err:
 intro_box.markdown(
     notes.intro(res, pair.source, pair.task_title, pair.losses() if len(pair.trained) == 2 else None)
 )
-rho_box.caption(notes.singular_value_caption(res))
-st.plotly_chart(figure("norms", (run_id, rnn_id, lstm_id), res), **CHART, key=P + "norms")
-st.caption(notes.norms_caption(res, x_label))
-if clipped := figs.clip_notes(res):
-    st.caption(" ".join(notes.as_sentence(n) for n in clipped))
-
-for col, metric in zip(st.columns(4), notes.headline_metrics(res)):
-    col.metric(
-        metric.label, metric.value, delta=metric.delta, delta_color="off", delta_arrow="off", help=metric.help
-    )
+live_top(payload, group=GROUP)
+if not (rho_grid.complete and fb_grid.complete):
+    st.caption(notes.window_note(rho_grid, fb_grid))
 
 # ---- why, with this run's numbers
 left, right = st.columns(2, gap="large")
@@ -298,8 +298,8 @@ with left:
     st.markdown(notes.MEAN_FIELD)
     st.latex(GRADIENT_EQUATIONS["rnn_estimate"])
     st.markdown(notes.MEAN_FIELD_SLOPES)
-    st.markdown(notes.paragraphs(rnn_readings(res)))  # one element: fewer to redraw per slider move
-    if res.prediction_applies:  # the sweep's chart marks ρ: drawn only when opened, not at every move
+    live_part("rnn", group=GROUP)
+    if res.prediction_applies:  # the sweep's chart marks ρ: drawn only when opened
         edge = st.expander(notes.EDGE_TITLE, key=P + "edge", on_change="rerun")
         if edge.open and (sweep_is_quick(res.T, H) or edge.button(notes.EDGE_BUTTON)):
             edge.markdown(notes.edge_reading(sweep(*run_id)))
@@ -312,10 +312,9 @@ with right:
     st.latex(GRADIENT_EQUATIONS["lstm_step"])
     st.latex(GRADIENT_EQUATIONS["lstm_product"])
     st.caption("The second line is the cell-state path alone, without the route through h.")
-    st.markdown(notes.paragraphs(lstm_readings(res)))
+    live_part("lstm", group=GROUP)
     st.markdown(notes.GATES_LEARN)
-    st.plotly_chart(figure("forget", (run_id, lstm_id), res), **CHART, key=P + "forget")
-    st.caption(notes.forget_caption(res, figs.MAX_UNIT_LINES))
+    live_part("forget", group=GROUP)
     if st.toggle(notes.CLAMP_TOGGLE, key=P + "clamp", help=notes.CLAMP_HELP, persist_state="session"):
         clamp_id = (run_id, pair.side_key("lstm"))
         clamped = clamp_run(*run_id, pair.side_key("lstm"), pair.model("lstm"))
@@ -324,14 +323,15 @@ with right:
 
 # ---- which inputs still matter
 st.subheader("Which inputs can the loss still feel?")
-st.markdown(
-    notes.paragraphs([notes.input_reading(res, figs.DX_DECADES), *notes.marked_steps_readings(res, marked)])
-)
-# two heatmaps that change with every ρ and bias move: drawn while open (open at first for marked steps)
+live_part("inputs", group=GROUP)
+# two heatmaps of the committed ρ and bias: drawn while open (open at first for marked steps)
 heatmaps = st.expander(notes.HEATMAPS_TITLE, expanded=bool(marked), key=P + "heatmaps", on_change="rerun")
 if heatmaps.open:
+    heatmaps.caption(notes.HEATMAPS_FOLLOW)
     heatmaps.plotly_chart(
-        figure("inputs", (run_id, rnn_id, lstm_id), res, marked=marked), **CHART, key=P + "dx"
+        figure("inputs", (run_id, (rho, side_keys[0]), (fb, side_keys[1])), res, marked=marked),
+        **CHART,
+        key=P + "dx",
     )
 
 methods = st.expander("How this is computed", key=P + "methods", on_change="rerun")

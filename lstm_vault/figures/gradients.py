@@ -72,32 +72,40 @@ def _log_axis(title: str, *drawn) -> dict:
     return axis(type="log", title=title, exponentformat="power", dtick=decade_step(decades_spanned(*drawn)))
 
 
+def clip_note(label: str, logs, floor: float, ceil: float, hover: bool = True) -> list[str]:
+    """What a log axis from 10**floor to 10**ceil cannot show of one curve, one sentence per kind: exact
+    zeros (drawn at the floor), values below the floor, values above the ceiling. ``hover``: the chart's
+    hover gives the true value (plotly's); else the sentence says the point sits on the chart's edge."""
+    low_end = "; hover shows the true value." if hover else ", the bottom edge of the chart."
+    high_end = "; hover shows the true value." if hover else ", the top edge of the chart."
+    notes, low_text, high_text = [], power_of_ten(int(math.floor(floor))), power_of_ten(int(math.ceil(ceil)))
+    logs = np.asarray(logs, dtype=np.float64)
+    zero, low, high = logs == -np.inf, (logs < floor) & (logs > -np.inf), logs > ceil
+    if zero.any():
+        notes.append(
+            f"{label} is exactly 0 at {steps_text(int(zero.sum()))} (from t = "
+            f"{int(np.nonzero(zero)[0][-1])} back): drawn at {low_text}, since a log axis cannot show 0."
+        )
+    if low.any():
+        notes.append(
+            f"{label} is below {low_text} at {steps_text(int(low.sum()))} (smallest "
+            f"{format_log10(logs[low].min())}): drawn at {low_text}{low_end}"
+        )
+    if high.any():
+        notes.append(
+            f"{label} is above {high_text} at {steps_text(int(high.sum()))} (largest "
+            f"{format_log10(logs[high].max())}): drawn at {high_text}{high_end}"
+        )
+    return notes
+
+
 def clip_notes(result: VanishingResult) -> list[str]:
     """One sentence per curve that has points a log axis cannot show as they are."""
-    notes, floor, ceil = [], power_of_ten(DISPLAY_FLOOR), power_of_ten(DISPLAY_CEIL)
     curves = [("the RNN's ‖∂L/∂hₜ‖", result.rnn.log10_dh), ("the LSTM's ‖∂L/∂hₜ‖", result.lstm.log10_dh)]
     curves.append(("the LSTM's ‖∂L/∂cₜ‖", result.lstm.log10_dc))
     if result.prediction_applies:
         curves.append(("the mean-field line", result.log10_predicted))
-    for label, logs in curves:
-        logs = np.asarray(logs)
-        zero, low, high = logs == -np.inf, (logs < DISPLAY_FLOOR) & (logs > -np.inf), logs > DISPLAY_CEIL
-        if zero.any():
-            notes.append(
-                f"{label} is exactly 0 at {steps_text(int(zero.sum()))} (from t = "
-                f"{int(np.nonzero(zero)[0][-1])} back): drawn at {floor}, since a log axis cannot show 0."
-            )
-        if low.any():
-            notes.append(
-                f"{label} is below {floor} at {steps_text(int(low.sum()))} (smallest "
-                f"{format_log10(logs[low].min())}): drawn at {floor}; hover shows the true value."
-            )
-        if high.any():
-            notes.append(
-                f"{label} is above {ceil} at {steps_text(int(high.sum()))} (largest "
-                f"{format_log10(logs[high].max())}): drawn at {ceil}; hover shows the true value."
-            )
-    return notes
+    return [n for label, logs in curves for n in clip_note(label, logs, DISPLAY_FLOOR, DISPLAY_CEIL)]
 
 
 def gradient_norms(result: VanishingResult, height: int = 410) -> go.Figure:

@@ -1,0 +1,155 @@
+"""A log-scale line chart drawn once as an SVG template, whose lines a browser swaps without redrawing it.
+
+The Vanishing gradients page moves ρ and the forget-gate bias in the browser (``pages/common/
+gradient_live``): the axes, ticks, grid and legend are drawn here once per view, every line is an empty
+``<path data-path="<key>">``, and :func:`path_d` gives each line's geometry for each slider value. The
+browser only sets ``d`` attributes, so nothing about the chart is drawn in two languages.
+
+The y axis is fixed for a whole view (every slider value the browser may show), so a curve visibly sinks or
+rises as a slider moves. Its range is where the curves lie, at most :data:`MAX_DECADES` decades below the
+highest; a point below it (or an exact 0, which no log axis can show) is drawn on the bottom edge, and
+:func:`lstm_vault.gradient_live.clip_sentences` says so in words.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..formatting import power_of_ten
+from .log_axis import decade_step
+from .palette import FONT_SIZE
+
+#: the widest y range drawn, in decades below the highest point of any curve of the view
+MAX_DECADES = 24
+#: at most this many points per line (min and max of each bucket of steps are kept, so no spike is lost)
+MAX_POINTS = 600
+
+WIDTH, HEIGHT = 1000.0, 380.0
+LEFT, RIGHT, TOP, BOTTOM = 70.0, 16.0, 40.0, 48.0
+FONT_FAMILY = "'Source Sans Pro', 'Source Sans 3', sans-serif"
+GRID = "#d9dbe0"
+INK = "#31333f"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the legend and its path slot."""
+
+    key: str
+    name: str
+    color: str
+    width: float = 3.0
+    dash: str | None = None  # an SVG stroke-dasharray
+    opacity: float = 1.0
+
+
+@dataclass(frozen=True)
+class LogChart:
+    """The frame of a chart: x from 0 to ``T - 1`` (time steps), y from 10**lo to 10**hi."""
+
+    T: int
+    lo: float
+    hi: float
+    x_title: str
+    y_title: str
+
+    def x(self, t) -> np.ndarray:
+        span = max(self.T - 1, 1)
+        return LEFT + (WIDTH - LEFT - RIGHT) * np.asarray(t, dtype=np.float64) / span
+
+    def y(self, log10_values) -> np.ndarray:
+        """Pixel rows of log10 values, clipped into the frame (-inf and nan on the bottom edge)."""
+        logs = np.nan_to_num(np.asarray(log10_values, dtype=np.float64), nan=-np.inf)
+        logs = np.clip(logs, self.lo, self.hi)
+        return TOP + (HEIGHT - TOP - BOTTOM) * (self.hi - logs) / (self.hi - self.lo)
+
+
+def y_range(*logs, max_decades: float = MAX_DECADES) -> tuple[float, float]:
+    """Whole decades around the finite values of some log10 arrays, at most ``max_decades`` deep."""
+    values = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in logs] or [np.zeros(1)])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return -1.0, 1.0
+    hi = math.ceil(float(values.max()) + 1e-9)
+    lo = max(math.floor(float(values.min()) - 1e-9), hi - max_decades)
+    return float(min(lo, hi - 1)), float(hi)
+
+
+def path_d(chart: LogChart, log10_values, max_points: int = MAX_POINTS) -> str:
+    """The SVG path of one line over steps 0..T-1 (T = len(values)); a long line keeps each bucket's
+    lowest and highest point, in step order, so at most ``max_points`` points are written."""
+    logs = np.asarray(log10_values, dtype=np.float64).ravel()
+    t = np.arange(logs.size)
+    if logs.size > max_points:
+        edges = np.linspace(0, logs.size, max_points // 2 + 1).astype(int)
+        keep = []
+        for a, b in zip(edges[:-1], edges[1:]):
+            seg = np.nan_to_num(logs[a:b], nan=-np.inf)
+            pair = sorted({a + int(np.argmin(seg)), a + int(np.argmax(seg))})
+            keep += pair
+        t = np.asarray(keep)
+        logs = logs[t]
+    xs, ys = chart.x(t), chart.y(logs)
+    return "M" + "L".join(f"{x:.0f},{y:.0f}" for x, y in zip(xs, ys))
+
+
+def _nice_step(span: float, most: int = 8) -> int:
+    for base in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000):
+        if span / base <= most:
+            return base
+    return 10 ** math.ceil(math.log10(span))
+
+
+def _text(x, y, label, anchor="middle", size=FONT_SIZE - 3, extra="") -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{INK}" text-anchor="{anchor}" '
+        f'dominant-baseline="central"{extra}>{html.escape(label, quote=False)}</text>'
+    )
+
+
+def chart_svg(chart: LogChart, lines: tuple[Line, ...], title: str, clip_id: str = "lv-frame") -> str:
+    """The chart's template: frame, ticks, grid, axis titles, the legend and one empty path per line."""
+    x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
+    parts = [f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" stroke="{GRID}"/>']
+    step = decade_step(chart.hi - chart.lo)
+    for k in np.arange(math.ceil(chart.lo / step) * step, chart.hi + 1e-9, step):
+        y = float(chart.y(k))
+        parts.append(f'<line x1="{x0}" x2="{x1}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        parts.append(_text(x0 - 6, y, power_of_ten(int(k)) if k else "1", anchor="end"))
+    tstep = _nice_step(max(chart.T - 1, 1))
+    for t in range(0, chart.T, tstep):
+        x = float(chart.x(t))
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y1}" stroke="{GRID}" stroke-opacity="0.6"/>'
+        )
+        parts.append(_text(x, y1 + 14, str(t)))
+    parts.append(_text((x0 + x1) / 2, HEIGHT - 12, chart.x_title))
+    mid = (y0 + y1) / 2
+    parts.append(_text(16, mid, chart.y_title, extra=f' transform="rotate(-90 16 {mid:.1f})"'))
+    lx = x0  # the legend: one row above the frame
+    for line in lines:
+        dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
+        parts.append(
+            f'<line x1="{lx:.1f}" x2="{lx + 26:.1f}" y1="16" y2="16" stroke="{line.color}" '
+            f'stroke-width="{line.width:g}"{dash} stroke-opacity="{line.opacity:g}"/>'
+        )
+        parts.append(_text(lx + 32, 16, line.name, anchor="start"))
+        lx += 32 + 6.6 * len(line.name) + 22
+    frame = f'<rect x="{x0}" y="{y0 - 2}" width="{x1 - x0}" height="{y1 - y0 + 4}"/>'
+    parts.append(f'<clipPath id="{clip_id}">{frame}</clipPath>')
+    for line in lines:
+        dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
+        parts.append(
+            f'<path data-path="{line.key}" d="" fill="none" stroke="{line.color}" '
+            f'stroke-width="{line.width:g}"{dash} stroke-opacity="{line.opacity:g}" stroke-linejoin="round" '
+            f'clip-path="url(#{clip_id})"/>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" role="img" '
+        f'style="width: 100%; height: auto; display: block" font-family="{FONT_FAMILY}">'
+        f"<title>{html.escape(title, quote=False)}</title>{''.join(parts)}</svg>"
+    )

@@ -1,0 +1,430 @@
+"""The Vanishing gradients page's live view: ρ and the forget-gate bias move in the browser, with no rerun.
+
+A slider of the page used to rerun the whole page at every step (about 0.7 s on a 2-core machine, most of
+it the browser redrawing plotly charts and formulas). Here Python computes, once per input, size and seed,
+the RNN's half of the comparison for every ρ the browser may show and the LSTM's half for every
+forget-gate bias (:func:`rnn_sides`, :func:`lstm_sides`), and :func:`live_payload` turns them into what the
+page's browser element (``pages/common/gradient_live``) swaps in:
+
+- per ρ: the RNN's lines of the gradient chart (SVG path geometry, :mod:`lstm_vault.figures.live_chart`),
+  σ_max, the RNN's readings, its two metrics and what the chart clips;
+- per bias: the LSTM's lines, its forget-gate product chart, its metric, captions and clip notes;
+- per pair (ρ, bias) on the *cross* through the committed pair (every ρ at the committed bias, every bias at
+  the committed ρ): the sentences that compare the two models (the LSTM's readings, LSTM ÷ RNN, the input
+  gradients). Off the cross the browser shows the per-model parts at once and asks Python for the rest.
+
+Every sentence is the one the page printed before, from :mod:`lstm_vault.gradient_readings` and
+:mod:`lstm_vault.gradient_notes` on the same :class:`~lstm_vault.vanishing.VanishingResult`; Markdown and
+inline LaTeX become *runs* (:func:`runs`) that the browser writes as text, never parsed as HTML.
+
+What is precomputed is bounded: by work (:data:`WORK_BUDGET`, steps × units × runs) and by size
+(:data:`BYTE_CAP`). Where the whole slider range does not fit, a window of values around the committed one
+is sent, and moving past its edge asks Python for a new window (one rerun, as every move used to be).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import gradient_notes as notes
+from .figures import live_chart
+from .figures.gradients import DX_DECADES, MAX_UNIT_LINES, clip_note
+from .figures.palette import COLORS
+from .gradient_models import SETTINGS, Setting
+from .gradient_readings import lstm_readings, rnn_readings
+from .vanishing import LSTMSide, VanishingResult, lstm_side, rnn_side
+
+VERSION = 1
+#: steps × hidden units × model runs spent on one view at most (a fresh RNN is two runs per ρ: the chaos
+#: check reruns it; a fresh LSTM one per bias). At T = 100, H = 16 the whole range of both sliders fits.
+WORK_BUDGET = 400_000
+#: bytes of payload at most (float coordinates as text): above it, fewer slider values are sent
+BYTE_CAP = 2_000_000
+#: a window never holds fewer values than this (the committed one in the middle)
+MIN_VALUES = 3
+UNIT_POINTS = 200  # points per single-unit line of the forget chart (the mean and measured lines get more)
+
+
+# ------------------------------------------------------------------------------------------ grids
+
+
+def slider_values(setting: Setting) -> np.ndarray:
+    """Every value the slider stops at: low, low + step, ..., high (rounded as the slider shows them)."""
+    n = int(round((setting.high - setting.low) / setting.step)) + 1
+    return np.round(setting.low + setting.step * np.arange(n), 10)
+
+
+def snap(setting: Setting, value: float) -> float:
+    """The slider stop nearest to ``value`` (a link may carry any number in range)."""
+    values = slider_values(setting)
+    return float(values[int(np.argmin(np.abs(values - float(value))))])
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The slider values one view holds for one setting, and where the committed value lies among them."""
+
+    name: str
+    values: tuple[float, ...]
+    index: int
+    trained: bool  # a trained model's side: no slider, one value (its own weights)
+
+    @property
+    def complete(self) -> bool:
+        return self.trained or len(self.values) == len(slider_values(SETTINGS[self.name]))
+
+
+def window(name: str, value: float, count: int, trained: bool = False) -> Grid:
+    """``count`` slider values around ``value`` (all of them when count is large enough)."""
+    setting = SETTINGS[name]
+    if trained:
+        return Grid(name, (float(setting.default),), 0, True)
+    values = slider_values(setting)
+    at = int(np.argmin(np.abs(values - float(value))))
+    count = max(min(count, len(values)), 1)
+    start = min(max(at - count // 2, 0), len(values) - count)
+    chosen = values[start : start + count]
+    return Grid(name, tuple(float(v) for v in chosen), at - start, False)
+
+
+def _estimated_bytes(T: int, n_rho: int, n_fb: int) -> int:
+    """A generous estimate of the payload's size: about 8 characters per point of a line, 3 KB of text a
+    value, 3 KB per pair of the cross."""
+    line = 8 * min(T, live_chart.MAX_POINTS)
+    units = 8 * min(T, UNIT_POINTS) * MAX_UNIT_LINES
+    return n_rho * (2 * line + 3000) + n_fb * (4 * line + units + 1500) + (n_rho + n_fb) * 3000 + 20_000
+
+
+def counts(T: int, H: int, rnn_trained: bool = False, lstm_trained: bool = False) -> tuple[int, int]:
+    """How many ρ values and how many bias values one view holds, within the work and byte budgets."""
+    full_rho = 1 if rnn_trained else len(slider_values(SETTINGS["rho"]))
+    full_fb = 1 if lstm_trained else len(slider_values(SETTINGS["fb"]))
+    n_rho, n_fb = full_rho, full_fb
+    per_step = max(T * H, 1)
+
+    def fits(a: int, b: int) -> bool:
+        work = per_step * ((2 * a if not rnn_trained else 1) + (b + 1 if not lstm_trained else 1))
+        return work <= WORK_BUDGET and _estimated_bytes(T, a, b) <= BYTE_CAP
+
+    while not fits(n_rho, n_fb) and (n_rho > MIN_VALUES or n_fb > MIN_VALUES):
+        if n_rho >= n_fb and n_rho > MIN_VALUES:
+            n_rho = max(MIN_VALUES, n_rho * 2 // 3)
+        elif n_fb > MIN_VALUES:
+            n_fb = max(MIN_VALUES, n_fb * 2 // 3)
+        else:
+            n_rho = max(MIN_VALUES, n_rho * 2 // 3)
+    return n_rho, n_fb
+
+
+# ------------------------------------------------------------------------------------------ text runs
+
+_SIMPLE = {
+    r"\frac12": "½",
+    r"\bar f": "f̄",
+    r"\rho": "ρ",
+    r"\sigma": "σ",
+    r"\partial": "∂",
+    r"\odot": "⊙",
+    r"\cdot": "·",
+    r"\prod": "∏",
+    r"\sum": "∑",
+    r"\top": "ᵀ",
+    r"\to": "→",
+    r"\|": "‖",
+    r"\,": "\u2009",
+    r"\tanh": "tanh",
+    r"\max": "max",
+    r"\log": "log",
+}
+_WRAPPERS = re.compile(r"\\(?:mathrm|operatorname|text)\{([^{}]*)\}")
+_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
+_INLINE = re.compile(r"(\$[^$]+\$|\*\*[^*]+\*\*|(?<![*\w])\*[^*\s][^*]*\*(?![*\w]))")
+
+
+def unknown_commands(latex: str) -> list[str]:
+    """LaTeX commands in ``latex`` that :func:`math_runs` does not know (it would write them as words)."""
+    text = _WRAPPERS.sub(r"\1", latex)
+    for command in sorted(_SIMPLE, key=len, reverse=True):
+        text = text.replace(command, "")
+    return _COMMAND.findall(text)
+
+
+def _group(text: str, i: int) -> tuple[str, int]:
+    """The sub- or superscript starting at ``text[i]``: a {braced group} or one character."""
+    if i < len(text) and text[i] == "{":
+        depth, j = 0, i
+        while j < len(text):
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            if depth == 0:
+                return text[i + 1 : j], j + 1
+            j += 1
+        return text[i + 1 :], len(text)
+    return text[i : i + 1], i + 1
+
+
+def math_runs(latex: str) -> list[list[str]]:
+    """Inline LaTeX as runs ``[kind, text]``: "m" (math), "msub", "msup". Covers the commands the page's
+    sentences use (:data:`_SIMPLE`, \\mathrm{...}); an unknown command is written as its name."""
+    text = _WRAPPERS.sub(r"\1", latex)
+    for command in sorted(_SIMPLE, key=len, reverse=True):
+        text = text.replace(command, _SIMPLE[command])
+    text = _COMMAND.sub(lambda m: m.group(0)[1:], text).replace("'", "′").replace("-", "−")
+    out: list[list[str]] = []
+
+    def add(kind: str, s: str) -> None:
+        s = s.replace("{", "").replace("}", "")
+        if not s:
+            return
+        if out and out[-1][0] == kind:
+            out[-1][1] += s
+        else:
+            out.append([kind, s])
+
+    i, plain = 0, ""
+    while i < len(text):
+        ch = text[i]
+        if ch in "_^":
+            add("m", plain)
+            plain = ""
+            group, i = _group(text, i + 1)
+            add("msub" if ch == "_" else "msup", group.replace("_", "").replace("^", ""))
+            continue
+        plain += ch
+        i += 1
+    add("m", plain)
+    return out
+
+
+def runs(markdown: str) -> list[list[str]]:
+    """A sentence of the page's Markdown as runs ``[kind, text]``: "t" plain, "b" bold, "i" italic, and the
+    math kinds of :func:`math_runs`. The browser writes each with textContent."""
+    out: list[list[str]] = []
+    for piece in _INLINE.split(markdown):
+        if not piece:
+            continue
+        if piece.startswith("$") and piece.endswith("$") and len(piece) > 1:
+            out += math_runs(piece[1:-1])
+        elif piece.startswith("**") and piece.endswith("**") and len(piece) > 4:
+            out.append(["b", piece[2:-2]])
+        elif piece.startswith("*") and piece.endswith("*") and len(piece) > 2:
+            out.append(["i", piece[1:-1]])
+        else:
+            out.append(["t", piece])
+    return out
+
+
+def plain_text(parts: list[list[str]]) -> str:
+    """What the runs read as, in one string (for tests and accessible names)."""
+    return "".join(text for _, text in parts)
+
+
+# ------------------------------------------------------------------------------------------ sweeps
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One side computed at every value of a grid (a trained side: once, with its own weights)."""
+
+    grid: Grid
+    sides: tuple  # RNNSide or LSTMSide, one per grid value
+
+
+def rnn_sides(x, hidden_size: int, seed: int, values: Sequence[float], rnn=None, progress=None) -> tuple:
+    """The RNN's half at every ρ of ``values`` (a trained ``rnn``: its own weights, once);
+    ``progress(done, total)`` after each."""
+    out = []
+    for k, value in enumerate(values):
+        out.append(rnn_side(x, hidden_size, seed, value, rnn))
+        if progress is not None:
+            progress(k + 1, len(values))
+    return tuple(out)
+
+
+def lstm_sides(x, hidden_size: int, seed: int, values: Sequence[float], lstm=None, progress=None) -> tuple:
+    """The LSTM's half at every forget-gate bias of ``values``; the bias-0 comparison run is shared."""
+    out: list[LSTMSide] = []
+    for k, value in enumerate(values):
+        zero = out[0].log10_ratio_zero_bias if out else None
+        out.append(lstm_side(x, hidden_size, seed, value, lstm, zero_bias_log10_ratio=zero))
+        if progress is not None:
+            progress(k + 1, len(values))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------------------ payload
+
+
+def clip_sentences(curves: Sequence[tuple[str, np.ndarray]], chart: live_chart.LogChart) -> list[str]:
+    """What the live chart draws at an edge, one sentence per curve that has such points."""
+    return [n for label, logs in curves for n in clip_note(label, logs, chart.lo, chart.hi, hover=False)]
+
+
+def _metric(m: notes.Metric) -> dict:
+    return {"label": m.label, "value": m.value, "delta": m.delta, "help": m.help}
+
+
+def _rnn_lines(prediction_applies: bool) -> tuple[live_chart.Line, ...]:
+    from .figures import gradients as figs
+
+    lines = [live_chart.Line("rnn", figs.RNN_DH, COLORS["rnn"])]
+    if prediction_applies:
+        lines.append(live_chart.Line("pred", "RNN mean-field rule", COLORS["baseline"], 2.5, "2 5"))
+    lines += [
+        live_chart.Line("dh", figs.LSTM_DH, COLORS["lstm"]),
+        live_chart.Line("dc", "LSTM  ‖∂L/∂cₜ‖ (cell state)", COLORS["c"], 2.5, "9 6"),
+    ]
+    return tuple(lines)
+
+
+def fingerprint(*parts) -> str:
+    """A short digest of what a view was computed from (the browser keeps its slider values per view)."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(np.ascontiguousarray(p).tobytes() if isinstance(p, np.ndarray) else repr(p).encode())
+    return h.hexdigest()[:16]
+
+
+def live_payload(
+    x: np.ndarray,
+    hidden_size: int,
+    seed: int,
+    rnn: Sweep,
+    lstm: Sweep,
+    x_label: str,
+    marked: tuple[int, ...] = (),
+    trained_notes: dict[str, str] | None = None,
+) -> dict:
+    """What the browser element needs to show every value of both grids (see the module docstring).
+
+    The committed pair is ``(rnn.grid.index, lstm.grid.index)``; the cross through it gets the sentences
+    that compare the two models. ``trained_notes``: a sentence shown in place of a trained side's slider
+    ({"rho": ..., "fb": ...}, Markdown).
+    """
+    i0, j0 = rnn.grid.index, lstm.grid.index
+
+    def result(i: int, j: int) -> VanishingResult:
+        return VanishingResult.of_sides(x, hidden_size, seed, rnn.sides[i], lstm.sides[j])
+
+    first = result(i0, j0)
+    T, applies = first.T, first.prediction_applies
+    rnn_logs = [s.grads.log10_dh for s in rnn.sides] + (
+        [s.log10_predicted for s in rnn.sides] if applies else []
+    )
+    lstm_logs = [s.grads.log10_dh for s in lstm.sides] + [s.grads.log10_dc for s in lstm.sides]
+    lo, hi = live_chart.y_range(*rnn_logs, *lstm_logs)
+    time_title = f"time step t  (loss at t = {T - 1})"
+    norms = live_chart.LogChart(T, lo, hi, time_title, "gradient norm (log scale)")
+    f_logs = [s.log10_forget_product[:, :MAX_UNIT_LINES] for s in lstm.sides]
+    f_logs += [s.grads.log10_dc - s.grads.log10_dc[-1] for s in lstm.sides]
+    flo, fhi = live_chart.y_range(*f_logs)
+    forget = live_chart.LogChart(T, flo, fhi, time_title, "Π f  (log scale)")
+    forget_lines = (
+        live_chart.Line("units", "one unit's Π f", COLORS["f"], 1.0, None, 0.35),
+        live_chart.Line("mean", "mean over units of Π f", COLORS["f"], 3.5),
+        live_chart.Line("measured", "measured ‖∂L/∂cₜ‖ ÷ ‖∂L/∂c at T−1‖", COLORS["c"], 2.5, "9 6"),
+    )
+
+    per_rho = []
+    for i in range(len(rnn.sides)):
+        r = result(i, j0)
+        metrics = notes.headline_metrics(r)
+        curves = [("the RNN's ‖∂L/∂hₜ‖", r.rnn.log10_dh)]
+        paths = {"rnn": live_chart.path_d(norms, r.rnn.log10_dh)}
+        if applies:
+            curves.append(("the mean-field line", r.log10_predicted))
+            paths["pred"] = live_chart.path_d(norms, r.log10_predicted)
+        per_rho.append(
+            {
+                "paths": paths,
+                "sigma": runs(notes.singular_value_caption(r)),
+                "readings": [runs(p) for p in rnn_readings(r)],
+                "clip": [runs(n) for n in clip_sentences(curves, norms)],
+                "metrics": {"rnn": _metric(metrics[0]), "step": _metric(metrics[3])},
+            }
+        )
+    per_fb = []
+    for j in range(len(lstm.sides)):
+        r = result(i0, j)
+        dc = np.asarray(r.lstm.log10_dc)
+        units = r.log10_forget_product[:, :MAX_UNIT_LINES]
+        curves = [("the LSTM's ‖∂L/∂hₜ‖", r.lstm.log10_dh), ("the LSTM's ‖∂L/∂cₜ‖", dc)]
+        per_fb.append(
+            {
+                "paths": {
+                    "dh": live_chart.path_d(norms, r.lstm.log10_dh),
+                    "dc": live_chart.path_d(norms, dc),
+                    "units": "".join(live_chart.path_d(forget, u, UNIT_POINTS) for u in units.T),
+                    "mean": live_chart.path_d(forget, r.log10_forget_product_mean),
+                    "measured": live_chart.path_d(forget, dc - dc[-1]),
+                },
+                "caption": runs(notes.norms_caption(r, x_label)),
+                "forget_caption": runs(notes.forget_caption(r, MAX_UNIT_LINES)),
+                "clip": [runs(n) for n in clip_sentences(curves, norms)],
+                "forget_clip": [
+                    runs(n)
+                    for n in clip_sentences(
+                        [("the forget-gate product", r.log10_forget_product_mean)], forget
+                    )
+                ],
+                "metrics": {"lstm": _metric(notes.headline_metrics(r)[1])},
+            }
+        )
+    cross = [(i, j0) for i in range(len(rnn.sides))] + [(i0, j) for j in range(len(lstm.sides)) if j != j0]
+    joint = {}
+    for i, j in cross:
+        r = result(i, j)
+        joint[f"{i},{j}"] = {
+            "lstm_readings": [runs(p) for p in lstm_readings(r)],
+            "compare": _metric(notes.headline_metrics(r)[2]),
+            "inputs": [
+                runs(p) for p in [notes.input_reading(r, DX_DECADES), *notes.marked_steps_readings(r, marked)]
+            ],
+        }
+
+    def grid_data(g: Grid) -> dict:
+        s = SETTINGS[g.name]
+        return {
+            "name": g.name,
+            "label": s.label,
+            "help": s.help,
+            "values": list(g.values),
+            "index": g.index,
+            "trained": g.trained,
+            "complete": g.complete,
+            "low": s.low,
+            "high": s.high,
+            "step": s.step,
+            "note": runs((trained_notes or {}).get(g.name, "")) if g.trained else [],
+        }
+
+    payload = {
+        "version": VERSION,
+        "T": T,
+        "rho": grid_data(rnn.grid),
+        "fb": grid_data(lstm.grid),
+        "chart": {"svg": live_chart.chart_svg(norms, _rnn_lines(applies), "Gradient norms", "lv-norms")},
+        "forget": {"svg": live_chart.chart_svg(forget, forget_lines, "Forget-gate products", "lv-forget")},
+        "per_rho": per_rho,
+        "per_fb": per_fb,
+        "joint": joint,
+    }
+    ratios = [s.grads.log10_ratio for s in (*rnn.sides, *lstm.sides)]  # trained sides differ by weights
+    payload["fingerprint"] = fingerprint(x, hidden_size, seed, rnn.grid, lstm.grid, x_label, marked, ratios)
+    return payload
+
+
+def payload_bytes(payload: dict) -> int:
+    """The payload's size as JSON text, as it travels to the browser."""
+    return len(json.dumps(payload, ensure_ascii=False).encode())
+
+
+def shown_value(value: float) -> str:
+    """A slider value as the control shows it ("1.05", "-0.25", "3")."""
+    return f"{value:g}" if math.isfinite(value) else str(value)

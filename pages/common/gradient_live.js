@@ -1,0 +1,300 @@
+// The Vanishing gradients page's live view (pages/common/gradient_live.py mounts it; lstm_vault.gradient_live
+// makes its data). Python sends, once per input, size and seed, every line and sentence for every ρ and
+// forget-gate bias the sliders here may reach; moving a slider only swaps path geometry and text, with no
+// script run. Several parts of the page (the sliders and chart, the RNN's and LSTM's readings, the forget
+// chart, the input sentences) are separate mounts of this component that share one group state.
+//
+// Python is told where the sliders rest (setStateValue "at", once they have been still for SETTLE_MS), so
+// that what it draws itself (the edge sweep, heatmaps, the link) follows; that one script run changes
+// nothing shown here. Data is written with textContent / setAttribute; the only markup parsed is each
+// chart's SVG template, which the library draws and which holds no data.
+
+const VERSION = 1;
+const SETTLE_MS = 400;
+const groups = new Map(); // group key -> {data, at: {rho, fb}, views: Set, setStateValue, timer}
+const views = new WeakMap(); // parentElement -> the mounted part
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  const root = parentElement.querySelector(".lv-gl");
+  if (!root || !data) return undefined;
+  let group = groups.get(data.group);
+  if (!group) {
+    group = { data: null, at: null, views: new Set(), timer: 0, committed: null };
+    groups.set(data.group, group);
+  }
+  let view = views.get(parentElement);
+  if (!view || view.part !== data.part) {
+    view = { root, part: data.part, built: null };
+    views.set(parentElement, view);
+  }
+  group.views.add(view);
+  if (data.part === "top") {
+    if (data.version !== VERSION) {
+      root.textContent = `This view reads payload version ${VERSION}, not ${data.version}.`;
+      return () => detach(group, view, parentElement);
+    }
+    group.setStateValue = setStateValue;
+    group.follow = data.follow;
+    if (group.data?.fingerprint !== data.fingerprint) load(group, data);
+  }
+  renderAll(group);
+  return () => detach(group, view, parentElement);
+}
+
+function detach(group, view, parentElement) {
+  group.views.delete(view);
+  views.delete(parentElement);
+}
+
+function load(group, data) {
+  const first = !group.data;
+  group.data = data;
+  group.committed = { rho: data.rho.values[data.rho.index], fb: data.fb.values[data.fb.index] };
+  if (first || !group.at) group.at = { ...group.committed };
+  for (const view of group.views) view.built = null; // a new view of the data: rebuild every part
+}
+
+// ------------------------------------------------------------------------------------------ state
+
+function indexOf(grid, value) {
+  let best = -1;
+  let gap = Infinity;
+  grid.values.forEach((v, k) => {
+    const d = Math.abs(v - value);
+    if (d < gap - 1e-9) {
+      gap = d;
+      best = k;
+    }
+  });
+  return gap <= grid.step / 2 + 1e-9 ? best : -1; // -1: outside this view's window
+}
+
+function current(group) {
+  const d = group.data;
+  const at = group.at;
+  const i = d.rho.trained ? 0 : indexOf(d.rho, at.rho);
+  const j = d.fb.trained ? 0 : indexOf(d.fb, at.fb);
+  const joint = i >= 0 && j >= 0 ? d.joint[`${i},${j}`] : undefined;
+  return { i, j, rho: i >= 0 ? d.per_rho[i] : null, fb: j >= 0 ? d.per_fb[j] : null, joint };
+}
+
+function move(group, name, value) {
+  group.at = { ...group.at, [name]: value };
+  writeAddress(group);
+  renderAll(group);
+  clearTimeout(group.timer);
+  const { i, j, joint } = current(group);
+  const missing = i < 0 || j < 0 || !joint; // outside the window or off the cross: ask Python at once
+  group.timer = setTimeout(() => commit(group), missing ? 60 : SETTLE_MS);
+}
+
+function commit(group) {
+  const c = group.committed;
+  if (!group.setStateValue || (c && c.rho === group.at.rho && c.fb === group.at.fb)) return;
+  group.setStateValue("at", { rho: group.at.rho, fb: group.at.fb });
+}
+
+function writeAddress(group) {
+  const url = new URL(window.location.href);
+  for (const name of ["rho", "fb"]) {
+    if (group.data[name].trained) continue;
+    url.searchParams.set(name, shown(group.data[name], group.at[name]));
+  }
+  try {
+    window.history.replaceState(window.history.state, "", url);
+  } catch (err) {
+    // Chrome refuses bursts of replaceState (more than about 100 in 10 s): the next move writes it again
+    if (!(err instanceof DOMException)) throw err;
+  }
+}
+
+function decimals(grid) {
+  const text = String(grid.step);
+  return text.includes(".") ? text.split(".")[1].length : 0;
+}
+
+function shown(grid, value) {
+  return Number(value).toFixed(decimals(grid));
+}
+
+// ------------------------------------------------------------------------------------------ drawing
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+const RUN_TAGS = { b: "b", i: "i", m: "span", msub: "sub", msup: "sup" };
+
+function runs(parts) {
+  // a sentence as runs [kind, text]: text nodes and elements, never parsed as HTML
+  return parts.map(([kind, text]) => {
+    if (kind === "t") return document.createTextNode(text);
+    const node = el(RUN_TAGS[kind] ?? "span", kind.startsWith("m") ? "lv-gl-math" : "", text);
+    return node;
+  });
+}
+
+function paragraph(parts, className = "") {
+  const p = el("p", className);
+  p.append(...runs(parts));
+  return p;
+}
+
+function svgOf(source) {
+  const doc = new DOMParser().parseFromString(source, "image/svg+xml");
+  return document.importNode(doc.documentElement, true);
+}
+
+function renderAll(group) {
+  if (!group.data) return;
+  for (const view of group.views) render(group, view);
+}
+
+function render(group, view) {
+  if (view.built !== group.data) build(group, view);
+  const now = current(group);
+  ({ top: renderTop, rnn: renderRnn, lstm: renderLstm, forget: renderForget, inputs: renderInputs })[
+    view.part
+  ]?.(group, view, now);
+}
+
+function build(group, view) {
+  const d = group.data;
+  view.built = d;
+  view.root.replaceChildren();
+  view.root.dataset.part = view.part;
+  if (view.part === "top") {
+    const controls = el("div", "lv-gl-controls");
+    view.controls = {};
+    for (const name of ["rho", "fb"]) {
+      const grid = d[name];
+      const box = el("div", "lv-gl-control");
+      box.dataset.name = name;
+      const head = el("div", "lv-gl-head");
+      const label = el("label", "lv-gl-label", grid.label);
+      label.title = grid.help;
+      const value = el("output", "lv-gl-value");
+      head.append(label, value);
+      const slider = el("input", "lv-gl-slider");
+      slider.type = "range";
+      slider.min = String(grid.low);
+      slider.max = String(grid.high);
+      slider.step = String(grid.step);
+      slider.setAttribute("aria-label", grid.label);
+      slider.hidden = grid.trained;
+      const id = `lv-gl-${name}`;
+      slider.id = id;
+      label.htmlFor = id;
+      slider.addEventListener("input", () => move(group, name, Number(slider.value)));
+      const caption = el("div", "lv-gl-caption");
+      box.append(head, slider, caption);
+      controls.append(box);
+      view.controls[name] = { slider, value, caption, grid };
+    }
+    view.pending = el("p", "lv-gl-pending");
+    view.chart = el("div", "lv-gl-chart");
+    view.chart.append(svgOf(d.chart.svg));
+    view.paths = {};
+    for (const path of view.chart.querySelectorAll("path[data-path]")) view.paths[path.dataset.path] = path;
+    view.caption = el("div", "lv-gl-caption lv-gl-under");
+    view.metrics = el("div", "lv-gl-metrics");
+    view.root.append(controls, view.pending, view.chart, view.caption, view.metrics);
+  } else if (view.part === "forget") {
+    view.chart = el("div", "lv-gl-chart");
+    view.chart.append(svgOf(d.forget.svg));
+    view.paths = {};
+    for (const path of view.chart.querySelectorAll("path[data-path]")) view.paths[path.dataset.path] = path;
+    view.caption = el("div", "lv-gl-caption lv-gl-under");
+    view.root.append(view.chart, view.caption);
+  } else {
+    view.body = el("div", "lv-gl-text");
+    view.root.append(view.body);
+  }
+}
+
+function setPaths(view, paths) {
+  for (const [key, node] of Object.entries(view.paths)) {
+    if (paths && key in paths) node.setAttribute("d", paths[key]);
+  }
+}
+
+function metric(m, stale) {
+  const box = el("div", "lv-gl-metric");
+  if (!m) {
+    box.append(el("p", "lv-gl-metric-label", "…"), el("p", "lv-gl-metric-value", "…"));
+    return box;
+  }
+  const label = el("p", "lv-gl-metric-label", m.label);
+  label.title = m.help;
+  box.title = m.help;
+  box.append(label, el("p", "lv-gl-metric-value", m.value));
+  if (m.delta) box.append(el("p", "lv-gl-metric-delta", m.delta));
+  if (stale) box.classList.add("lv-gl-stale");
+  return box;
+}
+
+function renderTop(group, view, now) {
+  const d = group.data;
+  for (const name of ["rho", "fb"]) {
+    const c = view.controls[name];
+    const value = group.at[name];
+    if (!c.grid.trained && Number(c.slider.value) !== value) c.slider.value = String(value);
+    c.value.textContent = c.grid.trained ? "trained" : shown(c.grid, value);
+  }
+  const rhoCaption = view.controls.rho.caption;
+  rhoCaption.replaceChildren(...(now.rho ? [paragraph(now.rho.sigma)] : []));
+  view.controls.fb.caption.replaceChildren(...(d.fb.note.length ? [paragraph(d.fb.note)] : []));
+  const outside = now.i < 0 || now.j < 0;
+  view.pending.hidden = !(outside || !now.joint);
+  view.pending.textContent = outside
+    ? "Computing this setting (it lies outside the values sent to the browser)…"
+    : "Updating the sentences that compare both models…";
+  view.root.classList.toggle("lv-gl-outside", outside);
+  if (now.rho) setPaths(view, now.rho.paths);
+  if (now.fb) setPaths(view, now.fb.paths);
+  const under = [];
+  if (now.fb) under.push(paragraph(now.fb.caption));
+  for (const note of [...(now.rho?.clip ?? []), ...(now.fb?.clip ?? [])]) under.push(paragraph(note));
+  view.caption.replaceChildren(...under);
+  view.metrics.replaceChildren(
+    metric(now.rho?.metrics.rnn),
+    metric(now.fb?.metrics.lstm),
+    metric(now.joint?.compare),
+    metric(now.rho?.metrics.step),
+  );
+  view.root.dataset.rho = shown(d.rho, group.at.rho);
+  view.root.dataset.fb = shown(d.fb, group.at.fb);
+}
+
+function texts(view, list, stale) {
+  view.body.replaceChildren(...(list ?? []).map((p) => paragraph(p)));
+  view.root.classList.toggle("lv-gl-stale", Boolean(stale));
+}
+
+function renderRnn(group, view, now) {
+  texts(view, now.rho?.readings, !now.rho);
+}
+
+function renderLstm(group, view, now) {
+  texts(view, now.joint?.lstm_readings ?? view.lastLstm, !now.joint);
+  if (now.joint) view.lastLstm = now.joint.lstm_readings;
+}
+
+function renderInputs(group, view, now) {
+  texts(view, now.joint?.inputs ?? view.lastInputs, !now.joint);
+  if (now.joint) view.lastInputs = now.joint.inputs;
+}
+
+function renderForget(group, view, now) {
+  if (!now.fb) {
+    view.root.classList.add("lv-gl-stale");
+    return;
+  }
+  view.root.classList.remove("lv-gl-stale");
+  setPaths(view, now.fb.paths);
+  view.caption.replaceChildren(paragraph(now.fb.forget_caption), ...now.fb.forget_clip.map((n) => paragraph(n)));
+}
