@@ -409,8 +409,16 @@ def live_payload(
         "T": T,
         "rho": grid_data(rnn.grid),
         "fb": grid_data(lstm.grid),
-        "chart": {"svg": live_chart.chart_svg(norms, _rnn_lines(applies), "Gradient norms", "lv-norms")},
-        "forget": {"svg": live_chart.chart_svg(forget, forget_lines, "Forget-gate products", "lv-forget")},
+        "chart": {
+            "svg": live_chart.chart_svg(norms, _rnn_lines(applies), "Gradient norms", "lv-norms"),
+            "lo": lo,
+            "hi": hi,
+        },
+        "forget": {
+            "svg": live_chart.chart_svg(forget, forget_lines, "Forget-gate products", "lv-forget"),
+            "lo": flo,
+            "hi": fhi,
+        },
         "per_rho": per_rho,
         "per_fb": per_fb,
         "joint": joint,

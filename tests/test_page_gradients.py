@@ -17,9 +17,11 @@ from streamlit.testing.v1 import AppTest
 from test_figures_gradients import plotly_array
 
 from lstm_vault import GRU, LSTM, RNN
-from lstm_vault.figures.gradients import DC_CLAMPED, DX_DECADES, F_CLAMPED, LSTM_DH, PREDICTED, RNN_DH
+from lstm_vault.figures import live_chart
+from lstm_vault.figures.gradients import DC_CLAMPED, DX_DECADES, F_CLAMPED
 from lstm_vault.formatting import format_log10
 from lstm_vault.gradient_edge import edge_sweep
+from lstm_vault.gradient_live import runs
 from lstm_vault.gradient_models import load_shipped_pair, task_example
 from lstm_vault.gradient_notes import (
     EDGE_TITLE,
@@ -51,15 +53,65 @@ def slider(at, label_start: str):
     return next(s for s in at.slider if s.label.startswith(label_start))
 
 
-def norm_traces(at) -> dict:
-    """name -> y of the gradient-norm chart (the first plotly chart), read from the element's JSON spec."""
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    return {tr["name"]: plotly_array(tr["y"]) for tr in spec["data"]}
+def live(at) -> dict:
+    """What the page sends its live view (pages.common.gradient_live): the payload of the top part."""
+    top = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    (data,) = [d for d in top if d.get("part") == "top"]
+    assert [d["part"] for d in top] == ["top", "rnn", "lstm", "forget", "inputs"]
+    return data
+
+
+def shown(at) -> tuple[dict, dict, dict]:
+    """The live view's entries at the committed ρ and bias: (per ρ, per bias, the pair's)."""
+    d = live(at)
+    i, j = d["rho"]["index"], d["fb"]["index"]
+    return d["per_rho"][i], d["per_fb"][j], d["joint"][f"{i},{j}"]
+
+
+def move(at, **values) -> AppTest:
+    """What the browser's live view does when its sliders come to rest: it sets its state ``at``."""
+    at.session_state["vg_live_top"] = {"at": {k: float(v) for k, v in values.items()}}
+    return at.run()
+
+
+def drawn(at, key: str) -> str:
+    """The SVG path of one line of the gradient chart at the committed values."""
+    rho, fb, _ = shown(at)
+    return {**rho["paths"], **fb["paths"]}[key]
+
+
+def expected_path(at, log10_values, chart: str = "chart") -> str:
+    """The path the library draws for ``log10_values`` on the page's chart (its axis from the payload)."""
+    d = live(at)
+    frame = live_chart.LogChart(d["T"], d[chart]["lo"], d[chart]["hi"], "", "")
+    return live_chart.path_d(frame, log10_values)
+
+
+def markdown_of(parts) -> str:
+    """Runs written back as Markdown for bold and italic (math stays as its Unicode)."""
+    marks = {"b": "**", "i": "*"}
+    return "".join(f"{marks.get(kind, '')}{text}{marks.get(kind, '')}" for kind, text in parts)
+
+
+def live_texts(at) -> list[str]:
+    """Every paragraph of the live view at the committed values (readings, captions, clip notes)."""
+    rho, fb, joint = shown(at)
+    paragraphs = [
+        rho["sigma"],
+        *rho["readings"],
+        *rho["clip"],
+        fb["caption"],
+        *fb["clip"],
+        fb["forget_caption"],
+    ]
+    paragraphs += [*joint["lstm_readings"], *joint["inputs"]]
+    return [markdown_of(p) for p in paragraphs]
 
 
 def texts(at) -> list[str]:
-    """Every markdown paragraph the page shows, as its source text (an element may hold several)."""
-    return [paragraph for md in at.markdown for paragraph in md.value.split("\n\n")]
+    """Every markdown paragraph the page shows, as its source text (an element may hold several), then
+    the live view's."""
+    return [paragraph for md in at.markdown for paragraph in md.value.split("\n\n")] + live_texts(at)
 
 
 def captions(at) -> list[str]:
@@ -67,7 +119,12 @@ def captions(at) -> list[str]:
 
 
 def metrics(at) -> dict:
-    return {m.label: m for m in at.metric}
+    """The live view's four metrics (and any st.metric), by label: objects with .value and .delta."""
+    rho, fb, joint = shown(at)
+    out = {m.label: SimpleNamespace(value=m.value, delta=m.delta) for m in at.metric}
+    for m in (rho["metrics"]["rnn"], fb["metrics"]["lstm"], joint["compare"], rho["metrics"]["step"]):
+        out[m["label"]] = SimpleNamespace(value=m["value"], delta=m["delta"] or "")
+    return out
 
 
 def assert_clean(at) -> None:
@@ -76,11 +133,12 @@ def assert_clean(at) -> None:
 
 
 def assert_readings_shown(at, r) -> None:
-    """Every sentence the library writes about this run is on the page, word for word."""
-    shown = texts(at)
-    for paragraph in rnn_readings(r) + lstm_readings(r) + [input_reading(r, DX_DECADES)]:
-        assert paragraph in shown, paragraph
-    assert singular_value_caption(r) in captions(at)
+    """Every sentence the library writes about this run is in the live view, word for word."""
+    rho, _, joint = shown(at)
+    assert rho["readings"] == [runs(p) for p in rnn_readings(r)]
+    assert joint["lstm_readings"] == [runs(p) for p in lstm_readings(r)]
+    assert joint["inputs"][0] == runs(input_reading(r, DX_DECADES))
+    assert rho["sigma"] == runs(singular_value_caption(r))
 
 
 def saved(model, task="adding", **options):
@@ -92,81 +150,67 @@ def saved(model, task="adding", **options):
 def test_default_run_shows_the_computed_numbers():
     at = app()
     assert_clean(at)
-    y = norm_traces(at)
     x = make_sequence("sine", 100)
     expected = compare_gradients(x, 16, 0, 1.0, 3.0)
-    np.testing.assert_allclose(y[RNN_DH], 10**expected.rnn.log10_dh, rtol=1e-12)
-    np.testing.assert_allclose(y[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
-    shown = metrics(at)
+    assert drawn(at, "rnn") == expected_path(at, expected.rnn.log10_dh)
+    assert drawn(at, "dh") == expected_path(at, expected.lstm.log10_dh)
+    assert drawn(at, "dc") == expected_path(at, expected.lstm.log10_dc)
+    assert drawn(at, "pred") == expected_path(at, expected.log10_predicted)
+    m = metrics(at)
     for name, path in (("RNN", expected.rnn), ("LSTM", expected.lstm)):
-        metric = shown[f"{name}: gradient reaching t = 0"]
+        metric = m[f"{name}: gradient reaching t = 0"]
         assert metric.value == format_log10(path.log10_ratio)
-        assert metric.proto.delta == regime_word(path.log10_ratio)
-    assert (
-        shown["RNN: gradient reaching t = 0"].proto.delta
-        == shown["LSTM: gradient reaching t = 0"].proto.delta
-    )
-    assert shown["LSTM ÷ RNN at t = 0"].value == format_log10(expected.log10_lstm_over_rnn)
-    assert shown["RNN factor per step back"].proto.delta == f"mean-field {expected.predicted_step_factor:.3f}"
+        assert metric.delta == regime_word(path.log10_ratio)
+    assert m["RNN: gradient reaching t = 0"].delta == m["LSTM: gradient reaching t = 0"].delta
+    assert m["LSTM ÷ RNN at t = 0"].value == format_log10(expected.log10_lstm_over_rnn)
+    assert m["RNN factor per step back"].delta == f"mean-field {expected.predicted_step_factor:.3f}"
     assert texts(at)[0] == intro(expected, "")  # the first sentence: both untrained
     assert texts(at)[0].startswith("Both models are **untrained**")
     assert_readings_shown(at, expected)
-    label = next(c for c in captions(at) if c.startswith("Loss at t = 99."))
+    label = markdown_of(shown(at)[1]["caption"])
+    assert label.startswith("Loss at t = 99.")
     assert label == norms_caption(expected, label.split("Input: ")[1].rsplit(";", 1)[0])
-    assert len(at.get("plotly_chart")) == 2  # norms, forget product
+    assert len(at.get("plotly_chart")) == 0  # the norms and forget product are drawn by the live view
     assert edge_reading(edge_sweep(x, 16, 0)) not in texts(at)  # the sweep waits until it is opened
     at.session_state["vg_edge"] = True  # what opening its expander sets
     at.run()
     assert_clean(at)
     assert edge_reading(edge_sweep(x, 16, 0)) in texts(at)
-    assert len(at.get("plotly_chart")) == 3  # and the edge sweep
+    assert len(at.get("plotly_chart")) == 1  # the edge sweep
     at.session_state["vg_heatmaps"] = True
     at.run()
-    assert len(at.get("plotly_chart")) == 4  # and the input-gradient heatmaps
+    assert len(at.get("plotly_chart")) == 2  # and the input-gradient heatmaps
     assert [e.label for e in at.expander if e.label == HEATMAPS_TITLE]
     assert [e.label for e in at.expander if e.label == EDGE_TITLE]
 
 
-def test_the_readings_are_one_element_per_column():
-    """Each model's readings are one markdown element (fewer elements redrawn at every slider move)."""
-    at = app()
-    expected = compare_gradients(make_sequence("sine", 100), 16, 0, 1.0, 3.0)
-    shown = [md.value for md in at.markdown]
-    assert "\n\n".join(rnn_readings(expected)) in shown
-    assert "\n\n".join(lstm_readings(expected)) in shown
-
-
 def test_rho_help_names_the_singular_value_and_the_edge():
     at = app()
-    help_text = slider(at, "Spectral radius").help
+    help_text = live(at)["rho"]["help"]
     assert "σ_max, the largest singular value" in help_text and "shrinks step by step" not in help_text
     assert "ρ · rms(tanh′) passes 1" in help_text
 
 
 def test_length_slider_changes_the_gradient_plot():
     at = app()
-    before = norm_traces(at)[RNN_DH]
+    assert live(at)["T"] == 100
     slider(at, "Sequence length").set_value(300).run()
     assert_clean(at)
-    after = norm_traces(at)[RNN_DH]
-    assert len(before) == 100 and len(after) == 300
-    assert min(after) < min(before)  # further back, less gradient left
+    assert live(at)["T"] == 300
+    expected = compare_gradients(make_sequence("sine", 300), 16, 0, 1.0, 3.0)
+    assert drawn(at, "rnn") == expected_path(at, expected.rnn.log10_dh)
     assert at.number_input(key="vg_T").value == 300  # the sidebar's length box followed the slider
     assert at.query_params["T"] == "300"
 
 
 def test_exploding_setting_says_what_the_library_says_and_that_it_is_chaotic():
-    at = app()
-    slider(at, "Spectral radius").set_value(4.0).run()
+    at = move(app(), rho=4.0)
     slider(at, "Sequence length").set_value(500).run()
     assert_clean(at)
-    y = norm_traces(at)[RNN_DH]
-    assert max(y) > 1e30 and all(np.isfinite(y))
-    # ρ rides in the link as ?rho=4.0: the slider is bound to it (the browser writes the address, see
-    # test_browser.py's test_vanishing_gradients_link_carries_the_sliders)
-    assert slider(at, "Spectral radius").proto.query_param_key == "rho"
     # the exact size depends on rounding (another machine, another number): compare with this process's value
     expected = compare_gradients(make_sequence("sine", 500), 16, 0, 4.0, 3.0)
+    assert expected.rnn.log10_dh.max() > 30 and np.isfinite(expected.rnn.log10_dh).all()
+    assert drawn(at, "rnn") == expected_path(at, expected.rnn.log10_dh)
     assert not expected.rnn_reproducible
     assert_readings_shown(at, expected)
     shown = "\n".join(texts(at))
@@ -175,7 +219,7 @@ def test_exploding_setting_says_what_the_library_says_and_that_it_is_chaotic():
     assert not any(no in shown for no in ("Raise the forget-gate bias", "shrink faster"))
     m = metrics(at)
     assert m["RNN: gradient reaching t = 0"].value == format_log10(expected.rnn.log10_ratio)
-    assert m["RNN: gradient reaching t = 0"].proto.delta == "exploded"
+    assert m["RNN: gradient reaching t = 0"].delta == "exploded"
     peak = float(np.max(expected.lstm.log10_dh - expected.lstm.log10_dh[-1]))
     assert m["LSTM: largest at any t"].value == format_log10(peak)
     assert "LSTM ÷ RNN at t = 0" not in m  # no "LSTM keeps 1.4 × 10⁻⁵⁶ as much" beside a blow-up
@@ -217,7 +261,7 @@ def test_length_below_two_is_refused_everywhere():
     assert [w.value for w in at.warning] == [
         "Sequence length T = 1 has no earlier step for the gradient to travel back to: using T = 2."
     ]
-    assert at.number_input(key="vg_T").value == 2 and len(norm_traces(at)[RNN_DH]) == 2
+    assert at.number_input(key="vg_T").value == 2 and live(at)["T"] == 2
     for bad in ("1", "0"):
         at = app(T=bad)
         assert_clean(at)
@@ -225,7 +269,7 @@ def test_length_below_two_is_refused_everywhere():
             f"Link parameter T={bad} ignored: the gradient needs at least 2 steps to travel back through; "
             "using T = 100"
         ]
-        assert len(norm_traces(at)[RNN_DH]) == 100
+        assert live(at)["T"] == 100
 
 
 def test_the_estimate_uses_rms_not_an_overline():
@@ -241,7 +285,7 @@ def test_half_life_sentence_shows_the_gate_to_the_digits_that_matter():
     at = app(fb="6")
     assert_clean(at)
     expected = compare_gradients(make_sequence("sine", 100), 16, 0, 1.0, 6.0)
-    assert lstm_readings(expected)[0] in texts(at)
+    assert runs(lstm_readings(expected)[0]) in shown(at)[2]["lstm_readings"]
     assert "held at 1.00" not in " ".join(texts(at))
 
 
@@ -250,18 +294,19 @@ def test_a_large_setting_waits_for_a_click_before_the_sweep():
     at.session_state["vg_edge"] = True  # the expander opened
     at.run()
     assert_clean(at)
-    assert len(at.get("plotly_chart")) == 2 and not any("Where is the edge?" in t for t in texts(at))
+    assert len(at.get("plotly_chart")) == 0 and not any("Where is the edge?" in t for t in texts(at))
     at.button[0].click().run()
     assert_clean(at)
-    assert len(at.get("plotly_chart")) == 3 and any("Where is the edge?" in t for t in texts(at))
+    assert len(at.get("plotly_chart")) == 1 and any("Where is the edge?" in t for t in texts(at))
 
 
 def test_link_values_are_read_and_bad_ones_warned():
     at = app(rho="0.5", H="8", fb="banana", seed="-3")
     assert_clean(at)
-    assert slider(at, "Spectral radius").value == 0.5
+    d = live(at)
+    assert d["rho"]["values"][d["rho"]["index"]] == 0.5
     assert slider(at, "Hidden size").value == 8
-    assert slider(at, "LSTM forget-gate bias").value == 3.0
+    assert d["fb"]["values"][d["fb"]["index"]] == 3.0
     warnings = " ".join(w.value for w in at.warning)
     assert "Link parameter fb ignored" in warnings and "seed ignored" in warnings
 
@@ -270,7 +315,7 @@ def test_typed_numbers_have_no_length_slider():
     at = app(x="0.5, -1, 2, 0, 1")
     assert_clean(at)
     assert not [s for s in at.slider if s.label.startswith("Sequence length")]
-    assert len(norm_traces(at)[RNN_DH]) == 5
+    assert live(at)["T"] == 5
 
 
 def test_single_step_is_explained_not_crashed():
@@ -296,10 +341,9 @@ def test_the_shipped_pair_compares_trained_with_trained():
     expected = compare_gradients(ex.x, seed=0, lstm=pair.lstm.rnn, rnn=pair.rnn.rnn)
     assert texts(at)[0] == intro(expected, "shipped", "adding task", pair.losses())
     assert texts(at)[0].startswith("Both models are **trained** on the adding task")
-    y = norm_traces(at)
-    np.testing.assert_allclose(y[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
-    np.testing.assert_allclose(y[RNN_DH], 10**expected.rnn.log10_dh, rtol=1e-12)
-    assert PREDICTED not in y  # no mean-field line for a trained W_hh
+    assert drawn(at, "dh") == expected_path(at, expected.lstm.log10_dh)
+    assert drawn(at, "rnn") == expected_path(at, expected.rnn.log10_dh)
+    assert "pred" not in shown(at)[0]["paths"]  # no mean-field line for a trained W_hh
     assert_readings_shown(at, expected)
     lit = marked_steps_readings(expected, ex.marked)
     assert lit[0].startswith("The trained LSTM's input-gradient heatmap lights up at the two marked steps")
@@ -307,10 +351,11 @@ def test_the_shipped_pair_compares_trained_with_trained():
     assert any(json.loads(c.proto.spec)["data"][0]["type"] == "heatmap" for c in at.get("plotly_chart"))
     for paragraph in lit:
         assert paragraph in texts(at)
-    assert not [s for s in at.slider if s.label.startswith(("Spectral radius", "LSTM forget-gate", "Hidden"))]
+    assert live(at)["rho"]["trained"] and live(at)["fb"]["trained"]  # no slider for a trained side
+    assert not [s for s in at.slider if s.label.startswith("Hidden")]
     m = metrics(at)
-    assert m["LSTM: gradient reaching t = 0"].proto.delta == regime_word(expected.lstm.log10_ratio)
-    assert m["RNN factor per step back"].proto.delta == ""  # no mean-field figure for a trained RNN
+    assert m["LSTM: gradient reaching t = 0"].delta == regime_word(expected.lstm.log10_ratio)
+    assert m["RNN factor per step back"].delta == ""  # no mean-field figure for a trained RNN
     assert not any("Where is the edge?" in t for t in texts(at))
     assert not [e for e in at.expander if e.label == EDGE_TITLE]  # no sweep of a trained RNN's ρ
 
@@ -327,8 +372,8 @@ def test_the_last_train_runs_pair_is_shown_as_soon_as_it_arrives():
     assert texts(at)[0].startswith(
         "Both models are **trained** on the adding task, from this session's last Train run"
     )
-    np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
-    np.testing.assert_allclose(norm_traces(at)[RNN_DH], 10**expected.rnn.log10_dh, rtol=1e-12)
+    assert drawn(at, "dh") == expected_path(at, expected.lstm.log10_dh)
+    assert drawn(at, "rnn") == expected_path(at, expected.rnn.log10_dh)
     models_radio(at).set_value("").run()  # the user can switch back, and it stays switched
     assert_clean(at)
     assert models_radio(at).value == "" and texts(at)[0].startswith("Both models are **untrained**")
@@ -344,7 +389,7 @@ def test_the_current_model_pairs_with_the_runs_other():
     assert models_radio(at).value == "session"
     ex = task_example(mine, 0)
     expected = compare_gradients(ex.x, seed=0, lstm=mine.rnn, rnn=other.rnn)
-    np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
+    assert drawn(at, "dh") == expected_path(at, expected.lstm.log10_dh)
 
 
 @pytest.mark.parametrize(
@@ -364,10 +409,12 @@ def test_one_trained_model_is_offered_only_when_it_fits(model, offered):
     assert len(models_radio(at).options) == 3
     models_radio(at).set_value("current").run()
     assert_clean(at)
-    assert not [s for s in at.slider if s.label.startswith("LSTM forget-gate bias")]
-    assert metrics(at)["LSTM forget-gate bias"].value == "1.00"  # the trained model's own
+    assert live(at)["fb"]["trained"]  # no slider: the trained model's own bias, shown in its place
+    assert markdown_of(live(at)["fb"]["note"]) == (
+        "The trained LSTM's own forget-gate bias: **1.00** (mean over units)."
+    )
     trained = compare_gradients(make_sequence("sine", 100), lstm=model)
-    np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**trained.lstm.log10_dh, rtol=1e-12)
+    assert drawn(at, "dh") == expected_path(at, trained.lstm.log10_dh)
     assert texts(at)[0].startswith("The RNN here is **untrained** (random weights, its ρ set by the slider)")
 
 
@@ -380,9 +427,9 @@ def test_a_trained_rnn_alone_says_the_lstm_is_untrained():
     assert_clean(at)
     expected = compare_gradients(make_sequence("sine", 100), 6, 0, 1.0, 3.0, rnn=model)
     assert texts(at)[0].startswith("The LSTM here is **untrained**")
-    assert PREDICTED not in norm_traces(at)
+    assert "pred" not in shown(at)[0]["paths"]
     assert metrics(at)["RNN factor per step back"].value == f"{10**expected.rnn.log10_step_factor:.3f}"
-    assert singular_value_caption(expected) in captions(at)
+    assert shown(at)[0]["sigma"] == runs(singular_value_caption(expected))
     assert singular_value_caption(expected).startswith(
         f"The trained RNN has ρ = {expected.spectral_radius:.2f}"
     )
@@ -398,13 +445,13 @@ def test_trained_model_with_several_inputs_reads_its_own_task():
     at.run()
     models_radio(at).set_value("current").run()
     assert_clean(at)
-    assert len(norm_traces(at)[LSTM_DH]) == 30
+    assert live(at)["T"] == 30
     assert not [s for s in at.slider if s.label.startswith("Hidden size")]
     assert any("H = 5" in c for c in captions(at))
     x = task.validation(1, seed=0).x[:, 0, :].astype(np.float64)
     expected = compare_gradients(x, seed=0, lstm=model)
-    np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
-    assert any("held-out example of the adding task" in c for c in captions(at))
+    assert drawn(at, "dh") == expected_path(at, expected.lstm.log10_dh)
+    assert "held-out example of the adding task" in markdown_of(shown(at)[1]["caption"])
 
 
 def test_trained_model_with_several_inputs_and_no_task_falls_back():
@@ -414,7 +461,7 @@ def test_trained_model_with_several_inputs_and_no_task_falls_back():
     models_radio(at).set_value("current").run()
     assert_clean(at)
     assert any("reads 3 features per step" in c for c in captions(at))
-    assert slider(at, "LSTM forget-gate bias")  # the page went on with its own models
+    assert not live(at)["fb"]["trained"]  # the page went on with its own models
 
 
 def test_trained_lstm_gets_no_advice_about_a_slider_it_does_not_have():
@@ -446,7 +493,7 @@ def test_a_compare_link_opens_the_shipped_pair_and_the_choice_writes_it():
     ex = task_example(pair.lstm, 0)
     expected = compare_gradients(ex.x, seed=0, lstm=pair.lstm.rnn, rnn=pair.rnn.rnn)
     assert texts(at)[0] == intro(expected, "shipped", "adding task", pair.losses())
-    np.testing.assert_allclose(norm_traces(at)[LSTM_DH], 10**expected.lstm.log10_dh, rtol=1e-12)
+    assert drawn(at, "dh") == expected_path(at, expected.lstm.log10_dh)
     assert at.query_params["compare"] == "shipped"
     models_radio(at).set_value("").run()  # back to untrained: the parameter leaves the link
     assert "compare" not in at.query_params
@@ -480,18 +527,19 @@ def test_H_and_seed_are_this_pages_own_and_rho_and_fb_ride_in_the_link():
     assert "H" not in s and "seed" not in s  # Step through keeps its own H and seed (other ranges)
     assert at.query_params["H"] == "8" and at.query_params["seed"] == "5"  # written back by hand
     bound = {sl.label: sl.proto.query_param_key for sl in at.slider}
-    assert bound["Spectral radius ρ of the RNN's W_hh"] == "rho" and bound["LSTM forget-gate bias"] == "fb"
     assert (
         bound["Hidden size H (both models)"] == ""
         and at.number_input(key="vg_seed").proto.query_param_key == ""
     )
+    # ρ and fb are the live view's: the browser writes ?rho= and ?fb= itself (the browser test below)
+    assert not [label for label in bound if label.startswith(("Spectral radius", "LSTM forget-gate"))]
     expected = compare_gradients(make_sequence("sine", 100), 8, 5, 1.0, 3.0)
-    np.testing.assert_allclose(norm_traces(at)[RNN_DH], 10**expected.rnn.log10_dh, rtol=1e-12)
+    assert drawn(at, "rnn") == expected_path(at, expected.rnn.log10_dh)
 
 
 def test_settings_survive_a_visit_to_another_page():
     at = app()
-    slider(at, "Spectral radius").set_value(2.0).run()
+    move(at, rho=2.0)
     slider(at, "Hidden size").set_value(8).run()
     models_radio(at).set_value("shipped").run()
     at.switch_page("pages/1_Step_through.py").run()
@@ -500,9 +548,10 @@ def test_settings_survive_a_visit_to_another_page():
     assert_clean(at)
     assert models_radio(at).value == "shipped"
     models_radio(at).set_value("").run()
-    assert slider(at, "Spectral radius").value == 2.0 and slider(at, "Hidden size").value == 8
+    d = live(at)
+    assert d["rho"]["values"][d["rho"]["index"]] == 2.0 and slider(at, "Hidden size").value == 8
     expected = compare_gradients(make_sequence("sine", 100), 8, 0, 2.0, 3.0)
-    np.testing.assert_allclose(norm_traces(at)[RNN_DH], 10**expected.rnn.log10_dh, rtol=1e-12)
+    assert drawn(at, "rnn") == expected_path(at, expected.rnn.log10_dh)
 
 
 def test_a_new_train_run_is_announced_and_the_metric_shows_its_forget_bias():
@@ -520,7 +569,11 @@ def test_a_new_train_run_is_announced_and_the_metric_shows_its_forget_bias():
         "Now comparing the LSTM and RNN of your last Train run; pick other models in the sidebar."
     ]
     assert models_radio(at).value == "session"
-    assert metrics(at)["LSTM forget-gate bias"].value == f"{lstm.rnn.gate_bias('f').mean():.2f}" == "2.00"
+    bias = f"{lstm.rnn.gate_bias('f').mean():.2f}"
+    assert bias == "2.00"
+    assert markdown_of(live(at)["fb"]["note"]) == (
+        f"The trained LSTM's own forget-gate bias: **{bias}** (mean over units)."
+    )
 
 
 def test_how_this_is_computed_is_drawn_only_when_opened():
@@ -566,23 +619,39 @@ def test_forget_clamp_experiment_shows_both_curves_and_says_why_they_differ():
 
 
 @pytest.mark.browser
-def test_browser_link_carries_the_sliders_and_the_choice(app_page, app_server):
-    """The bound sliders write the address themselves (AppTest does not see that): a link opens the view."""
-    from browser_support import open_app_page, step_slider
+def test_browser_live_view_moves_with_no_script_run_and_the_link_carries_it(app_page, app_server):
+    """ρ moves in the browser: the value, the chart line and the metric change with no script run, the
+    address carries ?rho=, one script run follows once the slider rests, and the copied link opens there."""
+    from browser_support import open_app_page, runs_finished, wait_for_run
 
     open_app_page(app_page, app_server.url, "Vanishing_gradients?rho=1.5&H=8")
-    rho = (
-        app_page.locator('[data-testid="stSlider"]')
-        .filter(has_text="Spectral radius")
-        .locator('input[type="range"], [role="slider"]')
+    top = app_page.locator('.lv-gl[data-part="top"]')
+    top.wait_for()
+    value = app_page.locator('.lv-gl-control[data-name="rho"] .lv-gl-value')
+    assert value.text_content() == "1.50"
+    line = app_page.locator('path[data-path="rnn"]')
+    before = line.get_attribute("d")
+    n = runs_finished(app_page)
+    app_page.locator("#lv-gl-rho").focus()
+    app_page.keyboard.press("ArrowRight")
+    app_page.wait_for_function(
+        "() => document.querySelector('[data-testid=stBidiComponentIsolated]')"
+        "&& [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')].some("
+        "e => e.shadowRoot?.querySelector('.lv-gl[data-part=top]')?.dataset.rho === '1.55')"
     )
-    assert float(rho.evaluate("el => el.getAttribute('aria-valuenow') ?? el.value")) == 1.5
-    step_slider(app_page, rho.first, "ArrowRight")
+    assert value.text_content() == "1.55" and line.get_attribute("d") != before
+    assert runs_finished(app_page) == n  # no script run for the move itself
     app_page.wait_for_url("**rho=1.55**")
     assert "H=8" in app_page.url and "preset=sine" in app_page.url
+    wait_for_run(app_page, n)  # the one run that tells Python where the slider rests
+    metric = app_page.locator(".lv-gl-metric").first.inner_text()
+    x = make_sequence("sine", 100)
+    expected = compare_gradients(x, 8, 0, 1.55, 3.0)
+    assert format_log10(expected.rnn.log10_ratio) in metric
     link = app_page.url
     open_app_page(app_page, app_server.url, link.split("/", 3)[3])  # the copied link, in a fresh load
-    assert float(rho.evaluate("el => el.getAttribute('aria-valuenow') ?? el.value")) == 1.55
+    app_page.locator('.lv-gl[data-part="top"]').wait_for()
+    assert app_page.locator('.lv-gl-control[data-name="rho"] .lv-gl-value').text_content() == "1.55"
     assert not app_page.locator('[data-testid="stException"]').count() and not app_page.errors.messages
     open_app_page(app_page, app_server.url, "Vanishing_gradients?compare=shipped")
     app_page.get_by_text("Both models are trained on the adding task").first.wait_for()
