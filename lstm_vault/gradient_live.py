@@ -3,8 +3,8 @@
 A slider of the page used to rerun the whole page at every step (about 0.7 s on a 2-core machine, most of
 it the browser redrawing plotly charts and formulas). Here Python computes, once per input, size and seed,
 the RNN's half of the comparison for every ρ the browser may show and the LSTM's half for every
-forget-gate bias (:func:`rnn_sides`, :func:`lstm_sides`), and :func:`live_payload` turns them into what the
-page's browser element (``pages/common/gradient_live``) swaps in:
+forget-gate bias (:func:`rnn_sides`, :func:`lstm_sides`); :func:`view_data` and :func:`cross_data` turn
+them into what the page's browser element (``pages/common/gradient_live``) swaps in:
 
 - per ρ: the RNN's lines of the gradient chart (SVG path geometry, :mod:`lstm_vault.figures.live_chart`),
   σ_max, the RNN's readings, its two metrics and what the chart clips;
@@ -49,6 +49,9 @@ WORK_BUDGET = 400_000
 BYTE_CAP = 2_000_000
 #: a window never holds fewer values than this (the committed one in the middle)
 MIN_VALUES = 3
+#: the first view of a new input, size or seed holds at most this many values per slider (about 0.2 s at
+#: T = 100, H = 16), so that the page answers a new length at once; the browser then asks for the rest
+QUICK_VALUES = 7
 UNIT_POINTS = 200  # points per single-unit line of the forget chart (the mean and measured lines get more)
 
 
@@ -102,10 +105,14 @@ def _estimated_bytes(T: int, n_rho: int, n_fb: int) -> int:
     return n_rho * (2 * line + 3000) + n_fb * (4 * line + units + 1500) + (n_rho + n_fb) * 3000 + 20_000
 
 
-def counts(T: int, H: int, rnn_trained: bool = False, lstm_trained: bool = False) -> tuple[int, int]:
-    """How many ρ values and how many bias values one view holds, within the work and byte budgets."""
-    full_rho = 1 if rnn_trained else len(slider_values(SETTINGS["rho"]))
-    full_fb = 1 if lstm_trained else len(slider_values(SETTINGS["fb"]))
+def counts(
+    T: int, H: int, rnn_trained: bool = False, lstm_trained: bool = False, quick: bool = False
+) -> tuple[int, int]:
+    """How many ρ values and how many bias values one view holds, within the work and byte budgets
+    (``quick``: at most :data:`QUICK_VALUES` each, for the first view of a new input)."""
+    most = QUICK_VALUES if quick else 10**9
+    full_rho = 1 if rnn_trained else min(most, len(slider_values(SETTINGS["rho"])))
+    full_fb = 1 if lstm_trained else min(most, len(slider_values(SETTINGS["fb"])))
     n_rho, n_fb = full_rho, full_fb
     per_step = max(T * H, 1)
 
@@ -291,28 +298,30 @@ def fingerprint(*parts) -> str:
     return h.hexdigest()[:16]
 
 
-def live_payload(
+def _result(x, hidden_size: int, seed: int, rnn: Sweep, lstm: Sweep, i: int, j: int) -> VanishingResult:
+    return VanishingResult.of_sides(x, hidden_size, seed, rnn.sides[i], lstm.sides[j])
+
+
+def view_data(
     x: np.ndarray,
     hidden_size: int,
     seed: int,
     rnn: Sweep,
     lstm: Sweep,
     x_label: str,
-    marked: tuple[int, ...] = (),
     trained_notes: dict[str, str] | None = None,
 ) -> dict:
-    """What the browser element needs to show every value of both grids (see the module docstring).
-
-    The committed pair is ``(rnn.grid.index, lstm.grid.index)``; the cross through it gets the sentences
-    that compare the two models. ``trained_notes``: a sentence shown in place of a trained side's slider
+    """What the browser needs to show every value of both grids, each model on its own (see the module
+    docstring): the charts, and per ρ and per bias the lines, sentences and metrics of that model alone.
+    It does not depend on which values are committed (:func:`cross_data` does), so a slider that comes
+    to rest leaves it as it is. ``trained_notes``: a sentence shown in place of a trained side's slider
     ({"rho": ..., "fb": ...}, Markdown).
     """
-    i0, j0 = rnn.grid.index, lstm.grid.index
 
     def result(i: int, j: int) -> VanishingResult:
-        return VanishingResult.of_sides(x, hidden_size, seed, rnn.sides[i], lstm.sides[j])
+        return _result(x, hidden_size, seed, rnn, lstm, i, j)
 
-    first = result(i0, j0)
+    first = result(0, 0)
     T, applies = first.T, first.prediction_applies
     rnn_logs = [s.grads.log10_dh for s in rnn.sides] + (
         [s.log10_predicted for s in rnn.sides] if applies else []
@@ -331,9 +340,9 @@ def live_payload(
         live_chart.Line("measured", "measured ‖∂L/∂cₜ‖ ÷ ‖∂L/∂c at T−1‖", COLORS["c"], 2.5, "9 6"),
     )
 
-    per_rho = []
+    per_rho = []  # the RNN's parts read only the RNN's half (a test holds them to every bias)
     for i in range(len(rnn.sides)):
-        r = result(i, j0)
+        r = result(i, 0)
         metrics = notes.headline_metrics(r)
         curves = [("the RNN's ‖∂L/∂hₜ‖", r.rnn.log10_dh)]
         paths = {"rnn": live_chart.path_d(norms, r.rnn.log10_dh)}
@@ -349,12 +358,13 @@ def live_payload(
                 "metrics": {"rnn": _metric(metrics[0]), "step": _metric(metrics[3])},
             }
         )
-    per_fb = []
+    per_fb = []  # and the LSTM's only the LSTM's half
     for j in range(len(lstm.sides)):
-        r = result(i0, j)
+        r = result(0, j)
         dc = np.asarray(r.lstm.log10_dc)
         units = r.log10_forget_product[:, :MAX_UNIT_LINES]
         curves = [("the LSTM's ‖∂L/∂hₜ‖", r.lstm.log10_dh), ("the LSTM's ‖∂L/∂cₜ‖", dc)]
+        product = [("the forget-gate product", r.log10_forget_product_mean)]
         per_fb.append(
             {
                 "paths": {
@@ -367,26 +377,10 @@ def live_payload(
                 "caption": runs(notes.norms_caption(r, x_label)),
                 "forget_caption": runs(notes.forget_caption(r, MAX_UNIT_LINES)),
                 "clip": [runs(n) for n in clip_sentences(curves, norms)],
-                "forget_clip": [
-                    runs(n)
-                    for n in clip_sentences(
-                        [("the forget-gate product", r.log10_forget_product_mean)], forget
-                    )
-                ],
+                "forget_clip": [runs(n) for n in clip_sentences(product, forget)],
                 "metrics": {"lstm": _metric(notes.headline_metrics(r)[1])},
             }
         )
-    cross = [(i, j0) for i in range(len(rnn.sides))] + [(i0, j) for j in range(len(lstm.sides)) if j != j0]
-    joint = {}
-    for i, j in cross:
-        r = result(i, j)
-        joint[f"{i},{j}"] = {
-            "lstm_readings": [runs(p) for p in lstm_readings(r)],
-            "compare": _metric(notes.headline_metrics(r)[2]),
-            "inputs": [
-                runs(p) for p in [notes.input_reading(r, DX_DECADES), *notes.marked_steps_readings(r, marked)]
-            ],
-        }
 
     def grid_data(g: Grid) -> dict:
         s = SETTINGS[g.name]
@@ -395,7 +389,6 @@ def live_payload(
             "label": s.label,
             "help": s.help,
             "values": list(g.values),
-            "index": g.index,
             "trained": g.trained,
             "complete": g.complete,
             "low": s.low,
@@ -404,7 +397,7 @@ def live_payload(
             "note": runs((trained_notes or {}).get(g.name, "")) if g.trained else [],
         }
 
-    payload = {
+    data = {
         "version": VERSION,
         "T": T,
         "rho": grid_data(rnn.grid),
@@ -421,15 +414,45 @@ def live_payload(
         },
         "per_rho": per_rho,
         "per_fb": per_fb,
+    }
+    data["fingerprint"] = view_fingerprint(x, hidden_size, seed, rnn, lstm, x_label)
+    return data
+
+
+def view_fingerprint(x, hidden_size: int, seed: int, rnn: Sweep, lstm: Sweep, x_label: str) -> str:
+    """What :func:`view_data` was computed from (the committed values aside); trained sides differ by
+    their weights, which show in their ratios."""
+    ratios = [s.grads.log10_ratio for s in (*rnn.sides, *lstm.sides)]
+    return fingerprint(x, hidden_size, seed, rnn.grid.values, lstm.grid.values, x_label, ratios)
+
+
+def cross_data(
+    x: np.ndarray, hidden_size: int, seed: int, rnn: Sweep, lstm: Sweep, x_label: str, marked: tuple = ()
+) -> dict:
+    """The committed values (``rnn.grid.index``, ``lstm.grid.index``) and the sentences that compare both
+    models for every pair on the cross through them: every ρ at the committed bias, every bias at the
+    committed ρ. ``view`` names the :func:`view_data` they belong to."""
+    i0, j0 = rnn.grid.index, lstm.grid.index
+    cross = [(i, j0) for i in range(len(rnn.sides))] + [(i0, j) for j in range(len(lstm.sides)) if j != j0]
+    joint = {}
+    for i, j in cross:
+        r = _result(x, hidden_size, seed, rnn, lstm, i, j)
+        joint[f"{i},{j}"] = {
+            "lstm_readings": [runs(p) for p in lstm_readings(r)],
+            "compare": _metric(notes.headline_metrics(r)[2]),
+            "inputs": [
+                runs(p) for p in [notes.input_reading(r, DX_DECADES), *notes.marked_steps_readings(r, marked)]
+            ],
+        }
+    return {
+        "view": view_fingerprint(x, hidden_size, seed, rnn, lstm, x_label),
+        "index": {"rho": i0, "fb": j0},
         "joint": joint,
     }
-    ratios = [s.grads.log10_ratio for s in (*rnn.sides, *lstm.sides)]  # trained sides differ by weights
-    payload["fingerprint"] = fingerprint(x, hidden_size, seed, rnn.grid, lstm.grid, x_label, marked, ratios)
-    return payload
 
 
 def payload_bytes(payload: dict) -> int:
-    """The payload's size as JSON text, as it travels to the browser."""
+    """A payload's size as JSON text, as it travels to the browser."""
     return len(json.dumps(payload, ensure_ascii=False).encode())
 
 

@@ -59,7 +59,7 @@ from lstm_vault.vanishing import (
     forget_clamp,
 )
 from pages.common import links
-from pages.common.gradient_live import committed, live_part, live_top
+from pages.common.gradient_live import committed, live_part, live_state, live_top
 from pages.common.navigation import sidebar
 from pages.common.sequence_input import QUERY_NAMES, apply_query_params, query_params_of, sequence_input
 from pages.common.session import current_model, last_run_models
@@ -88,20 +88,26 @@ def lstm_sweep(x, H: int, seed: int, values: tuple, model_key: str, _model) -> t
     return live.lstm_sides(x, H, seed, values, _model)
 
 
+def sweeps(run_id: tuple, rho_grid, fb_grid, side_keys: tuple, pair) -> tuple[live.Sweep, live.Sweep]:
+    rnn = live.Sweep(rho_grid, rnn_sweep(*run_id, rho_grid.values, side_keys[0], pair.model("rnn")))
+    lstm = live.Sweep(fb_grid, lstm_sweep(*run_id, fb_grid.values, side_keys[1], pair.model("lstm")))
+    return rnn, lstm
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
-def view_payload(run_id: tuple, rho_grid, fb_grid, side_keys: tuple, x_label: str, marked: tuple, _pair):
-    """The live view's data: every ρ and bias of the two grids (computed once per input, size and seed;
-    a move of the committed value within the grids recomputes only the sentences of the new cross)."""
-    with st.spinner(
-        f"Computing the gradients for {len(rho_grid.values)} values of ρ and "
-        f"{len(fb_grid.values)} of the forget-gate bias, so that the sliders answer at once…"
-    ):
-        rnn = live.Sweep(rho_grid, rnn_sweep(*run_id, rho_grid.values, side_keys[0], _pair.model("rnn")))
-        lstm = live.Sweep(fb_grid, lstm_sweep(*run_id, fb_grid.values, side_keys[1], _pair.model("lstm")))
-    bias = notes.trained_forget_bias(_pair.model("lstm")) if fb_grid.trained else ""
-    own = f"The trained LSTM's own forget-gate bias: **{bias}** (mean over units)."
-    trained = {"fb": own} if fb_grid.trained else {}
-    return live.live_payload(*run_id, rnn, lstm, x_label, marked, trained_notes=trained)
+def live_view(
+    run_id: tuple, rho_values: tuple, fb_values: tuple, side_keys: tuple, x_label: str, own: str, _sweeps
+):
+    """The live view's data for every ρ and bias of the grids: computed once per input, size, seed and
+    grids, and kept when a slider comes to rest (that changes only :func:`live_cross`). ``own``: the
+    sentence in a trained LSTM's slider's place."""
+    return live.view_data(*run_id, *_sweeps, x_label, trained_notes={"fb": own} if own else None)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def live_cross(run_id: tuple, rho_grid, fb_grid, side_keys: tuple, x_label: str, marked: tuple, _sweeps):
+    """The sentences that compare both models on the cross through the committed values."""
+    return live.cross_data(*run_id, *_sweeps, x_label, marked)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -269,14 +275,24 @@ marked = example.marked if example is not None else ()
 try:
     H = compared_hidden_size(int(s[KEYS["H"]]), pair.model("rnn"), pair.model("lstm"))
     run_id = (x, H, seed)
-    n_rho, n_fb = live.counts(len(x), H, "rnn" in pair.trained, "lstm" in pair.trained)
+    side_keys = (pair.side_key("rnn"), pair.side_key("lstm"))
+    # a new input, size or seed gets a few slider values first (the page answers at once); the browser
+    # then asks for as many as the budgets allow (live_state "full"), computed while the page is read
+    view_key = live.fingerprint(x, H, seed, side_keys, x_label, marked)
+    trained = ("rnn" in pair.trained, "lstm" in pair.trained)
+    full = live_state(GROUP, "full") == view_key
+    n_rho, n_fb = live.counts(len(x), H, *trained, quick=not full)
+    more = not full and live.counts(len(x), H, *trained) != (n_rho, n_fb)
     rho_grid = live.window("rho", rho, n_rho, "rnn" in pair.trained)
     fb_grid = live.window("fb", fb, n_fb, "lstm" in pair.trained)
-    side_keys = (pair.side_key("rnn"), pair.side_key("lstm"))
-    payload = view_payload(run_id, rho_grid, fb_grid, side_keys, x_label, marked, pair)
-    rnn_sides = rnn_sweep(*run_id, rho_grid.values, side_keys[0], pair.model("rnn"))
-    lstm_sides = lstm_sweep(*run_id, fb_grid.values, side_keys[1], pair.model("lstm"))
-    res = VanishingResult.of_sides(*run_id, rnn_sides[rho_grid.index], lstm_sides[fb_grid.index])
+    both = sweeps(run_id, rho_grid, fb_grid, side_keys, pair)
+    own = ""
+    if fb_grid.trained:
+        bias = notes.trained_forget_bias(pair.model("lstm"))
+        own = f"The trained LSTM's own forget-gate bias: **{bias}** (mean over units)."
+    view = live_view(run_id, rho_grid.values, fb_grid.values, side_keys, x_label, own, both)
+    cross = live_cross(run_id, rho_grid, fb_grid, side_keys, x_label, marked, both)
+    res = VanishingResult.of_sides(*run_id, both[0].sides[rho_grid.index], both[1].sides[fb_grid.index])
 except ValueError as err:
     st.error(f"Cannot run this setting: {err}")
     st.stop()
@@ -284,7 +300,7 @@ except ValueError as err:
 intro_box.markdown(
     notes.intro(res, pair.source, pair.task_title, pair.losses() if len(pair.trained) == 2 else None)
 )
-live_top(payload, group=GROUP)
+live_top(view, group=GROUP, expand=view_key if more else None)
 if not (rho_grid.complete and fb_grid.complete):
     st.caption(notes.window_note(rho_grid, fb_grid))
 
@@ -312,7 +328,7 @@ with right:
     st.latex(GRADIENT_EQUATIONS["lstm_step"])
     st.latex(GRADIENT_EQUATIONS["lstm_product"])
     st.caption("The second line is the cell-state path alone, without the route through h.")
-    live_part("lstm", group=GROUP)
+    live_part("lstm", group=GROUP, cross=cross)
     st.markdown(notes.GATES_LEARN)
     live_part("forget", group=GROUP)
     if st.toggle(notes.CLAMP_TOGGLE, key=P + "clamp", help=notes.CLAMP_HELP, persist_state="session"):

@@ -54,10 +54,15 @@ def slider(at, label_start: str):
 
 
 def live(at) -> dict:
-    """What the page sends its live view (pages.common.gradient_live): the payload of the top part."""
-    top = [json.loads(e.proto.json) for e in at.get("bidi_component")]
-    (data,) = [d for d in top if d.get("part") == "top"]
-    assert [d["part"] for d in top] == ["top", "rnn", "lstm", "forget", "inputs"]
+    """What the page sends its live view (pages.common.gradient_live): the top part's view data, with the
+    committed indices and the cross's sentences that the "lstm" part carries, in one dict."""
+    parts = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    assert [d["part"] for d in parts] == ["top", "rnn", "lstm", "forget", "inputs"]
+    top, cross = parts[0], parts[2]["cross"]
+    assert cross["view"] == top["fingerprint"]  # the cross belongs to the view shown
+    data = {**top, "joint": cross["joint"]}
+    for name in ("rho", "fb"):
+        data[name] = {**top[name], "index": cross["index"][name]}
     return data
 
 

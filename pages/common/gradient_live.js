@@ -29,6 +29,7 @@ export default function (component) {
     views.set(parentElement, view);
   }
   group.views.add(view);
+  if (data.cross) setCross(group, data.cross);
   if (data.part === "top") {
     if (data.version !== VERSION) {
       root.textContent = `This view reads payload version ${VERSION}, not ${data.version}.`;
@@ -37,6 +38,10 @@ export default function (component) {
     group.setStateValue = setStateValue;
     group.follow = data.follow;
     if (group.data?.fingerprint !== data.fingerprint) load(group, data);
+    if (data.expand && group.asked !== data.expand) {
+      group.asked = data.expand; // once shown, ask for the rest of the slider values (one script run)
+      setTimeout(() => setStateValue("full", data.expand), 50);
+    }
   }
   renderAll(group);
   return () => detach(group, view, parentElement);
@@ -48,11 +53,18 @@ function detach(group, view, parentElement) {
 }
 
 function load(group, data) {
-  const first = !group.data;
   group.data = data;
-  group.committed = { rho: data.rho.values[data.rho.index], fb: data.fb.values[data.fb.index] };
-  if (first || !group.at) group.at = { ...group.committed };
-  for (const view of group.views) view.built = null; // a new view of the data: rebuild every part
+  for (const view of group.views) view.built = null; // a new view of the data: update every part
+  if (group.cross) setCross(group, group.cross);
+}
+
+function setCross(group, cross) {
+  // the committed values and the sentences on the cross through them (carried by the "lstm" part)
+  group.cross = cross;
+  const d = group.data;
+  if (!d || cross.view !== d.fingerprint) return; // for another view: its own view data is on its way
+  group.committed = { rho: d.rho.values[cross.index.rho], fb: d.fb.values[cross.index.fb] };
+  if (!group.at) group.at = { ...group.committed }; // first shown: where Python put the sliders
 }
 
 // ------------------------------------------------------------------------------------------ state
@@ -75,7 +87,8 @@ function current(group) {
   const at = group.at;
   const i = d.rho.trained ? 0 : indexOf(d.rho, at.rho);
   const j = d.fb.trained ? 0 : indexOf(d.fb, at.fb);
-  const joint = i >= 0 && j >= 0 ? d.joint[`${i},${j}`] : undefined;
+  const cross = group.cross?.view === d.fingerprint ? group.cross : null;
+  const joint = i >= 0 && j >= 0 && cross ? cross.joint[`${i},${j}`] : undefined;
   return { i, j, rho: i >= 0 ? d.per_rho[i] : null, fb: j >= 0 ? d.per_fb[j] : null, joint };
 }
 
@@ -150,7 +163,7 @@ function svgOf(source) {
 }
 
 function renderAll(group) {
-  if (!group.data) return;
+  if (!group.data || !group.at) return;
   for (const view of group.views) render(group, view);
 }
 
@@ -163,57 +176,69 @@ function render(group, view) {
 }
 
 function build(group, view) {
+  // the DOM of a part is made once; a new payload only updates it, so a focused slider keeps its focus
   const d = group.data;
   view.built = d;
-  view.root.replaceChildren();
   view.root.dataset.part = view.part;
   if (view.part === "top") {
-    const controls = el("div", "lv-gl-controls");
-    view.controls = {};
-    for (const name of ["rho", "fb"]) {
-      const grid = d[name];
-      const box = el("div", "lv-gl-control");
-      box.dataset.name = name;
-      const head = el("div", "lv-gl-head");
-      const label = el("label", "lv-gl-label", grid.label);
-      label.title = grid.help;
-      const value = el("output", "lv-gl-value");
-      head.append(label, value);
-      const slider = el("input", "lv-gl-slider");
-      slider.type = "range";
-      slider.min = String(grid.low);
-      slider.max = String(grid.high);
-      slider.step = String(grid.step);
-      slider.setAttribute("aria-label", grid.label);
-      slider.hidden = grid.trained;
-      const id = `lv-gl-${name}`;
-      slider.id = id;
-      label.htmlFor = id;
-      slider.addEventListener("input", () => move(group, name, Number(slider.value)));
-      const caption = el("div", "lv-gl-caption");
-      box.append(head, slider, caption);
-      controls.append(box);
-      view.controls[name] = { slider, value, caption, grid };
+    if (!view.controls) {
+      const controls = el("div", "lv-gl-controls");
+      view.controls = {};
+      for (const name of ["rho", "fb"]) {
+        const box = el("div", "lv-gl-control");
+        box.dataset.name = name;
+        const head = el("div", "lv-gl-head");
+        const label = el("label", "lv-gl-label");
+        const value = el("output", "lv-gl-value");
+        head.append(label, value);
+        const slider = el("input", "lv-gl-slider");
+        slider.type = "range";
+        slider.id = `lv-gl-${name}`;
+        label.htmlFor = slider.id;
+        slider.addEventListener("input", () => move(group, name, Number(slider.value)));
+        const caption = el("div", "lv-gl-caption");
+        box.append(head, slider, caption);
+        controls.append(box);
+        view.controls[name] = { slider, value, caption, label };
+      }
+      view.pending = el("p", "lv-gl-pending");
+      view.chart = el("div", "lv-gl-chart");
+      view.caption = el("div", "lv-gl-caption lv-gl-under");
+      view.metrics = el("div", "lv-gl-metrics");
+      view.root.replaceChildren(controls, view.pending, view.chart, view.caption, view.metrics);
     }
-    view.pending = el("p", "lv-gl-pending");
-    view.chart = el("div", "lv-gl-chart");
-    view.chart.append(svgOf(d.chart.svg));
-    view.paths = {};
-    for (const path of view.chart.querySelectorAll("path[data-path]")) view.paths[path.dataset.path] = path;
-    view.caption = el("div", "lv-gl-caption lv-gl-under");
-    view.metrics = el("div", "lv-gl-metrics");
-    view.root.append(controls, view.pending, view.chart, view.caption, view.metrics);
+    for (const name of ["rho", "fb"]) {
+      const c = view.controls[name];
+      const grid = d[name];
+      c.grid = grid;
+      c.label.textContent = grid.label;
+      c.label.title = grid.help;
+      c.slider.min = String(grid.low);
+      c.slider.max = String(grid.high);
+      c.slider.step = String(grid.step);
+      c.slider.setAttribute("aria-label", grid.label);
+      c.slider.hidden = grid.trained;
+    }
+    setChart(view, d.chart.svg);
   } else if (view.part === "forget") {
-    view.chart = el("div", "lv-gl-chart");
-    view.chart.append(svgOf(d.forget.svg));
-    view.paths = {};
-    for (const path of view.chart.querySelectorAll("path[data-path]")) view.paths[path.dataset.path] = path;
-    view.caption = el("div", "lv-gl-caption lv-gl-under");
-    view.root.append(view.chart, view.caption);
-  } else {
+    if (!view.chart) {
+      view.chart = el("div", "lv-gl-chart");
+      view.caption = el("div", "lv-gl-caption lv-gl-under");
+      view.root.replaceChildren(view.chart, view.caption);
+    }
+    setChart(view, d.forget.svg);
+  } else if (!view.body) {
     view.body = el("div", "lv-gl-text");
-    view.root.append(view.body);
+    view.root.replaceChildren(view.body);
   }
+}
+
+function setChart(view, source) {
+  if (view.svgSource === source) return;
+  view.svgSource = source;
+  view.chart.replaceChildren(svgOf(source));
+  view.paths = {};
+  for (const path of view.chart.querySelectorAll("path[data-path]")) view.paths[path.dataset.path] = path;
 }
 
 function setPaths(view, paths) {
@@ -249,10 +274,13 @@ function renderTop(group, view, now) {
   rhoCaption.replaceChildren(...(now.rho ? [paragraph(now.rho.sigma)] : []));
   view.controls.fb.caption.replaceChildren(...(d.fb.note.length ? [paragraph(d.fb.note)] : []));
   const outside = now.i < 0 || now.j < 0;
-  view.pending.hidden = !(outside || !now.joint);
+  const more = Boolean(d.expand) && !outside && now.joint;
+  view.pending.hidden = !(outside || !now.joint || more);
   view.pending.textContent = outside
     ? "Computing this setting (it lies outside the values sent to the browser)…"
-    : "Updating the sentences that compare both models…";
+    : !now.joint
+      ? "Updating the sentences that compare both models…"
+      : "Computing the other slider values, so that the sliders answer at once…";
   view.root.classList.toggle("lv-gl-outside", outside);
   if (now.rho) setPaths(view, now.rho.paths);
   if (now.fb) setPaths(view, now.fb.paths);

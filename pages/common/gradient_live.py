@@ -1,13 +1,18 @@
 """The Vanishing gradients page's live view: ρ and the forget-gate bias move in the browser, no script run.
 
 :func:`live_top` places the two sliders, the gradient chart, its caption and the four metrics with the
-payload of :func:`lstm_vault.gradient_live.live_payload`; :func:`live_part` places another part of the same
+data of :func:`lstm_vault.gradient_live.view_data`; :func:`live_part` places another part of the same
 view where the page wants it ("rnn" and "lstm" readings, the "forget" chart, the "inputs" sentences). All
-parts of one ``group`` share the sliders' state in the browser.
+parts of one ``group`` share the sliders' state in the browser. The "lstm" part also carries
+:func:`~lstm_vault.gradient_live.cross_data` (the committed values and the sentences that compare both
+models), which changes when a slider comes to rest: the much larger view data stays as it was, and
+Streamlit does not send it again.
 
 When the sliders rest, the browser sets this component's state ``at`` = {"rho", "fb"} (one script run),
-which :func:`committed` reads, so what Python draws itself follows. The browser also writes ``?rho=`` and
-``?fb=`` into the address at every move, so a copied link opens at the values shown.
+which :func:`committed` reads, so what Python draws itself follows. A first view of a new input holds a
+few values of each slider; once shown, the browser asks for the rest (state ``full``, :func:`live_top`).
+The browser also writes ``?rho=`` and ``?fb=`` into the address at every move, so a copied link opens at
+the values shown.
 """
 
 from __future__ import annotations
@@ -26,10 +31,15 @@ def _key(group: str, part: str) -> str:
     return f"{group}_live_{part}"
 
 
+def live_state(group: str, name: str):
+    """A state value the browser's live view set (None before it set one)."""
+    state = st.session_state.get(_key(group, "top"))
+    return state.get(name) if hasattr(state, "get") else None
+
+
 def committed(group: str) -> dict[str, float] | None:
     """Where the browser's sliders last rested ({"rho": ..., "fb": ...}), or None before they moved."""
-    state = st.session_state.get(_key(group, "top"))
-    at = state.get("at") if hasattr(state, "get") else None
+    at = live_state(group, "at")
     if not isinstance(at, dict):
         return None
     out = {}
@@ -40,14 +50,28 @@ def committed(group: str) -> dict[str, float] | None:
     return out or None
 
 
-def live_top(payload: dict, *, group: str) -> None:
-    """The sliders, chart and metrics of ``payload`` (:func:`lstm_vault.gradient_live.live_payload`)."""
-    data = {**payload, "group": group, "part": "top"}
-    _component(key=_key(group, "top"), data=data, default={"at": None}, on_at_change=lambda: None)
+def live_top(view: dict, *, group: str, expand: str | None = None) -> None:
+    """The sliders, chart and metrics of ``view`` (:func:`lstm_vault.gradient_live.view_data`).
+
+    expand: the payload holds only the first few values of each slider; once it is shown, the browser
+    sets the state ``full`` to this string (one script run), and the page then sends the rest.
+    """
+    data = {**view, "group": group, "part": "top", "expand": expand}
+    _component(
+        key=_key(group, "top"),
+        data=data,
+        default={"at": None, "full": None},
+        on_at_change=lambda: None,
+        on_full_change=lambda: None,
+    )
 
 
-def live_part(part: str, *, group: str) -> None:
-    """Another part of the group's view (its data comes with :func:`live_top`)."""
+def live_part(part: str, *, group: str, cross: dict | None = None) -> None:
+    """Another part of the group's view (its data comes with :func:`live_top`); the "lstm" part carries
+    ``cross`` (:func:`lstm_vault.gradient_live.cross_data`)."""
     if part not in PARTS or part == "top":
         raise ValueError(f"part must be one of {PARTS[1:]}, got {part!r}")
-    _component(key=_key(group, part), data={"group": group, "part": part})
+    if (part == "lstm") != (cross is not None):
+        raise ValueError("the 'lstm' part, and only it, carries the cross data")
+    data = {"group": group, "part": part} | ({"cross": cross} if cross is not None else {})
+    _component(key=_key(group, part), data=data)
