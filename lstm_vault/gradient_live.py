@@ -35,7 +35,7 @@ import numpy as np
 
 from . import gradient_notes as notes
 from .figures import live_chart
-from .figures.gradients import DX_DECADES, MAX_UNIT_LINES, clip_note
+from .figures.gradients import DX_DECADES
 from .figures.palette import COLORS
 from .gradient_models import SETTINGS, Setting
 from .gradient_readings import lstm_readings, rnn_readings
@@ -53,6 +53,11 @@ MIN_VALUES = 3
 #: T = 100, H = 16), so that the page answers a new length at once; the browser then asks for the rest
 QUICK_VALUES = 7
 UNIT_POINTS = 200  # points per single-unit line of the forget chart (the mean and measured lines get more)
+#: the forget chart draws this many single units' lines (and the mean over all of them)
+MAX_UNIT_LINES = 12
+#: legend names of the gradient chart's lines
+RNN_DH, LSTM_DH = "RNN  ‖∂L/∂hₜ‖", "LSTM  ‖∂L/∂hₜ‖"
+LSTM_DC, PREDICTED = "LSTM  ‖∂L/∂cₜ‖ (cell state)", "RNN mean-field rule"
 
 
 # ------------------------------------------------------------------------------------------ grids
@@ -270,7 +275,7 @@ def lstm_sides(x, hidden_size: int, seed: int, values: Sequence[float], lstm=Non
 
 def clip_sentences(curves: Sequence[tuple[str, np.ndarray]], chart: live_chart.LogChart) -> list[str]:
     """What the live chart draws at an edge, one sentence per curve that has such points."""
-    return [n for label, logs in curves for n in clip_note(label, logs, chart.lo, chart.hi, hover=False)]
+    return [n for label, logs in curves for n in live_chart.clip_note(label, logs, chart.lo, chart.hi)]
 
 
 def _metric(m: notes.Metric) -> dict:
@@ -278,14 +283,12 @@ def _metric(m: notes.Metric) -> dict:
 
 
 def _rnn_lines(prediction_applies: bool) -> tuple[live_chart.Line, ...]:
-    from .figures import gradients as figs
-
-    lines = [live_chart.Line("rnn", figs.RNN_DH, COLORS["rnn"])]
+    lines = [live_chart.Line("rnn", RNN_DH, COLORS["rnn"])]
     if prediction_applies:
-        lines.append(live_chart.Line("pred", "RNN mean-field rule", COLORS["baseline"], 2.5, "2 5"))
+        lines.append(live_chart.Line("pred", PREDICTED, COLORS["baseline"], 2.5, "2 5"))
     lines += [
-        live_chart.Line("dh", figs.LSTM_DH, COLORS["lstm"]),
-        live_chart.Line("dc", "LSTM  ‖∂L/∂cₜ‖ (cell state)", COLORS["c"], 2.5, "9 6"),
+        live_chart.Line("dh", LSTM_DH, COLORS["lstm"]),
+        live_chart.Line("dc", LSTM_DC, COLORS["c"], 2.5, "9 6"),
     ]
     return tuple(lines)
 

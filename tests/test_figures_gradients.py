@@ -1,5 +1,5 @@
-"""The gradient figures carry the computed norms in their JSON, on log axes, clipped honestly, no WebGL; no
-mean-field line for a trained RNN; the marked steps and the ρ sweep drawn from the library's values."""
+"""The gradient figures carry the computed values in their JSON, on log axes, no WebGL; the marked steps and
+the ρ sweep drawn from the library's values; the live chart says what it clips, and where it draws it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from lstm_vault import RNN
 from lstm_vault.figures import gradients as G
+from lstm_vault.figures import live_chart
 from lstm_vault.formatting import format_log10, power_of_ten
 from lstm_vault.gradient_edge import edge_sweep
 from lstm_vault.vanishing import compare_gradients
@@ -39,38 +39,6 @@ def traces(fig) -> dict:
     return out, spec
 
 
-def test_norm_figure_holds_the_computed_norms(result):
-    by_name, spec = traces(G.gradient_norms(result))
-    for name, logs in [
-        (G.RNN_DH, result.rnn.log10_dh),
-        (G.LSTM_DH, result.lstm.log10_dh),
-        (G.LSTM_DC, result.lstm.log10_dc),
-        (G.PREDICTED, result.log10_predicted),
-    ]:
-        np.testing.assert_allclose(plotly_array(by_name[name]["y"]), 10**logs, rtol=1e-12)
-        assert by_name[name]["customdata"] == [format_log10(v) for v in logs]  # hover: the true value
-    assert plotly_array(by_name[G.RNN_DH]["x"]).tolist() == list(range(result.T))
-    assert spec["layout"]["yaxis"]["type"] == "log"
-    assert "time step" in spec["layout"]["xaxis"]["title"]["text"]
-
-
-def test_forget_product_figure(result):
-    by_name, spec = traces(G.forget_product(result))
-    mean = plotly_array(by_name[G.F_MEAN]["y"])
-    np.testing.assert_allclose(mean, 10**result.log10_forget_product_mean, rtol=1e-12)
-    # the single units' lines are one trace, each unit's T values followed by a NaN that breaks the line
-    units = plotly_array(by_name[G.F_UNIT]["y"]).reshape(-1, result.T + 1)
-    shown = min(result.hidden_size, G.MAX_UNIT_LINES)
-    assert units.shape[0] == shown and np.isnan(units[:, -1]).all()
-    np.testing.assert_allclose(units[:, :-1], 10 ** result.log10_forget_product[:, :shown].T, rtol=1e-12)
-    assert (
-        plotly_array(by_name[G.F_UNIT]["x"]).reshape(shown, -1)[:, :-1].tolist()
-        == [list(range(result.T))] * shown
-    )
-    assert mean[-1] == 1.0  # the empty product at t = T-1
-    assert spec["layout"]["yaxis"]["type"] == "log"
-
-
 def test_input_gradient_colour_scale_spans_a_few_decades():
     r = compare_gradients(np.sin(np.arange(200) / 4), hidden_size=8, spectral_radius_target=0.5)
     layout = json.loads(G.input_gradients(r).to_json())["layout"]["coloraxis"]
@@ -89,18 +57,11 @@ def test_input_gradient_heatmaps(result):
 
 
 def test_no_webgl_anywhere(result):
-    figures = [build(result) for build in (G.gradient_norms, G.input_gradients, G.forget_product)]
+    figures = [G.input_gradients(result)]
     figures.append(G.edge_sweep(edge_sweep(result.x, 8, 1, radii=(0.5, 1.0, 2.0))))
     for fig in figures:
         types = {tr["type"] for tr in json.loads(fig.to_json())["data"]}
         assert types <= {"scatter", "heatmap"}, types
-
-
-def test_no_mean_field_line_for_a_trained_rnn(result):
-    trained = compare_gradients(result.x, rnn=RNN(1, 8, seed=5))
-    by_name, _ = traces(G.gradient_norms(trained))
-    assert G.PREDICTED not in by_name and G.RNN_DH in by_name
-    assert not any("mean-field" in n for n in G.clip_notes(trained))
 
 
 def test_marked_steps_are_drawn_on_the_heatmaps(result):
@@ -132,29 +93,34 @@ def test_edge_figure_holds_the_sweep(result):
     assert [s["y0"] for s in spec["layout"]["shapes"] if s["y0"] == s["y1"]] == [1.0]  # the line at 1
 
 
-def test_values_beyond_float_are_clipped_and_noted():
+def test_values_beyond_the_axis_are_clipped_and_noted():
+    """The live chart's axis (10**lo to 10**hi) draws what lies beyond it on its edge, and says so."""
     r = compare_gradients(np.zeros(400), hidden_size=8, spectral_radius_target=0.1)
-    by_name, _ = traces(G.gradient_norms(r))
-    y = plotly_array(by_name[G.RNN_DH]["y"])
-    assert np.all(np.isfinite(y)) and y.min() == 1e-300
-    exponent = int(np.floor(r.rnn.log10_dh[0]))
-    hover = by_name[G.RNN_DH]["customdata"][0]
-    assert hover == format_log10(r.rnn.log10_dh[0]) and hover.endswith(f" × {power_of_ten(exponent)}")
-    notes = G.clip_notes(r)
-    assert any("the RNN's" in n and "below 10⁻³⁰⁰ at " in n and "drawn at 10⁻³⁰⁰" in n for n in notes)
-    assert not any("step(s)" in n for n in notes)
-    assert G.clip_notes(compare_gradients(np.zeros(50), hidden_size=8)) == []
+    logs = r.rnn.log10_dh
+    lo, hi = float(np.floor(logs[-50])), 1.0
+    notes = live_chart.clip_note("the RNN's ‖∂L/∂hₜ‖", logs, lo, hi)
+    below = int((logs < lo).sum())
+    assert notes == [
+        f"the RNN's ‖∂L/∂hₜ‖ is below {power_of_ten(int(lo))} at {below} steps (smallest "
+        f"{format_log10(logs.min())}): drawn at {power_of_ten(int(lo))}, the bottom edge of the chart."
+    ]
+    chart = live_chart.LogChart(len(logs), lo, hi, "", "")
+    ys = chart.y(logs)
+    assert ys.max() == pytest.approx(live_chart.HEIGHT - live_chart.BOTTOM)  # on the bottom edge
+    assert live_chart.clip_note("x", np.array([0.0, 2.5]), -1.0, 2.0)[0].endswith(
+        "the top edge of the chart."
+    )
+    assert live_chart.clip_note("x", np.array([0.0, -0.5]), -1.0, 1.0) == []
 
 
 def test_exact_zeros_are_noted_with_plurals():
     r = compare_gradients(np.zeros(3), hidden_size=4, spectral_radius_target=0.0)  # W_hh = 0
-    notes = [n for n in G.clip_notes(r) if n.startswith("the RNN's")]
-    assert notes == [
-        "the RNN's ‖∂L/∂hₜ‖ is exactly 0 at 2 steps (from t = 1 back): drawn at 10⁻³⁰⁰, since a log axis "
+    assert live_chart.clip_note("the RNN's ‖∂L/∂hₜ‖", r.rnn.log10_dh, -3.0, 1.0) == [
+        "the RNN's ‖∂L/∂hₜ‖ is exactly 0 at 2 steps (from t = 1 back): drawn at 10⁻³, since a log axis "
         "cannot show 0."
     ]
     r = compare_gradients(np.zeros(2), hidden_size=4, spectral_radius_target=0.0)
-    assert "exactly 0 at 1 step (from t = 0 back)" in G.clip_notes(r)[0]
+    assert "exactly 0 at 1 step (from t = 0 back)" in live_chart.clip_note("x", r.rnn.log10_dh, -3.0, 1.0)[0]
 
 
 def test_colour_bar_ticks_are_powers_of_ten(result):

@@ -3,9 +3,11 @@
 Every magnitude arrives as a base-10 logarithm (it may lie far outside float64) and is drawn on a log
 axis through :func:`~.log_axis.for_log_axis`, which clips to [10⁻³⁰⁰, 10³⁰⁰]: a log axis
 cannot show 0, nor a number the browser cannot hold. Hover labels always give the true value
-(``format_log10``), also for clipped points, and :func:`clip_notes` says in words what was clipped.
+(``format_log10``), also for clipped points.
 
-These figures are rebuilt whenever the page's ρ, forget-bias or length slider moves, so each is made in one
+The page's main two charts (the gradient norms and the forget-gate products) are not here: they follow ρ
+and the forget-gate bias in the browser, drawn once as SVG templates (:mod:`.live_chart`,
+:mod:`lstm_vault.gradient_live`). These are drawn by Python for the committed values, each made in one
 ``go.Figure(data, layout)`` call: traces as dicts holding NumPy arrays (plotly sends those as typed arrays,
 smaller than decimal text and validated at once) and the app's look as plain settings
 (:func:`~.plain.plain_layout`) rather than a template. A test reads the numbers back from ``fig.to_json()``,
@@ -19,7 +21,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ..formatting import format_log10, power_of_ten, steps_text
+from ..formatting import format_log10
 from ..gradient_edge import EdgeSweep
 from ..vanishing import ForgetClamp, VanishingResult
 from .log_axis import DISPLAY_CEIL, DISPLAY_FLOOR, decade_step, decades_spanned, for_log_axis, power_ticks
@@ -30,17 +32,7 @@ from .style import COLORS, SEQUENTIAL
 #: trained LSTM's 0.2 against 0.001 stays visible beside an RNN's 10⁻⁴⁸ (smaller values: the darkest colour)
 DX_DECADES = 6
 
-#: the forget-gate product plot draws this many single units' lines (and the mean over all of them)
-MAX_UNIT_LINES = 12
-
 #: legend names, also used by the tests to find a trace
-RNN_DH = "RNN  ‖∂L/∂hₜ‖"
-LSTM_DH = "LSTM  ‖∂L/∂hₜ‖"
-LSTM_DC = "LSTM  ‖∂L/∂cₜ‖ (cell state)"
-PREDICTED = "RNN mean-field rule: Π ρ · rms tanh′(aₖ)"
-F_MEAN = "mean over units of Π f"
-F_UNIT = "one unit's Π f"
-DC_MEASURED = "measured ‖∂L/∂cₜ‖ ÷ ‖∂L/∂c<sub>T−1</sub>‖"
 F_CLAMPED = "Π f, every f clamped to 1"
 DC_CLAMPED = "‖∂L/∂cₜ‖, every f clamped to 1"
 EDGE_MEASURED = "measured factor per step back"
@@ -70,69 +62,6 @@ def _log_line(t, log10_values, name, color, dash=None, width=3.0, hover=True, **
 def _log_axis(title: str, *drawn) -> dict:
     """A log y axis labelled every 1, 2, 5, 10, ... decades, as powers of ten."""
     return axis(type="log", title=title, exponentformat="power", dtick=decade_step(decades_spanned(*drawn)))
-
-
-def clip_note(label: str, logs, floor: float, ceil: float, hover: bool = True) -> list[str]:
-    """What a log axis from 10**floor to 10**ceil cannot show of one curve, one sentence per kind: exact
-    zeros (drawn at the floor), values below the floor, values above the ceiling. ``hover``: the chart's
-    hover gives the true value (plotly's); else the sentence says the point sits on the chart's edge."""
-    low_end = "; hover shows the true value." if hover else ", the bottom edge of the chart."
-    high_end = "; hover shows the true value." if hover else ", the top edge of the chart."
-    notes, low_text, high_text = [], power_of_ten(int(math.floor(floor))), power_of_ten(int(math.ceil(ceil)))
-    logs = np.asarray(logs, dtype=np.float64)
-    zero, low, high = logs == -np.inf, (logs < floor) & (logs > -np.inf), logs > ceil
-    if zero.any():
-        notes.append(
-            f"{label} is exactly 0 at {steps_text(int(zero.sum()))} (from t = "
-            f"{int(np.nonzero(zero)[0][-1])} back): drawn at {low_text}, since a log axis cannot show 0."
-        )
-    if low.any():
-        notes.append(
-            f"{label} is below {low_text} at {steps_text(int(low.sum()))} (smallest "
-            f"{format_log10(logs[low].min())}): drawn at {low_text}{low_end}"
-        )
-    if high.any():
-        notes.append(
-            f"{label} is above {high_text} at {steps_text(int(high.sum()))} (largest "
-            f"{format_log10(logs[high].max())}): drawn at {high_text}{high_end}"
-        )
-    return notes
-
-
-def clip_notes(result: VanishingResult) -> list[str]:
-    """One sentence per curve that has points a log axis cannot show as they are."""
-    curves = [("the RNN's ‖∂L/∂hₜ‖", result.rnn.log10_dh), ("the LSTM's ‖∂L/∂hₜ‖", result.lstm.log10_dh)]
-    curves.append(("the LSTM's ‖∂L/∂cₜ‖", result.lstm.log10_dc))
-    if result.prediction_applies:
-        curves.append(("the mean-field line", result.log10_predicted))
-    return [n for label, logs in curves for n in clip_note(label, logs, DISPLAY_FLOOR, DISPLAY_CEIL)]
-
-
-def gradient_norms(result: VanishingResult, height: int = 410) -> go.Figure:
-    """‖∂L/∂hₜ‖ of the RNN and the LSTM, the LSTM's ‖∂L/∂cₜ‖, log y-axis; for a fresh (random) RNN also
-    its mean-field line Π ρ · rms tanh′(aₖ), which assumes a random W_hh and is left out for a trained one."""
-    T = result.T
-    t = np.arange(T)
-    # drawn bottom to top; legendrank puts the legend in reading order (RNN, its mean-field line, LSTM)
-    data, lines = [], [result.rnn.log10_dh, result.lstm.log10_dh, result.lstm.log10_dc]
-    if result.prediction_applies:
-        grey = COLORS["baseline"]
-        data.append(
-            _log_line(t, result.log10_predicted, PREDICTED, grey, dash="dot", width=2.5, legendrank=2)
-        )
-        lines.append(result.log10_predicted)
-    data += [
-        _log_line(t, result.rnn.log10_dh, RNN_DH, COLORS["rnn"], legendrank=1),
-        _log_line(t, result.lstm.log10_dc, LSTM_DC, COLORS["c"], dash="dash", width=2.5, legendrank=4),
-        _log_line(t, result.lstm.log10_dh, LSTM_DH, COLORS["lstm"], legendrank=3),
-    ]
-    layout = plain_layout(
-        height,
-        margin={"t": 40},
-        xaxis=axis(title=_time_axis_title(T), range=[0, max(T - 1, 1)]),
-        yaxis=_log_axis("gradient norm (log scale)", *lines),
-    )
-    return go.Figure(data=data, layout=layout)
 
 
 def input_gradients(result: VanishingResult, height: int | None = None, marked=()) -> go.Figure:
@@ -225,33 +154,6 @@ def input_gradients(result: VanishingResult, height: int | None = None, marked=(
                 "len": 1.0,
             },
         },
-    )
-    return go.Figure(data=data, layout=layout)
-
-
-def forget_product(result: VanishingResult, max_units: int = MAX_UNIT_LINES, height: int = 380) -> go.Figure:
-    """The LSTM's running product of forget gates Π_{k=t+1}^{T-1} f_k against t, log y-axis.
-
-    Thin lines: the first ``max_units`` units, as one trace (NaN between two units' lines breaks it); thick:
-    the mean over all units; dashed: the measured ‖∂L/∂cₜ‖ relative to its value at T-1, which follows the
-    product where the cell path dominates.
-    """
-    T, H = result.log10_forget_product.shape
-    t, n = np.arange(T), min(H, max_units)
-    units = result.log10_forget_product[:, :n]  # (T, n)
-    gap = np.full((1, n), np.nan)  # a NaN after each unit's line: plotly starts the next one afresh
-    dc = np.asarray(result.lstm.log10_dc)
-    data = [
-        _log_line(t, units[:, 0], F_UNIT, COLORS["f"], width=1.0, hover=False, opacity=0.35)
-        | {"x": np.tile(np.append(t, np.nan), n), "y": np.vstack([for_log_axis(units)[0], gap]).T.ravel()},
-        _log_line(t, result.log10_forget_product_mean, F_MEAN, COLORS["f"], width=3.5),
-        _log_line(t, dc - dc[-1], DC_MEASURED, COLORS["c"], dash="dash", width=2.5),
-    ]
-    layout = plain_layout(
-        height,
-        margin={"t": 40},
-        xaxis=axis(title=_time_axis_title(T), range=[0, max(T - 1, 1)]),
-        yaxis=_log_axis("Π f  (log scale)", units, dc - dc[-1]),
     )
     return go.Figure(data=data, layout=layout)
 

@@ -8,7 +8,7 @@ browser only sets ``d`` attributes, so nothing about the chart is drawn in two l
 The y axis is fixed for a whole view (every slider value the browser may show), so a curve visibly sinks or
 rises as a slider moves. Its range is where the curves lie, at most :data:`MAX_DECADES` decades below the
 highest; a point below it (or an exact 0, which no log axis can show) is drawn on the bottom edge, and
-:func:`lstm_vault.gradient_live.clip_sentences` says so in words.
+:func:`clip_note` says so in words.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..formatting import power_of_ten
+from ..formatting import format_log10, power_of_ten, steps_text
 from .log_axis import decade_step
 from .palette import FONT_SIZE
 
@@ -153,3 +153,27 @@ def chart_svg(chart: LogChart, lines: tuple[Line, ...], title: str, clip_id: str
         f'style="width: 100%; height: auto; display: block" font-family="{FONT_FAMILY}">'
         f"<title>{html.escape(title, quote=False)}</title>{''.join(parts)}</svg>"
     )
+
+
+def clip_note(label: str, logs, lo: float, hi: float) -> list[str]:
+    """What a chart whose y axis runs from 10**lo to 10**hi cannot show of one curve, one sentence per
+    kind: exact zeros (which no log axis can show), values below the axis, values above it."""
+    notes, low, high = [], power_of_ten(int(math.floor(lo))), power_of_ten(int(math.ceil(hi)))
+    logs = np.asarray(logs, dtype=np.float64)
+    zero, below, above = logs == -np.inf, (logs < lo) & (logs > -np.inf), logs > hi
+    if zero.any():
+        notes.append(
+            f"{label} is exactly 0 at {steps_text(int(zero.sum()))} (from t = "
+            f"{int(np.nonzero(zero)[0][-1])} back): drawn at {low}, since a log axis cannot show 0."
+        )
+    if below.any():
+        notes.append(
+            f"{label} is below {low} at {steps_text(int(below.sum()))} (smallest "
+            f"{format_log10(logs[below].min())}): drawn at {low}, the bottom edge of the chart."
+        )
+    if above.any():
+        notes.append(
+            f"{label} is above {high} at {steps_text(int(above.sum()))} (largest "
+            f"{format_log10(logs[above].max())}): drawn at {high}, the top edge of the chart."
+        )
+    return notes
