@@ -55,6 +55,8 @@ QUICK_VALUES = 7
 UNIT_POINTS = 200  # points per single-unit line of the forget chart (the mean and measured lines get more)
 #: the forget chart draws this many single units' lines (and the mean over all of them)
 MAX_UNIT_LINES = 12
+#: the forget chart sits in a half-width column: a narrower drawing keeps its labels readable
+FORGET_WIDTH, FORGET_HEIGHT = 520.0, 380.0
 #: legend names of the gradient chart's lines
 RNN_DH, LSTM_DH = "RNN  ‖∂L/∂hₜ‖", "LSTM  ‖∂L/∂hₜ‖"
 LSTM_DC, PREDICTED = "LSTM  ‖∂L/∂cₜ‖ (cell state)", "RNN mean-field rule"
@@ -102,6 +104,11 @@ def window(name: str, value: float, count: int, trained: bool = False) -> Grid:
     return Grid(name, tuple(float(v) for v in chosen), at - start, False)
 
 
+def reference_index(grid: Grid) -> int:
+    """The grid's value nearest the slider's default (a trained side: its one value)."""
+    return int(np.argmin(np.abs(np.asarray(grid.values) - SETTINGS[grid.name].default)))
+
+
 def _estimated_bytes(T: int, n_rho: int, n_fb: int) -> int:
     """A generous estimate of the payload's size: about 8 characters per point of a line, 3 KB of text a
     value, 3 KB per pair of the cross."""
@@ -140,15 +147,15 @@ def counts(
 _SIMPLE = {
     r"\frac12": "½",
     r"\bar f": "f̄",
+    r"\cdot": " · ",  # binary operators: spaced, as TeX spaces them
+    r"\odot": " ⊙ ",
+    r"\to": " → ",
     r"\rho": "ρ",
     r"\sigma": "σ",
     r"\partial": "∂",
-    r"\odot": "⊙",
-    r"\cdot": "·",
     r"\prod": "∏",
     r"\sum": "∑",
-    r"\top": "ᵀ",
-    r"\to": "→",
+    r"\top": "⊤",
     r"\|": "‖",
     r"\,": "\u2009",
     r"\tanh": "tanh",
@@ -157,6 +164,7 @@ _SIMPLE = {
 }
 _WRAPPERS = re.compile(r"\\(?:mathrm|operatorname|text)\{([^{}]*)\}")
 _COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
+_SPACED_COMMAND = re.compile(r"(\\[A-Za-z]+) *|(\\.)")
 _INLINE = re.compile(r"(\$[^$]+\$|\*\*[^*]+\*\*|(?<![*\w])\*[^*\s][^*]*\*(?![*\w]))")
 
 
@@ -181,13 +189,23 @@ def _group(text: str, i: int) -> tuple[str, int]:
     return text[i : i + 1], i + 1
 
 
+def _command_text(m: re.Match) -> str:
+    """One command's text; \\top keeps the space after it (an operator name follows it in our sentences)."""
+    name = m.group(1) or m.group(2)
+    if name == r"\top":
+        return _SIMPLE[name] + m.group(0)[len(name) :]
+    return _SIMPLE.get(name, m.group(0)[1:])
+
+
 def math_runs(latex: str) -> list[list[str]]:
     """Inline LaTeX as runs ``[kind, text]``: "m" (math), "msub", "msup". Covers the commands the page's
     sentences use (:data:`_SIMPLE`, \\mathrm{...}); an unknown command is written as its name."""
     text = _WRAPPERS.sub(r"\1", latex)
-    for command in sorted(_SIMPLE, key=len, reverse=True):
+    for command in (r"\frac12", r"\bar f"):
         text = text.replace(command, _SIMPLE[command])
-    text = _COMMAND.sub(lambda m: m.group(0)[1:], text).replace("'", "′").replace("-", "−")
+    # a control word eats the spaces after it, as in TeX; its symbol (or its name, if unknown) stays
+    text = _SPACED_COMMAND.sub(_command_text, text)
+    text = re.sub(" {2,}", " ", text).replace("'", "′").replace("-", "−")
     out: list[list[str]] = []
 
     def add(kind: str, s: str) -> None:
@@ -326,21 +344,32 @@ def view_data(
 
     first = result(0, 0)
     T, applies = first.T, first.prediction_applies
-    rnn_logs = [s.grads.log10_dh for s in rnn.sides] + (
-        [s.log10_predicted for s in rnn.sides] if applies else []
-    )
-    lstm_logs = [s.grads.log10_dh for s in lstm.sides] + [s.grads.log10_dc for s in lstm.sides]
-    lo, hi = live_chart.y_range(*rnn_logs, *lstm_logs)
+
+    def norm_logs(sides_rnn, sides_lstm) -> list:
+        out = [s.grads.log10_dh for s in sides_rnn] + (
+            [s.log10_predicted for s in sides_rnn] if applies else []
+        )
+        return out + [s.grads.log10_dh for s in sides_lstm] + [s.grads.log10_dc for s in sides_lstm]
+
+    def forget_logs(sides_lstm) -> list:
+        out = [s.log10_forget_product[:, :MAX_UNIT_LINES] for s in sides_lstm]
+        return out + [s.grads.log10_dc - s.grads.log10_dc[-1] for s in sides_lstm]
+
+    # the axes hold the sliders' default setting whole (the values a first look starts from)
+    i_ref, j_ref = reference_index(rnn.grid), reference_index(lstm.grid)
+    ref_rnn, ref_lstm = [rnn.sides[i_ref]], [lstm.sides[j_ref]]
+    lo, hi = live_chart.y_range(*norm_logs(rnn.sides, lstm.sides), keep=norm_logs(ref_rnn, ref_lstm))
+    flo, fhi = live_chart.y_range(*forget_logs(lstm.sides), keep=forget_logs(ref_lstm))
     time_title = f"time step t  (loss at t = {T - 1})"
-    norms = live_chart.LogChart(T, lo, hi, time_title, "gradient norm (log scale)")
-    f_logs = [s.log10_forget_product[:, :MAX_UNIT_LINES] for s in lstm.sides]
-    f_logs += [s.grads.log10_dc - s.grads.log10_dc[-1] for s in lstm.sides]
-    flo, fhi = live_chart.y_range(*f_logs)
-    forget = live_chart.LogChart(T, flo, fhi, time_title, "Π f  (log scale)")
+    rnn_lines = _rnn_lines(applies)
+    norms = live_chart.log_chart(T, lo, hi, time_title, "gradient norm (log scale)", rnn_lines)
     forget_lines = (
         live_chart.Line("units", "one unit's Π f", COLORS["f"], 1.0, None, 0.35),
         live_chart.Line("mean", "mean over units of Π f", COLORS["f"], 3.5),
         live_chart.Line("measured", "measured ‖∂L/∂cₜ‖ ÷ ‖∂L/∂c at T−1‖", COLORS["c"], 2.5, "9 6"),
+    )
+    forget = live_chart.log_chart(
+        T, flo, fhi, time_title, "Π f  (log scale)", forget_lines, width=FORGET_WIDTH, height=FORGET_HEIGHT
     )
 
     per_rho = []  # the RNN's parts read only the RNN's half (a test holds them to every bias)
@@ -406,14 +435,18 @@ def view_data(
         "rho": grid_data(rnn.grid),
         "fb": grid_data(lstm.grid),
         "chart": {
-            "svg": live_chart.chart_svg(norms, _rnn_lines(applies), "Gradient norms", "lv-norms"),
+            "svg": live_chart.chart_svg(norms, rnn_lines, "Gradient norms", "lv-norms"),
             "lo": lo,
             "hi": hi,
+            "top": norms.top,
         },
         "forget": {
             "svg": live_chart.chart_svg(forget, forget_lines, "Forget-gate products", "lv-forget"),
             "lo": flo,
             "hi": fhi,
+            "top": forget.top,
+            "width": forget.width,
+            "height": forget.height,
         },
         "per_rho": per_rho,
         "per_fb": per_fb,

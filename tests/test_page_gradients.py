@@ -88,7 +88,8 @@ def drawn(at, key: str) -> str:
 def expected_path(at, log10_values, chart: str = "chart") -> str:
     """The path the library draws for ``log10_values`` on the page's chart (its axis from the payload)."""
     d = live(at)
-    frame = live_chart.LogChart(d["T"], d[chart]["lo"], d[chart]["hi"], "", "")
+    size = {k: d[chart][k] for k in ("width", "height", "top") if k in d[chart]}
+    frame = live_chart.LogChart(d["T"], d[chart]["lo"], d[chart]["hi"], "", "", **size)
     return live_chart.path_d(frame, log10_values)
 
 

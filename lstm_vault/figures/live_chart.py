@@ -6,9 +6,10 @@ gradient_live``): the axes, ticks, grid and legend are drawn here once per view,
 browser only sets ``d`` attributes, so nothing about the chart is drawn in two languages.
 
 The y axis is fixed for a whole view (every slider value the browser may show), so a curve visibly sinks or
-rises as a slider moves. Its range is where the curves lie, at most :data:`MAX_DECADES` decades below the
-highest; a point below it (or an exact 0, which no log axis can show) is drawn on the bottom edge, and
-:func:`clip_note` says so in words.
+rises as a slider moves. Its range is where the curves lie, at most :data:`MAX_DECADES` decades deep, and
+always the whole of a reference setting's curves (the sliders' defaults), see :func:`y_range`; a point
+beyond it (or an exact 0, which no log axis can show) is drawn on the edge, and :func:`clip_note` says so
+in words.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ import numpy as np
 
 from ..formatting import format_log10, power_of_ten, steps_text
 from .log_axis import decade_step
-from .palette import FONT_SIZE
 
-#: the widest y range drawn, in decades below the highest point of any curve of the view
-MAX_DECADES = 24
+#: the widest y range drawn, in decades
+MAX_DECADES = 30
 #: at most this many points per line (min and max of each bucket of steps are kept, so no spike is lost)
 MAX_POINTS = 600
 
-WIDTH, HEIGHT = 1000.0, 380.0
-LEFT, RIGHT, TOP, BOTTOM = 70.0, 16.0, 40.0, 48.0
+WIDTH, HEIGHT = 1000.0, 380.0  # a chart's size in SVG units (it scales to its column's width)
+LEFT, RIGHT, TOP, BOTTOM = 74.0, 16.0, 36.0, 50.0
+FONT = 15  # in SVG units
+LEGEND_ROW = 22
 FONT_FAMILY = "'Source Sans Pro', 'Source Sans 3', sans-serif"
 GRID = "#d9dbe0"
 INK = "#31333f"
@@ -56,27 +58,63 @@ class LogChart:
     hi: float
     x_title: str
     y_title: str
+    width: float = WIDTH
+    height: float = HEIGHT
+    top: float = TOP  # room for the legend's rows above the frame
 
     def x(self, t) -> np.ndarray:
         span = max(self.T - 1, 1)
-        return LEFT + (WIDTH - LEFT - RIGHT) * np.asarray(t, dtype=np.float64) / span
+        return LEFT + (self.width - LEFT - RIGHT) * np.asarray(t, dtype=np.float64) / span
 
     def y(self, log10_values) -> np.ndarray:
-        """Pixel rows of log10 values, clipped into the frame (-inf and nan on the bottom edge)."""
+        """Rows (SVG units) of log10 values, clipped into the frame (-inf and nan on the bottom edge)."""
         logs = np.nan_to_num(np.asarray(log10_values, dtype=np.float64), nan=-np.inf)
         logs = np.clip(logs, self.lo, self.hi)
-        return TOP + (HEIGHT - TOP - BOTTOM) * (self.hi - logs) / (self.hi - self.lo)
+        return self.top + (self.height - self.top - BOTTOM) * (self.hi - logs) / (self.hi - self.lo)
 
 
-def y_range(*logs, max_decades: float = MAX_DECADES) -> tuple[float, float]:
-    """Whole decades around the finite values of some log10 arrays, at most ``max_decades`` deep."""
-    values = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in logs] or [np.zeros(1)])
-    values = values[np.isfinite(values)]
+def _legend(lines: tuple[Line, ...], width: float) -> list[tuple[Line, float, float]]:
+    """Each legend entry's (line, x, y): in rows above the frame, a new row where one would overflow."""
+    out, x, y = [], LEFT, 16.0
+    for line in lines:
+        w = 32 + 0.56 * FONT * len(line.name) + 20
+        if x > LEFT and x + w > width - RIGHT:
+            x, y = LEFT, y + LEGEND_ROW
+        out.append((line, x, y))
+        x += w
+    return out
+
+
+def log_chart(
+    T: int, lo: float, hi: float, x_title: str, y_title: str, lines: tuple[Line, ...], **size
+) -> LogChart:
+    """A chart frame with room above it for the legend of ``lines`` (``size``: width, height)."""
+    rows = len({y for _, _, y in _legend(lines, size.get("width", WIDTH))})
+    return LogChart(T, lo, hi, x_title, y_title, top=TOP + LEGEND_ROW * (rows - 1), **size)
+
+
+def _finite(logs) -> np.ndarray:
+    values = np.concatenate([np.ravel(np.asarray(v, dtype=np.float64)) for v in logs] or [np.zeros(0)])
+    return values[np.isfinite(values)]
+
+
+def y_range(*logs, keep=(), max_decades: float = MAX_DECADES) -> tuple[float, float]:
+    """Whole decades around the finite values of some log10 arrays, at most ``max_decades`` deep.
+
+    keep: log10 arrays (a reference setting's curves) whose whole range the axis shows where it fits in
+    ``max_decades``; what is left of the depth goes to the others, the highest first.
+    """
+    values = _finite(logs)
     if not values.size:
         return -1.0, 1.0
-    hi = math.ceil(float(values.max()) + 1e-9)
-    lo = max(math.floor(float(values.min()) - 1e-9), hi - max_decades)
-    return float(min(lo, hi - 1)), float(hi)
+    top, bottom = math.ceil(float(values.max()) - 1e-9), math.floor(float(values.min()) + 1e-9)
+    if top - bottom <= max_decades:
+        return float(min(bottom, top - 1)), float(top)
+    kept = _finite(keep)
+    if kept.size:
+        k_hi, k_lo = math.ceil(float(kept.max()) - 1e-9), math.floor(float(kept.min()) + 1e-9)
+        top = min(top, max(k_hi, k_lo + max_decades))
+    return float(max(bottom, top - max_decades)), float(top)
 
 
 def path_d(chart: LogChart, log10_values, max_points: int = MAX_POINTS) -> str:
@@ -104,7 +142,7 @@ def _nice_step(span: float, most: int = 8) -> int:
     return 10 ** math.ceil(math.log10(span))
 
 
-def _text(x, y, label, anchor="middle", size=FONT_SIZE - 3, extra="") -> str:
+def _text(x, y, label, anchor="middle", size=FONT, extra="") -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{INK}" text-anchor="{anchor}" '
         f'dominant-baseline="central"{extra}>{html.escape(label, quote=False)}</text>'
@@ -113,7 +151,7 @@ def _text(x, y, label, anchor="middle", size=FONT_SIZE - 3, extra="") -> str:
 
 def chart_svg(chart: LogChart, lines: tuple[Line, ...], title: str, clip_id: str = "lv-frame") -> str:
     """The chart's template: frame, ticks, grid, axis titles, the legend and one empty path per line."""
-    x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
+    x0, x1, y0, y1 = LEFT, chart.width - RIGHT, chart.top, chart.height - BOTTOM
     parts = [f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" stroke="{GRID}"/>']
     step = decade_step(chart.hi - chart.lo)
     for k in np.arange(math.ceil(chart.lo / step) * step, chart.hi + 1e-9, step):
@@ -127,18 +165,16 @@ def chart_svg(chart: LogChart, lines: tuple[Line, ...], title: str, clip_id: str
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y1}" stroke="{GRID}" stroke-opacity="0.6"/>'
         )
         parts.append(_text(x, y1 + 14, str(t)))
-    parts.append(_text((x0 + x1) / 2, HEIGHT - 12, chart.x_title))
+    parts.append(_text((x0 + x1) / 2, chart.height - 12, chart.x_title))
     mid = (y0 + y1) / 2
     parts.append(_text(16, mid, chart.y_title, extra=f' transform="rotate(-90 16 {mid:.1f})"'))
-    lx = x0  # the legend: one row above the frame
-    for line in lines:
+    for line, lx, ly in _legend(lines, chart.width):  # the legend: rows above the frame
         dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
         parts.append(
-            f'<line x1="{lx:.1f}" x2="{lx + 26:.1f}" y1="16" y2="16" stroke="{line.color}" '
+            f'<line x1="{lx:.1f}" x2="{lx + 26:.1f}" y1="{ly:.1f}" y2="{ly:.1f}" stroke="{line.color}" '
             f'stroke-width="{line.width:g}"{dash} stroke-opacity="{line.opacity:g}"/>'
         )
-        parts.append(_text(lx + 32, 16, line.name, anchor="start"))
-        lx += 32 + 6.6 * len(line.name) + 22
+        parts.append(_text(lx + 32, ly, line.name, anchor="start"))
     frame = f'<rect x="{x0}" y="{y0 - 2}" width="{x1 - x0}" height="{y1 - y0 + 4}"/>'
     parts.append(f'<clipPath id="{clip_id}">{frame}</clipPath>')
     for line in lines:
@@ -149,7 +185,8 @@ def chart_svg(chart: LogChart, lines: tuple[Line, ...], title: str, clip_id: str
             f'clip-path="url(#{clip_id})"/>'
         )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width:.0f} {chart.height:.0f}" '
+        f'role="img" '
         f'style="width: 100%; height: auto; display: block" font-family="{FONT_FAMILY}">'
         f"<title>{html.escape(title, quote=False)}</title>{''.join(parts)}</svg>"
     )
