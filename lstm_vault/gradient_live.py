@@ -57,6 +57,8 @@ UNIT_POINTS = 200  # points per single-unit line of the forget chart (the mean a
 MAX_UNIT_LINES = 12
 #: the forget chart sits in a half-width column: a narrower drawing keeps its labels readable
 FORGET_WIDTH, FORGET_HEIGHT = 520.0, 380.0
+#: the forget chart's depth: a product of gates sinks fast, and the default setting's lies in the top decade
+FORGET_DECADES = 12
 #: legend names of the gradient chart's lines
 RNN_DH, LSTM_DH = "RNN  ‖∂L/∂hₜ‖", "LSTM  ‖∂L/∂hₜ‖"
 LSTM_DC, PREDICTED = "LSTM  ‖∂L/∂cₜ‖ (cell state)", "RNN mean-field rule"
@@ -359,7 +361,9 @@ def view_data(
     i_ref, j_ref = reference_index(rnn.grid), reference_index(lstm.grid)
     ref_rnn, ref_lstm = [rnn.sides[i_ref]], [lstm.sides[j_ref]]
     lo, hi = live_chart.y_range(*norm_logs(rnn.sides, lstm.sides), keep=norm_logs(ref_rnn, ref_lstm))
-    flo, fhi = live_chart.y_range(*forget_logs(lstm.sides), keep=forget_logs(ref_lstm))
+    flo, fhi = live_chart.y_range(
+        *forget_logs(lstm.sides), keep=forget_logs(ref_lstm), max_decades=FORGET_DECADES
+    )
     time_title = f"time step t  (loss at t = {T - 1})"
     rnn_lines = _rnn_lines(applies)
     norms = live_chart.log_chart(T, lo, hi, time_title, "gradient norm (log scale)", rnn_lines)

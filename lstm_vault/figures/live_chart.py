@@ -23,8 +23,8 @@ import numpy as np
 from ..formatting import format_log10, power_of_ten, steps_text
 from .log_axis import decade_step
 
-#: the widest y range drawn, in decades
-MAX_DECADES = 30
+#: the widest y range drawn, in decades (a chart may ask for less)
+MAX_DECADES = 24
 #: at most this many points per line (min and max of each bucket of steps are kept, so no spike is lost)
 MAX_POINTS = 600
 
