@@ -628,7 +628,7 @@ def test_forget_clamp_experiment_shows_both_curves_and_says_why_they_differ():
 def test_browser_live_view_moves_with_no_script_run_and_the_link_carries_it(app_page, app_server):
     """ρ moves in the browser: the value, the chart line and the metric change with no script run, the
     address carries ?rho=, one script run follows once the slider rests, and the copied link opens there."""
-    from browser_support import open_app_page, runs_finished, wait_for_run
+    from browser_support import open_app_page, runs_finished, sliders, step_slider, wait_for_run
 
     open_app_page(app_page, app_server.url, "Vanishing_gradients?rho=1.5&H=8")
     top = app_page.locator('.lv-gl[data-part="top"]')
@@ -654,6 +654,11 @@ def test_browser_live_view_moves_with_no_script_run_and_the_link_carries_it(app_
     x = make_sequence("sine", 100)
     expected = compare_gradients(x, 8, 0, 1.55, 3.0)
     assert format_log10(expected.rnn.log10_ratio) in metric
+    # another control's rerun rewrites the address (H): the live view puts ?rho= back
+    hidden = sliders(app_page).and_(app_page.locator('[aria-label^="Hidden size"]'))
+    step_slider(app_page, hidden, "ArrowRight")
+    app_page.wait_for_url("**H=9**")
+    app_page.wait_for_url("**rho=1.55**")
     link = app_page.url
     open_app_page(app_page, app_server.url, link.split("/", 3)[3])  # the copied link, in a fresh load
     app_page.locator('.lv-gl[data-part="top"]').wait_for()

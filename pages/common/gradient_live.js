@@ -11,6 +11,7 @@
 
 const VERSION = 1;
 const SETTLE_MS = 400;
+const URL_EVERY_MS = 250; // address writes at most this often (Chrome throttles bursts of replaceState)
 const groups = new Map(); // group key -> {data, at: {rho, fb}, views: Set, setStateValue, timer}
 const views = new WeakMap(); // parentElement -> the mounted part
 
@@ -20,7 +21,7 @@ export default function (component) {
   if (!root || !data) return undefined;
   let group = groups.get(data.group);
   if (!group) {
-    group = { data: null, at: null, views: new Set(), timer: 0, committed: null };
+    group = { data: null, at: null, views: new Set(), timer: 0, committed: null, lastUrlAt: 0 };
     groups.set(data.group, group);
   }
   let view = views.get(parentElement);
@@ -31,6 +32,11 @@ export default function (component) {
   group.views.add(view);
   if (data.cross) setCross(group, data.cross);
   if (data.part === "top") {
+    group.pathname = window.location.pathname;
+    if (!group.urlTimer) {
+      // also puts ?rho= and ?fb= back after a rerun in which Python rewrote the address
+      group.urlTimer = setInterval(() => writeAddress(group), URL_EVERY_MS);
+    }
     if (data.version !== VERSION) {
       root.textContent = `This view reads payload version ${VERSION}, not ${data.version}.`;
       return () => detach(group, view, parentElement);
@@ -50,6 +56,10 @@ export default function (component) {
 function detach(group, view, parentElement) {
   group.views.delete(view);
   views.delete(parentElement);
+  if (view.part === "top") {
+    clearInterval(group.urlTimer);
+    group.urlTimer = 0;
+  }
 }
 
 function load(group, data) {
@@ -94,7 +104,7 @@ function current(group) {
 
 function move(group, name, value) {
   group.at = { ...group.at, [name]: value };
-  writeAddress(group);
+  if (performance.now() - group.lastUrlAt >= URL_EVERY_MS) writeAddress(group); // else the timer does
   renderAll(group);
   clearTimeout(group.timer);
   const { i, j, joint } = current(group);
@@ -109,17 +119,20 @@ function commit(group) {
 }
 
 function writeAddress(group) {
+  // only on the page this view lives on: Streamlit may have moved to another page before unmounting it
+  if (!group.data || !group.at || window.location.pathname !== group.pathname) return;
   const url = new URL(window.location.href);
+  let changed = false;
   for (const name of ["rho", "fb"]) {
     if (group.data[name].trained) continue;
-    url.searchParams.set(name, shown(group.data[name], group.at[name]));
+    const value = shown(group.data[name], group.at[name]);
+    if (url.searchParams.get(name) === value) continue;
+    url.searchParams.set(name, value);
+    changed = true;
   }
-  try {
-    window.history.replaceState(window.history.state, "", url);
-  } catch (err) {
-    // Chrome refuses bursts of replaceState (more than about 100 in 10 s): the next move writes it again
-    if (!(err instanceof DOMException)) throw err;
-  }
+  if (!changed) return;
+  window.history.replaceState(window.history.state, "", url);
+  group.lastUrlAt = performance.now();
 }
 
 function decimals(grid) {
