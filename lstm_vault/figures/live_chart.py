@@ -118,18 +118,18 @@ def y_range(*logs, keep=(), max_decades: float = MAX_DECADES) -> tuple[float, fl
 
 
 def path_d(chart: LogChart, log10_values, max_points: int = MAX_POINTS) -> str:
-    """The SVG path of one line over steps 0..T-1 (T = len(values)); a long line keeps each bucket's
-    lowest and highest point, in step order, so at most ``max_points`` points are written."""
+    """The SVG path of one line over steps 0..T-1 (T = len(values)); a long line keeps its first and last
+    step and each bucket's lowest and highest point, in step order (at most ``max_points`` points)."""
     logs = np.asarray(log10_values, dtype=np.float64).ravel()
     t = np.arange(logs.size)
     if logs.size > max_points:
-        edges = np.linspace(0, logs.size, max_points // 2 + 1).astype(int)
+        edges = np.linspace(0, logs.size, (max_points - 2) // 2 + 1).astype(int)
         keep = []
         for a, b in zip(edges[:-1], edges[1:]):
             seg = np.nan_to_num(logs[a:b], nan=-np.inf)
             pair = sorted({a + int(np.argmin(seg)), a + int(np.argmax(seg))})
             keep += pair
-        t = np.asarray(keep)
+        t = np.asarray(sorted({0, *keep, logs.size - 1}))  # the line still spans the whole frame
         logs = logs[t]
     xs, ys = chart.x(t), chart.y(logs)
     return "M" + "L".join(f"{x:.0f},{y:.0f}" for x, y in zip(xs, ys))
