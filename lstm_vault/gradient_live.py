@@ -49,9 +49,10 @@ WORK_BUDGET = 400_000
 BYTE_CAP = 2_000_000
 #: a window never holds fewer values than this (the committed one in the middle)
 MIN_VALUES = 3
-#: the first view of a new input, size or seed holds at most this many values per slider (about 0.2 s at
-#: T = 100, H = 16), so that the page answers a new length at once; the browser then asks for the rest
-QUICK_VALUES = 7
+#: the first view of a new input, size or seed holds at most this many values per slider (the committed
+#: one and its neighbours), so that the page answers a new length at once; once the page has been left
+#: alone for a moment, the browser asks for the rest (pages/common/gradient_live.js, EXPAND_AFTER_MS)
+QUICK_VALUES = 3
 UNIT_POINTS = 200  # points per single-unit line of the forget chart (the mean and measured lines get more)
 #: the forget chart draws this many single units' lines (and the mean over all of them)
 MAX_UNIT_LINES = 12

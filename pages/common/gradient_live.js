@@ -11,6 +11,7 @@
 
 const VERSION = 1;
 const SETTLE_MS = 400;
+const EXPAND_AFTER_MS = 1000; // a first view's other slider values are asked for after this long
 const URL_EVERY_MS = 250; // address writes at most this often (Chrome throttles bursts of replaceState)
 const groups = new Map(); // group key -> {data, at: {rho, fb}, views: Set, setStateValue, timer}
 const views = new WeakMap(); // parentElement -> the mounted part
@@ -44,9 +45,14 @@ export default function (component) {
     group.setStateValue = setStateValue;
     group.follow = data.follow;
     if (group.data?.fingerprint !== data.fingerprint) load(group, data);
+    clearTimeout(group.expandTimer);
     if (data.expand && group.asked !== data.expand) {
-      group.asked = data.expand; // once shown, ask for the rest of the slider values (one script run)
-      setTimeout(() => setStateValue("full", data.expand), 50);
+      // a first view holds a few slider values: ask for the rest (one script run of about a second) once
+      // the page has been left alone for a moment, so that dragging the length is not held up by it
+      group.expandTimer = setTimeout(() => {
+        group.asked = data.expand;
+        setStateValue("full", data.expand);
+      }, EXPAND_AFTER_MS);
     }
   }
   renderAll(group);
@@ -293,7 +299,7 @@ function renderTop(group, view, now) {
     ? "Computing this setting (it lies outside the values sent to the browser)…"
     : !now.joint
       ? "Updating the sentences that compare both models…"
-      : "Computing the other slider values, so that the sliders answer at once…";
+      : "The sliders answer at once next to these values; the rest follow in a moment…";
   view.root.classList.toggle("lv-gl-outside", outside);
   if (now.rho) setPaths(view, now.rho.paths);
   if (now.fb) setPaths(view, now.fb.paths);
