@@ -1,20 +1,23 @@
 """Vanishing gradients: one input sequence through a tanh RNN and an LSTM, a loss at the last step, and how
 much of its gradient reaches every earlier step.
 
-Layout and wiring only: widgets -> ``lstm_vault.vanishing`` -> ``lstm_vault.figures.gradients``. The RNN's
-half and the LSTM's half of a run are cached apart, so dragging ρ recomputes only the RNN and the forget bias
-only the LSTM; each figure is cached on the halves it draws. The controls (bounds, steps, help) and the
+Layout and wiring only: widgets -> ``lstm_vault.vanishing`` -> ``lstm_vault.gradient_live`` (the live view)
+and ``lstm_vault.figures.gradients`` (the charts Python draws). The controls (bounds, steps, help) and the
 choice of models come from ``lstm_vault.gradient_models``, every sentence from
 ``lstm_vault.gradient_readings`` and ``lstm_vault.gradient_notes``, the equations from ``lstm_vault.explain``.
 
-A slider move reruns the page, so what does not need to follow every move waits until it is asked for: the
-edge sweep (its chart marks ρ), the input-gradient heatmaps (open at first when a trained pair's example marks
-steps) and "How this is computed" are drawn only while their expanders are open, and the f = 1
-experiment (``vanishing.forget_clamp``: every forget gate clamped to 1, the running product of f beside
-‖∂L/∂c_t‖ of that run) only while its toggle is on; each model's readings are one markdown element.
+ρ and the forget-gate bias move in the browser (``pages.common.gradient_live``): the RNN's half is computed
+for every ρ of the view and the LSTM's half for every bias (cached per input, size, seed and grid), and the
+browser swaps the charts' lines, the metrics and the sentences with no script run. When a slider rests, the
+browser sets the view's state ``at`` (one run), so what Python draws for the committed values follows: the
+edge sweep (its chart marks ρ), the input-gradient heatmaps (open at first when a trained pair's example
+marks steps) and "How this is computed", each drawn only while its expander is open, and the f = 1
+experiment (``vanishing.forget_clamp``) only while its toggle is on. A new input, size or seed first gets
+the committed values and their neighbours; the browser asks for the rest (state ``full``) a second later.
 
-Page state: ρ (``rho``) and the forget-gate bias (``fb``), which only this page has, are sliders bound to
-the address; ``H`` and ``seed`` (Step through has its own, with other ranges), the model choice
+Page state: ρ (``rho``) and the forget-gate bias (``fb``) are where the browser's sliders last rested, else a
+link's values (the browser writes ``?rho=`` and ``?fb=`` at every move), else this session's, else the
+defaults; ``H`` and ``seed`` (Step through has its own, with other ranges), the model choice
 (``compare=shipped``, ``session`` or ``current``) and the input sequence (``preset``, ``T``, ``xseed``, ``x``,
 ``z``) are kept by hand (``pages.common.links``). A link's bad value falls back to its default with a warning.
 
