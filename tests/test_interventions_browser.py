@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_setting_a_clamp_on_step_through_shows_the_clamped_cell(app_page, app_server):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     from lstm_vault import GateClamp, explain
@@ -20,8 +21,16 @@ def test_setting_a_clamp_on_step_through_shows_the_clamped_cell(app_page, app_se
     page = app_page
     open_app_page(page, app_server.url, "Step_through", timeout_ms=180_000)  # maybe the server's first run
     runs = runs_finished(page)
-    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text="Experiment").click()
-    page.get_by_role("option", name="hide the memory (o = 0)").click()
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text="Experiment")
+    option = page.get_by_role("option", name="hide the memory (o = 0)")
+    for _ in range(3):  # under load a click can land while the list is still being mounted: open it again
+        box.click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    option.click()
     wait_for_run(page, runs)
     note = page.locator('[data-testid="stAlert"]', has_text="Experiment on:")
     expect(note).to_contain_text("o held at 0 for unit 0, steps 50 to 99")  # a preset starts halfway
