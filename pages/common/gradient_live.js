@@ -13,7 +13,7 @@ const VERSION = 1;
 const SETTLE_MS = 400;
 const EXPAND_AFTER_MS = 1000; // a first view's other slider values are asked for after this long
 const URL_EVERY_MS = 250; // address writes at most this often (Chrome throttles bursts of replaceState)
-const groups = new Map(); // group key -> {data, at: {rho, fb}, views: Set, setStateValue, timer}
+const groups = new Map(); // group key -> {data, cross, at: {rho, fb}, committed, views: Set, timers}
 const views = new WeakMap(); // parentElement -> the mounted part
 
 export default function (component) {
@@ -43,7 +43,6 @@ export default function (component) {
       return () => detach(group, view, parentElement);
     }
     group.setStateValue = setStateValue;
-    group.follow = data.follow;
     if (group.data?.fingerprint !== data.fingerprint) load(group, data);
     clearTimeout(group.expandTimer);
     if (data.expand && group.asked !== data.expand) {
