@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -495,8 +494,3 @@ def cross_data(
 def payload_bytes(payload: dict) -> int:
     """A payload's size as JSON text, as it travels to the browser."""
     return len(json.dumps(payload, ensure_ascii=False).encode())
-
-
-def shown_value(value: float) -> str:
-    """A slider value as the control shows it ("1.05", "-0.25", "3")."""
-    return f"{value:g}" if math.isfinite(value) else str(value)
