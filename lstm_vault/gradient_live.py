@@ -52,6 +52,13 @@ MIN_VALUES = 3
 #: one and its neighbours), so that the page answers a new length at once; once the page has been left
 #: alone for a moment, the browser asks for the rest (pages/common/gradient_live.js, EXPAND_AFTER_MS)
 QUICK_VALUES = 3
+#: the length slider: other lengths' views (at the committed ρ and bias) sent with a view, bounded by work
+#: (steps × units × runs, summed over the lengths) and by size; a first view holds QUICK_LENGTHS each side
+LENGTH_WORK_BUDGET = 400_000
+LENGTH_BYTE_CAP = 1_000_000
+QUICK_LENGTHS = 2
+LENGTH_LABEL = "Sequence length T"
+LENGTH_HELP = "Steps the gradient travels back through."
 UNIT_POINTS = 200  # points per single-unit line of the forget chart (the mean and measured lines get more)
 #: the forget chart draws this many single units' lines (and the mean over all of them)
 MAX_UNIT_LINES = 12
@@ -333,12 +340,15 @@ def view_data(
     lstm: Sweep,
     x_label: str,
     trained_notes: dict[str, str] | None = None,
+    ranges: tuple[float, float, float, float] | None = None,
 ) -> dict:
     """What the browser needs to show every value of both grids, each model on its own (see the module
     docstring): the charts, and per ρ and per bias the lines, sentences and metrics of that model alone.
     It does not depend on which values are committed (:func:`cross_data` does), so a slider that comes
     to rest leaves it as it is. ``trained_notes``: a sentence shown in place of a trained side's slider
-    ({"rho": ..., "fb": ...}, Markdown).
+    ({"rho": ..., "fb": ...}, Markdown). ``ranges``: the y axes (lo, hi of the gradient chart, lo, hi of
+    the forget chart, log10) instead of fitting them here: the views of other lengths keep the axes of
+    the committed length's view (:func:`length_entry`), so the lines move, not the axes.
     """
 
     def result(i: int, j: int) -> VanishingResult:
@@ -360,10 +370,13 @@ def view_data(
     # the axes hold the sliders' default setting whole (the values a first look starts from)
     i_ref, j_ref = reference_index(rnn.grid), reference_index(lstm.grid)
     ref_rnn, ref_lstm = [rnn.sides[i_ref]], [lstm.sides[j_ref]]
-    lo, hi = live_chart.y_range(*norm_logs(rnn.sides, lstm.sides), keep=norm_logs(ref_rnn, ref_lstm))
-    flo, fhi = live_chart.y_range(
-        *forget_logs(lstm.sides), keep=forget_logs(ref_lstm), max_decades=FORGET_DECADES
-    )
+    if ranges is None:
+        lo, hi = live_chart.y_range(*norm_logs(rnn.sides, lstm.sides), keep=norm_logs(ref_rnn, ref_lstm))
+        flo, fhi = live_chart.y_range(
+            *forget_logs(lstm.sides), keep=forget_logs(ref_lstm), max_decades=FORGET_DECADES
+        )
+    else:
+        lo, hi, flo, fhi = map(float, ranges)
     time_title = f"time step t  (loss at t = {T - 1})"
     rnn_lines = _rnn_lines(applies)
     norms = live_chart.log_chart(T, lo, hi, time_title, "gradient norm (log scale)", rnn_lines)
@@ -488,6 +501,88 @@ def cross_data(
         "view": view_fingerprint(x, hidden_size, seed, rnn, lstm, x_label),
         "index": {"rho": i0, "fb": j0},
         "joint": joint,
+    }
+
+
+# ------------------------------------------------------------------------------------------ lengths
+
+
+def length_window(
+    T: int,
+    low: int,
+    high: int,
+    hidden_size: int,
+    rnn_trained: bool = False,
+    lstm_trained: bool = False,
+    quick: bool = False,
+) -> tuple[int, ...]:
+    """The lengths next to ``T`` (not ``T`` itself: the committed view holds it) whose views are sent
+    with it, within [low, high]: the nearest first, one longer and one shorter in turn, while they fit
+    :data:`LENGTH_WORK_BUDGET` and :data:`LENGTH_BYTE_CAP` (``quick``: the nearest 2 × :data:`QUICK_LENGTHS`
+    at most, for the first view of a new setting). Sorted."""
+    runs = (1 if rnn_trained else 2) + (1 if lstm_trained else 2)  # the chaos check; the bias-0 run
+    most = 2 * QUICK_LENGTHS if quick else high - low + 1
+    out: list[int] = []
+    work = size = 0
+    for d in range(1, high - low + 1):
+        for length in (T + d, T - d):
+            if not low <= length <= high:
+                continue
+            w, b = length * hidden_size * runs, _length_bytes(length)
+            if len(out) >= most or work + w > LENGTH_WORK_BUDGET or size + b > LENGTH_BYTE_CAP:
+                return tuple(sorted(out))
+            out.append(length)
+            work, size = work + w, size + b
+    return tuple(sorted(out))
+
+
+def _length_bytes(T: int) -> int:
+    """A generous estimate of one length's view: its lines and texts at one ρ and one bias (the view's
+    estimate less its once-per-payload part), the two chart templates and the cross."""
+    return _estimated_bytes(T, 1, 1) - 20_000 + 12_000
+
+
+def length_entry(
+    x: np.ndarray,
+    hidden_size: int,
+    seed: int,
+    rnn: Sweep,
+    lstm: Sweep,
+    x_label: str,
+    ranges: tuple[float, float, float, float],
+    trained_notes: dict[str, str] | None = None,
+) -> dict:
+    """The view of one other length (``x`` is the input at that length) at the committed ρ and bias (one
+    value per grid), on the committed view's axes ``ranges``, with its cross: what the browser shows while
+    the length slider rests on it, until Python has computed every ρ and bias there."""
+    if len(rnn.sides) != 1 or len(lstm.sides) != 1:
+        raise ValueError("a length's view holds one ρ and one bias")
+    view = view_data(x, hidden_size, seed, rnn, lstm, x_label, trained_notes, ranges=ranges)
+    return {"T": int(len(x)), "view": view, "cross": cross_data(x, hidden_size, seed, rnn, lstm, x_label)}
+
+
+def view_ranges(view: dict) -> tuple[float, float, float, float]:
+    """A :func:`view_data`'s y axes, as :func:`length_entry` takes them."""
+    return view["chart"]["lo"], view["chart"]["hi"], view["forget"]["lo"], view["forget"]["hi"]
+
+
+def length_data(view: dict, rho: float, fb: float, low: int, high: int, entries: Sequence[dict]) -> dict:
+    """What the length slider needs: its range, the committed view it belongs to (``view``, from
+    :func:`view_data`, whose length is the committed one), the ρ and bias its other lengths were computed
+    at, and one :func:`length_entry` per other length (sorted by length)."""
+    entries = sorted(entries, key=lambda e: e["T"])
+    return {
+        "view": view["fingerprint"],
+        "T": view["T"],
+        "rho": float(rho),
+        "fb": float(fb),
+        "low": int(low),
+        "high": int(high),
+        "step": 1,
+        "label": LENGTH_LABEL,
+        "help": LENGTH_HELP,
+        "values": [e["T"] for e in entries],
+        "entries": list(entries),
     }
 
 

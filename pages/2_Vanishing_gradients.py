@@ -52,7 +52,7 @@ from lstm_vault.gradient_models import (
     unusable_note,
 )
 from lstm_vault.gradient_readings import forget_clamp_reading
-from lstm_vault.sequences import PRESETS
+from lstm_vault.sequences import MAX_LENGTH, PRESETS
 from lstm_vault.vanishing import (
     ForgetClamp,
     LSTMSide,
@@ -64,7 +64,14 @@ from lstm_vault.vanishing import (
 from pages.common import links
 from pages.common.gradient_live import committed, live_part, live_state, live_top
 from pages.common.navigation import sidebar
-from pages.common.sequence_input import QUERY_NAMES, apply_query_params, query_params_of, sequence_input
+from pages.common.sequence_input import (
+    QUERY_NAMES,
+    SequenceChoice,
+    apply_query_params,
+    query_params_of,
+    sequence_input,
+    with_length,
+)
 from pages.common.session import current_model, last_run_models
 
 P = "vg_"  # this page's session keys, and its sequence widgets'
@@ -73,7 +80,8 @@ LIVE = ("rho", "fb")  # moved in the browser; the address carries them (?rho=, ?
 BY_HAND = ("H", "seed")  # also on Step through, with other ranges: kept by hand under this page's keys
 KEYS = {name: P + name for name in SETTINGS}  # setting -> session key
 HAND_LINK = (*BY_HAND, COMPARE, *QUERY_NAMES)  # what the page writes into the address itself
-MODELS, SEEN_PAIR, LENGTH, WIDGET_T = P + "models", P + "seen_pair", P + "len", P + "T"
+MODELS, SEEN_PAIR, WIDGET_T = P + "models", P + "seen_pair", P + "T"
+SEEN_COMMIT, FULL = P + "seen_commit", P + "full"  # the browser's last commit applied; payloads sent whole
 CHART = {"width": "stretch", "theme": None}
 
 st.set_page_config(page_title="Vanishing gradients · lstm_vault", page_icon="📉", layout="wide")
@@ -111,6 +119,37 @@ def live_view(
 def live_cross(run_id: tuple, rho_grid, fb_grid, side_keys: tuple, x_label: str, marked: tuple, _sweeps):
     """The sentences that compare both models on the cross through the committed values."""
     return live.cross_data(*run_id, *_sweeps, x_label, marked)
+
+
+@st.cache_resource(max_entries=160, show_spinner=False)
+def length_sides(x, H: int, seed: int, rho: float, fb: float, side_keys: tuple, _pair) -> tuple:
+    """Both halves at one other length, at the committed ρ and bias (read-only, shared)."""
+    rnn = live.rnn_sides(x, H, seed, (rho,), _pair.model("rnn"))[0]
+    return rnn, live.lstm_sides(x, H, seed, (fb,), _pair.model("lstm"))[0]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def live_lengths(
+    made: tuple, H: int, seed: int, rho: float, fb: float, side_keys: tuple, values: tuple, high: int,
+    own: str, view: str, _seq: SequenceChoice, _view: dict, _pair,
+) -> dict:  # fmt: skip
+    """The length slider's data: the views of the lengths ``values`` at the committed ρ and bias, on the
+    axes of the committed view (``view``: its fingerprint). ``made``: what the input is made from (preset,
+    seed, standardised)."""
+    trained = ("rnn" in _pair.trained, "lstm" in _pair.trained)
+    entries = []
+    for length in values:
+        other = with_length(_seq, length)
+        rnn, lstm = length_sides(other.values, H, seed, rho, fb, side_keys, _pair)
+        sweeps = (
+            live.Sweep(live.window("rho", rho, 1, trained[0]), (rnn,)),
+            live.Sweep(live.window("fb", fb, 1, trained[1]), (lstm,)),
+        )
+        notes_ = {"fb": own} if own else None
+        entries.append(
+            live.length_entry(other.values, H, seed, *sweeps, other.label, live.view_ranges(_view), notes_)
+        )
+    return live.length_data(_view, rho, fb, MIN_T, high, entries)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -158,14 +197,14 @@ def control(widget, name: str) -> None:
     )
 
 
-def follow_length_slider() -> None:
-    st.session_state[WIDGET_T] = st.session_state[LENGTH]
-
-
 # ------------------------------------------------------------------------------------------ the link
 s = st.session_state
 link_notes: list[str | None] = []  # what was wrong with a link, shown at the top
 rested = committed(GROUP) or {}  # where the browser's sliders last rested
+if "T" in rested and rested.get("n") != s.get(SEEN_COMMIT):  # a length the browser's slider set, once
+    s[SEEN_COMMIT] = rested.get("n")
+    if s.get(P + "source", "preset") == "preset":
+        s[WIDGET_T] = int(min(max(round(rested["T"]), MIN_T), MAX_LENGTH))
 for name in LIVE:  # else a link's value (once per value it brings), else this session's, else the default
     setting, raw = SETTINGS[name], st.query_params.get(name)
     if name in rested:
@@ -243,22 +282,14 @@ with input_box:
     seq = sequence_input(P)
 
 x, x_label = (example.x, example.label) if example is not None else (seq.values, seq.label)
-length_col, _ = st.columns([1, 2])
-with length_col:
-    if example is not None:
-        st.metric("Sequence length T", len(x), help="Set by the trained models' task.")
-    elif seq.source == "preset":
-        s[LENGTH] = int(seq.length)  # the sidebar box may have moved: follow it
-        st.slider(
-            "Sequence length T",
-            MIN_T,
-            max(SLIDER_T_MAX, seq.length),
-            key=LENGTH,
-            on_change=follow_length_slider,
-            help="Steps the gradient travels back through.",
-        )
-    else:
-        st.metric("Sequence length T", seq.length, help="Set by your numbers.")
+length_slider = example is None and seq.source == "preset"  # the live view's slider, beside ρ and the bias
+if not length_slider:
+    length_col, _ = st.columns([1, 2])
+    length_col.metric(
+        "Sequence length T",
+        len(x),
+        help="Set by the trained models' task." if example is not None else "Set by your numbers.",
+    )
 
 hand_link = query_params_of(seq) | ({COMPARE: choice} if choice else {})
 hand_link |= {name: str(s[KEYS[name]]) for name in BY_HAND if s[KEYS[name]] != SETTINGS[name].default}
@@ -283,9 +314,13 @@ try:
     # then asks for as many as the budgets allow (live_state "full"), computed while the page is read
     view_key = live.fingerprint(x, H, seed, side_keys, x_label, marked)
     trained = ("rnn" in pair.trained, "lstm" in pair.trained)
-    full = live_state(GROUP, "full") == view_key
+    full_keys = s.setdefault(FULL, [])  # what the browser asked to have whole (the latest few)
+    for asked in str(live_state(GROUP, "full") or "").split("+"):
+        if asked and asked not in full_keys:
+            full_keys[:] = [*full_keys[-31:], asked]
+    full = view_key in full_keys
     n_rho, n_fb = live.counts(len(x), H, *trained, quick=not full)
-    more = not full and live.counts(len(x), H, *trained) != (n_rho, n_fb)
+    expand = [view_key] if not full and live.counts(len(x), H, *trained) != (n_rho, n_fb) else []
     rho_grid = live.window("rho", rho, n_rho, "rnn" in pair.trained)
     fb_grid = live.window("fb", fb, n_fb, "lstm" in pair.trained)
     both = sweeps(run_id, rho_grid, fb_grid, side_keys, pair)
@@ -296,6 +331,18 @@ try:
     view = live_view(run_id, rho_grid.values, fb_grid.values, side_keys, x_label, own, both)
     cross = live_cross(run_id, rho_grid, fb_grid, side_keys, x_label, marked, both)
     res = VanishingResult.of_sides(*run_id, both[0].sides[rho_grid.index], both[1].sides[fb_grid.index])
+    lengths = None
+    if length_slider:  # the lengths next to T, at the committed ρ and bias, on this view's axes
+        high = max(SLIDER_T_MAX, len(x))
+        lengths_key = live.fingerprint(view_key, rho, fb, high)
+        whole = lengths_key in full_keys
+        values = live.length_window(len(x), MIN_T, high, H, *trained, quick=not whole)
+        if not whole and live.length_window(len(x), MIN_T, high, H, *trained) != values:
+            expand.append(lengths_key)
+        made = (seq.preset, seq.seed, seq.standardised)
+        fp = view["fingerprint"]
+        lengths = live_lengths(made, H, seed, rho, fb, side_keys, values, high, own, fp, seq, view, pair)
+        lengths = {**lengths, "n": s.get(SEEN_COMMIT)}  # the browser's last commit applied (its length)
 except ValueError as err:
     st.error(f"Cannot run this setting: {err}")
     st.stop()
@@ -303,7 +350,7 @@ except ValueError as err:
 intro_box.markdown(
     notes.intro(res, pair.source, pair.task_title, pair.losses() if len(pair.trained) == 2 else None)
 )
-live_top(view, group=GROUP, expand=view_key if more else None)
+live_top(view, group=GROUP)
 if not (rho_grid.complete and fb_grid.complete):
     st.caption(notes.window_note(rho_grid, fb_grid))
 
@@ -317,7 +364,7 @@ with left:
     st.markdown(notes.MEAN_FIELD)
     st.latex(GRADIENT_EQUATIONS["rnn_estimate"])
     st.markdown(notes.MEAN_FIELD_SLOPES)
-    live_part("rnn", group=GROUP)
+    live_part("rnn", group=GROUP, lengths=lengths, expand="+".join(expand) or None)
     if res.prediction_applies:  # the sweep's chart marks ρ: drawn only when opened
         edge = st.expander(notes.EDGE_TITLE, key=P + "edge", on_change="rerun")
         if edge.open and (sweep_is_quick(res.T, H) or edge.button(notes.EDGE_BUTTON)):

@@ -592,3 +592,91 @@ def test_the_full_view_at_the_default_size_fits_the_byte_cap():
     size = live.payload_bytes(data)
     assert size <= live.BYTE_CAP
     assert size <= live._estimated_bytes(100, n_rho, n_fb)  # the estimate is generous, as it says
+
+
+# ------------------------------------------------------------------------------------------ lengths
+
+
+def _length_work(lengths, hidden, runs=4) -> int:
+    return sum(length * hidden * runs for length in lengths)
+
+
+@pytest.mark.parametrize(("T", "hidden"), [(100, 16), (2, 16), (500, 16), (100, 64), (499, 8), (60, 256)])
+def test_length_window_is_the_nearest_lengths_within_the_budgets(T, hidden):
+    high = max(500, T)
+    lengths = live.length_window(T, 2, high, hidden)
+    assert list(lengths) == sorted(set(lengths)) and T not in lengths
+    assert all(2 <= n <= high for n in lengths)
+    assert lengths, "at least one neighbour fits every budget here"
+    # contiguous around T: every length between the shortest and the longest but T itself
+    assert set(lengths) == set(range(lengths[0], lengths[-1] + 1)) - {T}
+    assert _length_work(lengths, hidden) <= live.LENGTH_WORK_BUDGET
+    assert sum(live._length_bytes(n) for n in lengths) <= live.LENGTH_BYTE_CAP
+    # the next length out would break a budget, or the range ends
+    longer, shorter = lengths[-1] + 1, lengths[0] - 1
+    for nxt in (longer if longer != T else longer + 1, shorter if shorter != T else shorter - 1):
+        if 2 <= nxt <= high:
+            over_work = _length_work((*lengths, nxt), hidden) > live.LENGTH_WORK_BUDGET
+            over_bytes = sum(live._length_bytes(n) for n in (*lengths, nxt)) > live.LENGTH_BYTE_CAP
+            assert over_work or over_bytes
+    # balanced: at most one more on one side than the other, unless the range ends there
+    below, above = sum(n < T for n in lengths), sum(n > T for n in lengths)
+    if min(lengths[0], T) > 2 and max(lengths[-1], T) < high:
+        assert abs(above - below) <= 1
+    # a first view: at most 2 x QUICK_LENGTHS, the nearest ones
+    quick = live.length_window(T, 2, high, hidden, quick=True)
+    assert set(quick) <= set(lengths) and len(quick) == min(2 * live.QUICK_LENGTHS, len(lengths))
+    rest = set(lengths) - set(quick)
+    assert not rest or max(abs(n - T) for n in quick) <= min(abs(n - T) for n in rest)
+
+
+def test_a_trained_side_costs_one_run_so_more_lengths_fit():
+    both = live.length_window(300, 2, 500, 64)
+    trained = live.length_window(300, 2, 500, 64, rnn_trained=True, lstm_trained=True)
+    assert len(trained) > len(both)
+    assert _length_work(trained, 64, runs=2) <= live.LENGTH_WORK_BUDGET
+
+
+def test_a_length_view_keeps_the_committed_axes_and_draws_the_librarys_lines():
+    x = make_sequence("sine", T)
+    ranges = (-9.0, 2.0, -5.0, 0.0)
+    other = make_sequence("sine", T + 3)
+    rnn, lstm = _sweeps(other, live.window("rho", 1.2, 1), live.window("fb", 2.0, 1))
+    entry = live.length_entry(other, H, SEED, rnn, lstm, X_LABEL, ranges)
+    assert entry["T"] == T + 3 and entry["view"]["T"] == T + 3
+    view = entry["view"]
+    assert live.view_ranges(view) == ranges
+    expected = compare_gradients(other, H, SEED, 1.2, 2.0)
+    frame = live_chart.LogChart(T + 3, -9.0, 2.0, "", "")
+    assert view["per_rho"][0]["paths"]["rnn"] == live_chart.path_d(frame, expected.rnn.log10_dh)
+    assert view["per_fb"][0]["paths"]["dc"] == live_chart.path_d(frame, expected.lstm.log10_dc)
+    assert view["rho"]["values"] == [1.2] and view["fb"]["values"] == [2.0]
+    cross = entry["cross"]
+    assert cross["view"] == view["fingerprint"] and cross["index"] == {"rho": 0, "fb": 0}
+    assert cross["joint"]["0,0"]["lstm_readings"] == [live.runs(p) for p in lstm_readings(expected)]
+    # its own length's view (no ranges) fits its axes itself: the ranges came from the argument
+    own = live.view_data(other, H, SEED, rnn, lstm, X_LABEL)
+    assert live.view_ranges(own) != ranges
+    wide = live.Sweep(
+        live.window("rho", 1.0, 3), live.rnn_sides(x, H, SEED, live.window("rho", 1.0, 3).values)
+    )
+    with pytest.raises(ValueError, match="one ρ and one bias"):
+        live.length_entry(x, H, SEED, wide, lstm, X_LABEL, ranges)
+
+
+def test_length_data_lists_the_entries_by_length_with_the_committed_view():
+    x = make_sequence("sine", T)
+    main = live.view_data(
+        x, H, SEED, *_sweeps(x, live.window("rho", 1.0, 1), live.window("fb", 3.0, 1)), X_LABEL
+    )
+    entries = []
+    for n in (T + 1, T - 1):
+        other = make_sequence("sine", n)
+        sweeps_n = _sweeps(other, live.window("rho", 1.0, 1), live.window("fb", 3.0, 1))
+        entries.append(live.length_entry(other, H, SEED, *sweeps_n, X_LABEL, live.view_ranges(main)))
+    data = live.length_data(main, 1.0, 3.0, 2, 500, entries)
+    assert data["values"] == [T - 1, T + 1] and [e["T"] for e in data["entries"]] == [T - 1, T + 1]
+    assert data["view"] == main["fingerprint"] and data["T"] == T
+    assert (data["rho"], data["fb"], data["low"], data["high"], data["step"]) == (1.0, 3.0, 2, 500, 1)
+    assert all(live.view_ranges(e["view"]) == live.view_ranges(main) for e in data["entries"])
+    json.dumps(data)  # travels as JSON

@@ -6,6 +6,7 @@ survive a visit to another page, and in Chromium the bound sliders write the lin
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_figures_gradients import plotly_array
 
 from lstm_vault import GRU, LSTM, RNN
+from lstm_vault import gradient_live as live_module
 from lstm_vault.figures import live_chart
 from lstm_vault.figures.gradients import DC_CLAMPED, DX_DECADES, F_CLAMPED
 from lstm_vault.formatting import format_log10
@@ -66,6 +68,17 @@ def live(at) -> dict:
     return data
 
 
+def lengths(at) -> dict | None:
+    """The length slider's data, carried by the live view's "rnn" part (None: no length slider)."""
+    parts = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    return parts[1]["lengths"]
+
+
+def expand_request(at) -> str | None:
+    parts = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    return parts[1]["expand"]
+
+
 def shown(at) -> tuple[dict, dict, dict]:
     """The live view's entries at the committed ρ and bias: (per ρ, per bias, the pair's)."""
     d = live(at)
@@ -74,9 +87,16 @@ def shown(at) -> tuple[dict, dict, dict]:
 
 
 def move(at, **values) -> AppTest:
-    """What the browser's live view does when its sliders come to rest: it sets its state ``at``."""
-    at.session_state["vg_live_top"] = {"at": {k: float(v) for k, v in values.items()}}
+    """What the browser's live view does when its sliders come to rest: it sets its state ``at`` (with a
+    length ``T``, the browser also numbers its commit ``n``)."""
+    values = {k: float(v) for k, v in values.items()}
+    if "T" in values:
+        values = {"rho": 1.0, "fb": 3.0, "n": float(next(COMMITS))} | values
+    at.session_state["vg_live_top"] = {"at": values}
     return at.run()
+
+
+COMMITS = itertools.count(1)
 
 
 def drawn(at, key: str) -> str:
@@ -200,18 +220,73 @@ def test_rho_help_names_the_singular_value_and_the_edge():
 def test_length_slider_changes_the_gradient_plot():
     at = app()
     assert live(at)["T"] == 100
-    slider(at, "Sequence length").set_value(300).run()
+    move(at, T=300)
     assert_clean(at)
     assert live(at)["T"] == 300
     expected = compare_gradients(make_sequence("sine", 300), 16, 0, 1.0, 3.0)
     assert drawn(at, "rnn") == expected_path(at, expected.rnn.log10_dh)
     assert at.number_input(key="vg_T").value == 300  # the sidebar's length box followed the slider
     assert at.query_params["T"] == "300"
+    assert lengths(at)["T"] == 300 and lengths(at)["n"] == at.session_state["vg_live_top"]["at"]["n"]
+
+
+def test_other_lengths_are_sent_at_the_committed_values_on_the_committed_axes():
+    at = app(rho="1.2", fb="2", H="8")
+    d, data = live(at), lengths(at)
+    assert (data["T"], data["rho"], data["fb"], data["low"], data["high"]) == (100, 1.2, 2.0, 2, 500)
+    first = data["values"]
+    assert first == list(live_module.length_window(100, 2, 500, 8, quick=True)) and 100 not in first
+    # the browser asks for the rest: then the whole window within the budgets
+    at.session_state["vg_live_top"] = {"full": expand_request(at)}
+    at.run()
+    assert_clean(at)
+    data = lengths(at)
+    assert data["values"] == list(live_module.length_window(100, 2, 500, 8)) and len(data["values"]) > len(
+        first
+    )
+    assert expand_request(at) is None
+    assert live_module.payload_bytes(data) <= live_module.LENGTH_BYTE_CAP
+    d = live(at)
+    assert data["view"] == d["fingerprint"]
+    for entry in (data["entries"][0], data["entries"][-1]):
+        n, view = entry["T"], entry["view"]
+        expected = compare_gradients(make_sequence("sine", n), 8, 0, 1.2, 2.0)
+        assert live_module.view_ranges(view) == live_module.view_ranges(d)  # the committed view's axes
+        frame = live_chart.LogChart(n, d["chart"]["lo"], d["chart"]["hi"], "", "")
+        assert view["per_rho"][0]["paths"]["rnn"] == live_chart.path_d(frame, expected.rnn.log10_dh)
+        assert view["per_fb"][0]["paths"]["dh"] == live_chart.path_d(frame, expected.lstm.log10_dh)
+        joint = entry["cross"]["joint"]["0,0"]
+        assert joint["lstm_readings"] == [runs(p) for p in lstm_readings(expected)]
+        assert view["per_rho"][0]["readings"] == [runs(p) for p in rnn_readings(expected)]
+        assert f"T = {n}" in live_module.plain_text(view["per_fb"][0]["caption"])
+
+
+def test_a_standardised_noisy_input_is_made_the_same_at_every_length():
+    at = app(preset="noisy_sine", xseed="7", z="1", H="8")
+    entry = lengths(at)["entries"][0]
+    n = entry["T"]
+    x = make_sequence("noisy_sine", n, 7)
+    x = (x - x.mean()) / x.std()
+    expected = compare_gradients(x, 8, 0, 1.0, 3.0)
+    assert entry["cross"]["joint"]["0,0"]["lstm_readings"] == [runs(p) for p in lstm_readings(expected)]
+    assert "seed 7" in live_module.plain_text(entry["view"]["per_fb"][0]["caption"])
+    assert "standardised" in live_module.plain_text(entry["view"]["per_fb"][0]["caption"])
+
+
+def test_a_commit_sets_the_length_once_and_the_sidebar_box_still_wins_after():
+    at = move(app(H="8"), T=120)
+    assert live(at)["T"] == 120 and at.number_input(key="vg_T").value == 120
+    at.number_input(key="vg_T").set_value(80).run()  # the browser's last commit (T = 120) is still its state
+    assert_clean(at)
+    assert live(at)["T"] == 80 and at.number_input(key="vg_T").value == 80
+    at.run()
+    assert live(at)["T"] == 80
+    move(at, T=81)  # a new commit applies
+    assert live(at)["T"] == 81 and at.query_params["T"] == "81"
 
 
 def test_exploding_setting_says_what_the_library_says_and_that_it_is_chaotic():
-    at = move(app(), rho=4.0)
-    slider(at, "Sequence length").set_value(500).run()
+    at = move(app(), rho=4.0, T=500)
     assert_clean(at)
     # the exact size depends on rounding (another machine, another number): compare with this process's value
     expected = compare_gradients(make_sequence("sine", 500), 16, 0, 4.0, 3.0)
@@ -261,7 +336,7 @@ def test_two_steps_read_in_the_singular():
 
 def test_length_below_two_is_refused_everywhere():
     at = app()
-    assert slider(at, "Sequence length").min == 2
+    assert lengths(at)["low"] == 2 and 1 not in lengths(at)["values"]
     at.number_input(key="vg_T").set_value(1).run()  # the sidebar's box (shared widget) goes down to 1
     assert_clean(at)
     assert [w.value for w in at.warning] == [
@@ -321,6 +396,7 @@ def test_typed_numbers_have_no_length_slider():
     at = app(x="0.5, -1, 2, 0, 1")
     assert_clean(at)
     assert not [s for s in at.slider if s.label.startswith("Sequence length")]
+    assert lengths(at) is None and at.metric[0].label == "Sequence length T" and at.metric[0].value == "5"
     assert live(at)["T"] == 5
 
 

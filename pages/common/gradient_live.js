@@ -1,19 +1,23 @@
 // The Vanishing gradients page's live view (pages/common/gradient_live.py mounts it; lstm_vault.gradient_live
 // makes its data). Python sends, once per input, size and seed, every line and sentence for every ρ and
-// forget-gate bias the sliders here may reach; moving a slider only swaps path geometry and text, with no
-// script run. Several parts of the page (the sliders and chart, the RNN's and LSTM's readings, the forget
-// chart, the input sentences) are separate mounts of this component that share one group state.
+// forget-gate bias the sliders here may reach, and for the lengths next to the committed one a view at the
+// committed ρ and bias; moving a slider only swaps path geometry and text (and, for a length, the charts'
+// templates), with no script run. Several parts of the page (the sliders and chart, the RNN's and LSTM's
+// readings, the forget chart, the input sentences) are separate mounts of this component that share one
+// group state.
 //
 // Python is told where the sliders rest (setStateValue "at", once they have been still for SETTLE_MS), so
-// that what it draws itself (the edge sweep, heatmaps, the link) follows; that one script run changes
-// nothing shown here. Data is written with textContent / setAttribute; the only markup parsed is each
-// chart's SVG template, which the library draws and which holds no data.
+// that what it draws itself (every ρ and bias at a new length, the edge sweep, heatmaps, the link)
+// follows. Data is written with textContent / setAttribute; the only markup parsed is each chart's SVG
+// template, which the library draws and which holds no data.
 
 const VERSION = 1;
 const SETTLE_MS = 400;
 const EXPAND_AFTER_MS = 1000; // a first view's other slider values are asked for after this long
 const URL_EVERY_MS = 250; // address writes at most this often (Chrome throttles bursts of replaceState)
-const groups = new Map(); // group key -> {data, cross, at: {rho, fb}, committed, views: Set, timers}
+const NAMES = ["T", "rho", "fb"]; // the sliders, in the order shown
+// group key -> {main, mainCross, lengths, data, cross (what is shown), at: {T, rho, fb}, committed, views}
+const groups = new Map();
 const views = new WeakMap(); // parentElement -> the mounted part
 
 export default function (component) {
@@ -32,6 +36,7 @@ export default function (component) {
   }
   group.views.add(view);
   if (data.cross) setCross(group, data.cross);
+  if (data.part === "rnn") setLengths(group, data);
   if (data.part === "top") {
     group.pathname = window.location.pathname;
     if (!group.urlTimer) {
@@ -43,16 +48,7 @@ export default function (component) {
       return () => detach(group, view, parentElement);
     }
     group.setStateValue = setStateValue;
-    if (group.data?.fingerprint !== data.fingerprint) load(group, data);
-    clearTimeout(group.expandTimer);
-    if (data.expand && group.asked !== data.expand) {
-      // a first view holds a few slider values: ask for the rest (one script run of about a second) once
-      // the page has been left alone for a moment, so that dragging the length is not held up by it
-      group.expandTimer = setTimeout(() => {
-        group.asked = data.expand;
-        setStateValue("full", data.expand);
-      }, EXPAND_AFTER_MS);
-    }
+    if (group.main?.fingerprint !== data.fingerprint) load(group, data);
   }
   renderAll(group);
   return () => detach(group, view, parentElement);
@@ -68,18 +64,54 @@ function detach(group, view, parentElement) {
 }
 
 function load(group, data) {
-  group.data = data;
+  group.main = data;
   for (const view of group.views) view.built = null; // a new view of the data: update every part
-  if (group.cross) setCross(group, group.cross);
+  if (group.mainCross) setCross(group, group.mainCross);
+  followLength(group);
 }
 
 function setCross(group, cross) {
   // the committed values and the sentences on the cross through them (carried by the "lstm" part)
-  group.cross = cross;
-  const d = group.data;
+  group.mainCross = cross;
+  const d = group.main;
   if (!d || cross.view !== d.fingerprint) return; // for another view: its own view data is on its way
-  group.committed = { rho: d.rho.values[cross.index.rho], fb: d.fb.values[cross.index.fb] };
+  group.committed = { rho: d.rho.values[cross.index.rho], fb: d.fb.values[cross.index.fb], T: d.T };
   if (!group.at) group.at = { ...group.committed }; // first shown: where Python put the sliders
+}
+
+function setLengths(group, data) {
+  // the length slider and the views of the lengths next to the committed one (carried by the "rnn" part),
+  // and a request to send the rest of a first, small payload
+  const lengths = data.lengths ?? null;
+  if (lengths !== group.lengths && JSON.stringify(lengths) !== JSON.stringify(group.lengths)) {
+    group.lengths = lengths;
+    for (const view of group.views) view.built = null;
+  }
+  followLength(group);
+  group.expand = data.expand ?? null;
+  armExpand(group);
+}
+
+function armExpand(group) {
+  // a first view holds a few slider values and lengths: ask for the rest (one script run of a second or
+  // two) once the sliders have been left alone for a moment, so that a drag is not held up by it
+  clearTimeout(group.expandTimer);
+  const want = group.expand;
+  if (!want || group.asked === want) return;
+  group.expandTimer = setTimeout(() => {
+    group.asked = want;
+    group.setStateValue?.("full", want);
+  }, EXPAND_AFTER_MS);
+}
+
+function followLength(group) {
+  // the length shown follows the committed view's unless the browser's own move is on its way: moved and
+  // not yet sent, or sent (commit number n) and not yet answered by Python
+  const { main, at, lengths } = group;
+  if (!main || !at || group.tMoved) return;
+  if (group.sentN != null && lengths?.n !== group.sentN) return;
+  group.sentN = null;
+  at.T = main.T;
 }
 
 // ------------------------------------------------------------------------------------------ state
@@ -97,9 +129,35 @@ function indexOf(grid, value) {
   return gap <= grid.step / 2 + 1e-9 ? best : -1; // -1: outside this view's window
 }
 
+function select(group) {
+  // what is shown: the committed view, or another length's view at the committed ρ and bias; a length the
+  // browser holds no view of (or one at other values) is "outside": the last lines stay, Python is asked
+  const { main, lengths, at } = group;
+  let data = main;
+  let cross = group.mainCross;
+  group.outside = false;
+  if (lengths && lengths.view === main.fingerprint && at.T !== main.T) {
+    const k = lengths.values.indexOf(at.T);
+    const same = (name) => main[name].trained || Math.abs(at[name] - lengths[name]) < 1e-9;
+    if (k >= 0 && same("rho") && same("fb")) {
+      ({ view: data, cross } = lengths.entries[k]);
+    } else {
+      group.outside = true;
+    }
+  } else if (lengths && at.T !== main.T) {
+    group.outside = true; // the lengths of another view: this one's are on their way
+  }
+  if (group.data !== data) {
+    group.data = data;
+    for (const view of group.views) view.built = null;
+  }
+  group.cross = cross;
+}
+
 function current(group) {
   const d = group.data;
   const at = group.at;
+  if (group.outside) return { i: -1, j: -1, rho: null, fb: null, joint: undefined };
   const i = d.rho.trained ? 0 : indexOf(d.rho, at.rho);
   const j = d.fb.trained ? 0 : indexOf(d.fb, at.fb);
   const cross = group.cross?.view === d.fingerprint ? group.cross : null;
@@ -109,28 +167,39 @@ function current(group) {
 
 function move(group, name, value) {
   group.at = { ...group.at, [name]: value };
+  if (name === "T") group.tMoved = true;
   if (performance.now() - group.lastUrlAt >= URL_EVERY_MS) writeAddress(group); // else the timer does
   renderAll(group);
   clearTimeout(group.timer);
+  armExpand(group); // not during a drag
   const { i, j, joint } = current(group);
   const missing = i < 0 || j < 0 || !joint; // outside the window or off the cross: ask Python at once
   group.timer = setTimeout(() => commit(group), missing ? 60 : SETTLE_MS);
 }
 
 function commit(group) {
-  const c = group.committed;
-  if (!group.setStateValue || (c && c.rho === group.at.rho && c.fb === group.at.fb)) return;
-  group.setStateValue("at", { rho: group.at.rho, fb: group.at.fb });
+  const { committed: c, at, lengths } = group;
+  if (!group.setStateValue) return;
+  group.tMoved = false;
+  if (c && c.rho === at.rho && c.fb === at.fb && (!lengths || c.T === at.T)) return;
+  const value = { rho: at.rho, fb: at.fb };
+  if (lengths) {
+    value.T = at.T;
+    value.n = Date.now(); // Python applies a commit's length once, and says which it applied last
+    group.sentN = value.n;
+  }
+  group.setStateValue("at", value);
 }
 
 function writeAddress(group) {
   // only on the page this view lives on: Streamlit may have moved to another page before unmounting it
-  if (!group.data || !group.at || window.location.pathname !== group.pathname) return;
+  if (!group.main || !group.at || window.location.pathname !== group.pathname) return;
   const url = new URL(window.location.href);
   let changed = false;
-  for (const name of ["rho", "fb"]) {
-    if (group.data[name].trained) continue;
-    const value = shown(group.data[name], group.at[name]);
+  for (const name of NAMES) {
+    const grid = gridOf(group, name);
+    if (!grid || grid.trained) continue;
+    const value = shown(grid, group.at[name]);
     if (url.searchParams.get(name) === value) continue;
     url.searchParams.set(name, value);
     changed = true;
@@ -138,6 +207,11 @@ function writeAddress(group) {
   if (!changed) return;
   window.history.replaceState(window.history.state, "", url);
   group.lastUrlAt = performance.now();
+}
+
+function gridOf(group, name) {
+  // a slider's range and labels: the length's from the lengths data (none where the length is fixed)
+  return name === "T" ? group.lengths : group.main[name];
 }
 
 function decimals(grid) {
@@ -181,7 +255,8 @@ function svgOf(source) {
 }
 
 function renderAll(group) {
-  if (!group.data || !group.at) return;
+  if (!group.main || !group.at) return;
+  select(group);
   for (const view of group.views) render(group, view);
 }
 
@@ -202,7 +277,7 @@ function build(group, view) {
     if (!view.controls) {
       const controls = el("div", "lv-gl-controls");
       view.controls = {};
-      for (const name of ["rho", "fb"]) {
+      for (const name of NAMES) {
         const box = el("div", "lv-gl-control");
         box.dataset.name = name;
         const head = el("div", "lv-gl-head");
@@ -217,7 +292,7 @@ function build(group, view) {
         const caption = el("div", "lv-gl-caption");
         box.append(head, slider, caption);
         controls.append(box);
-        view.controls[name] = { slider, value, caption, label };
+        view.controls[name] = { box, slider, value, caption, label };
       }
       view.pending = el("p", "lv-gl-pending");
       view.chart = el("div", "lv-gl-chart");
@@ -225,10 +300,12 @@ function build(group, view) {
       view.metrics = el("div", "lv-gl-metrics");
       view.root.replaceChildren(controls, view.pending, view.chart, view.caption, view.metrics);
     }
-    for (const name of ["rho", "fb"]) {
+    for (const name of NAMES) {
       const c = view.controls[name];
-      const grid = d[name];
+      const grid = gridOf(group, name);
+      c.box.hidden = !grid;
       c.grid = grid;
+      if (!grid) continue;
       c.label.textContent = grid.label;
       c.label.title = grid.help;
       c.slider.min = String(grid.low);
@@ -282,8 +359,9 @@ function metric(m, stale) {
 
 function renderTop(group, view, now) {
   const d = group.data;
-  for (const name of ["rho", "fb"]) {
+  for (const name of NAMES) {
     const c = view.controls[name];
+    if (!c.grid) continue;
     const value = group.at[name];
     if (!c.grid.trained && Number(c.slider.value) !== value) c.slider.value = String(value);
     c.value.textContent = c.grid.trained ? "trained" : shown(c.grid, value);
@@ -292,7 +370,7 @@ function renderTop(group, view, now) {
   rhoCaption.replaceChildren(...(now.rho ? [paragraph(now.rho.sigma)] : []));
   view.controls.fb.caption.replaceChildren(...(d.fb.note.length ? [paragraph(d.fb.note)] : []));
   const outside = now.i < 0 || now.j < 0;
-  const more = Boolean(d.expand) && !outside && now.joint;
+  const more = Boolean(group.expand) && !outside && now.joint;
   view.pending.hidden = !(outside || !now.joint || more);
   view.pending.textContent = outside
     ? "Computing this setting (it lies outside the values sent to the browser)…"
@@ -314,6 +392,9 @@ function renderTop(group, view, now) {
   );
   view.root.dataset.rho = shown(d.rho, group.at.rho);
   view.root.dataset.fb = shown(d.fb, group.at.fb);
+  view.root.dataset.length = String(group.at.T ?? d.T);
+  view.root.dataset.shownLength = String(d.T); // the length whose lines are drawn
+  view.root.dataset.partial = group.expand ? "1" : ""; // a first, small payload: the rest is on its way
 }
 
 function texts(view, list, stale) {

@@ -258,6 +258,17 @@ def sequence_input(
     return choice
 
 
+def with_length(choice: SequenceChoice, length: int) -> SequenceChoice:
+    """A preset ``choice`` made at another length, as the widgets would make it (same preset, seed and
+    standardising); ValueError for a typed or uploaded sequence, whose length is its own."""
+    if choice.source != "preset" or choice.preset is None:
+        raise ValueError("only a preset sequence can be made at another length")
+    x = make_sequence(choice.preset, length, choice.seed)
+    label = preset_label(choice.preset, x, choice.seed)
+    made = SequenceChoice(x, label, "preset", choice.preset, choice.seed)
+    return _standardised(made, choice.standardised)
+
+
 def _default_choice(p: str, default_preset: str) -> SequenceChoice:
     preset = st.session_state[f"{p}preset"]
     preset = preset if preset in PRESETS else default_preset
