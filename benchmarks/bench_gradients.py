@@ -1,30 +1,29 @@
 """How fast the Vanishing gradients page answers a slider, against a page holding only a slider.
 
-ρ and the LSTM's forget-gate bias ("rho", "fb") are sliders of the page's live view
+The sequence length, ρ and the LSTM's forget-gate bias ("T", "rho", "fb") are sliders of the page's live view
 (pages/common/gradient_live, a Custom Components v2 element): a move swaps precomputed chart lines and
 sentences in the browser, with no script run, and once the slider has rested 400 ms the element tells Python
-where it rests (one script run that changes nothing shown). They are stepped in drags: bursts of ``--burst``
-ArrowRight presses (ArrowLeft at the top of the range) on the focused ``<input type=range>``, one press every
-``--interval`` ms (120: a person dragging, well inside the 400 ms rest; a press waits for the one before it to
-be painted, so a slow machine spaces them wider: the gaps are reported). Each press is timed inside the page
-with performance.now(): from the keydown event (the listener of tests/browser_support.py's run watcher) until
-the view's top part shows the new value (``.lv-gl[data-part=top]`` data-rho / data-fb and the slider's shown
-value equal the expected text) and the line it moves (the RNN's ``path[data-path=rnn]`` for ρ, the LSTM's
+where it rests (one script run; the view changes only where Python draws the rest of the page). They are
+stepped in drags: bursts of ``--burst`` ArrowRight presses (ArrowLeft at the top of the range) on the focused
+``<input type=range>``, one press every ``--interval`` ms (120: a person dragging, well inside the 400 ms
+rest; a press waits for the one before it to be painted, so a slow machine spaces them wider: the gaps are
+reported). Each press is timed inside the page with performance.now(): from the keydown event (the listener of
+tests/browser_support.py's run watcher) until the view's top part shows the new value
+(``.lv-gl[data-part=top]`` data-length / data-rho / data-fb and the slider's shown value equal the expected
+text) and the line it moves (the RNN's ``path[data-path=rnn]`` for the length and ρ, the LSTM's
 ``path[data-path=dh]`` for the bias) has a new ``d`` (a MutationObserver on that part), then two animation
 frames later (painted): p50/p95 are of this keydown -> painted time; "shown" is keydown -> shown, and "py" is
 the same press timed from Python around the key press (it adds Playwright's round trip). Script runs that
 finish during a drag are counted (goal: none); after the drag's last press the benchmark waits for the one
 settle run and reports, in the page's clock, the time from the last keydown until the page is idle again
 (script_finished arrived, data-test-script-state notRunning, no loading skeleton, two animation frames): it
-includes the 400 ms rest.
+includes the 400 ms rest. A settled new length first gets a small payload and asks for the rest a second later
+(data-partial on the top part); the benchmark waits for that run too before the next drag, untimed, and counts
+it ("expand"). T walks up from 100 (every length new in this run: a cache miss, as when a teacher drags it).
 
-The sequence length T is still a Streamlit slider and reruns the page: one change = ArrowRight on it, timed
-from Python around the key press until the page is idle as above (each step a T the page has not shown
-before in this run, T from 100 up: a cache miss, as when a teacher drags it).
-
-The baseline is benchmarks/minimal_slider_app.py (one st.slider and one st.write), timed the same way as T
-(key press -> idle, from Python; its in-page keydown -> painted time is reported beside it), stepped in turn
-with the page: every round each slider does one drag (the baseline and T as many single steps), the order
+The baseline is benchmarks/minimal_slider_app.py (one st.slider and one st.write), timed key press -> idle
+from Python (its in-page keydown -> painted time is reported beside it), stepped in turn with the page:
+every round each slider does one drag (the baseline as many single steps), the order
 reversed every other round, so load from anything else on the machine lands on all alike; the load average
 is printed before and after. Targets (issue 12), at T = 100, H = 16: p50 <= 1.5 x the baseline's p50,
 p95 <= 300 ms.
@@ -74,7 +73,9 @@ SLIDERS = {
     "fb": ("forget-gate bias", "T=100&H=16&fb=-4"),
 }
 # live-view slider name -> the chart line a move of it redraws (path[data-path=...] in the top part)
-LIVE = {"rho": "rnn", "fb": "dh"}
+LIVE = {"T": "rnn", "rho": "rnn", "fb": "dh"}
+# live-view slider name -> the top part's data attribute that holds its value (dataset key)
+SHOWN_AS = {"T": "length", "rho": "rho", "fb": "fb"}
 
 # performance.now() two animation frames from now: when what was just drawn has been painted
 PAINTED_AT_JS = """() => new Promise(
@@ -88,7 +89,7 @@ FIND_TOP_JS = """() => {
   return document.querySelector(q) ?? hosts.map((h) => h.shadowRoot?.querySelector(q)).find(Boolean)
     ?? [...document.querySelectorAll('*')].map((e) => e.shadowRoot?.querySelector(q)).find(Boolean) ?? null;
 }"""
-ARM_JS = f"""([name, line, want]) => {{
+ARM_JS = f"""([name, key, line, want]) => {{
   const root = ({FIND_TOP_JS})();
   if (!root) return 'no .lv-gl[data-part=top] on the page';
   const path = () => root.querySelector(`path[data-path="${{line}}"]`);
@@ -100,7 +101,7 @@ ARM_JS = f"""([name, line, want]) => {{
   const w = (window.__gl = {{ shownAt: null, paintedAt: null, valueAt: null, before }});
   const check = () => {{
     if (w.shownAt !== null) return;
-    const valueOk = root.dataset[name] === want && shownText() === want;
+    const valueOk = root.dataset[key] === want && shownText() === want;
     if (valueOk && w.valueAt === null) w.valueAt = performance.now();
     if (!valueOk || path()?.getAttribute('d') === before) return;
     w.shownAt = performance.now();
@@ -109,7 +110,7 @@ ARM_JS = f"""([name, line, want]) => {{
   }};
   w.observer = new MutationObserver(check);
   w.observer.observe(root, {{ subtree: true, childList: true, characterData: true, attributes: true }});
-  w.state = () => ({{ value: root.dataset[name], shown: shownText(), valueAt: w.valueAt,
+  w.state = () => ({{ value: root.dataset[key], shown: shownText(), valueAt: w.valueAt,
                       changed: path()?.getAttribute('d') !== before, connected: root.isConnected }});
   return null;
 }}"""
@@ -203,6 +204,7 @@ class LiveStepper:
         self.gaps: list[float] = []  # time between two keydowns of a drag
         self.runs_stepping = 0  # script runs that finished during drags (goal: none)
         self.runs_settle = 0  # script runs from a drag's last press until idle (expected: the one settle run)
+        self.runs_expand = 0  # runs that send the rest of a first, small payload (a new length's)
         self.drags = 0
 
     def step(self, record: bool) -> float:
@@ -215,7 +217,7 @@ class LiveStepper:
         want = before + (self.stride if self.key == "ArrowRight" else -self.stride)
         want_text = f"{round(want, 10):.{self.places}f}"
         self.thumb.focus()
-        problem = page.evaluate(ARM_JS, [self.name, self.line, want_text])
+        problem = page.evaluate(ARM_JS, [self.name, SHOWN_AS[self.name], self.line, want_text])
         if problem:
             raise SystemExit(f"{page.url}: {problem}")
         t0 = time.perf_counter()
@@ -256,10 +258,18 @@ class LiveStepper:
             raise SystemExit(f"{self.name}: no settle run after a drag: {err}") from None
         idle = page.evaluate(PAINTED_AT_JS)
         n2 = runs_finished(page)
+        # a first, small payload asks for the rest a second later: let that run end before the next drag
+        partial = f"() => ({FIND_TOP_JS})()?.dataset.partial === '1'"
+        if page.evaluate(partial):
+            wait_for_run(page, n2, timeout_ms=120_000, settle=False)
+            page.wait_for_function(f"() => !({partial})()", timeout=120_000)
+            wait_for_run(page, runs_finished(page) - 1, timeout_ms=120_000)
+        n3 = runs_finished(page)
         if record:
             self.drags += 1
             self.runs_stepping += n1 - n0
             self.runs_settle += n2 - n1
+            self.runs_expand += n3 - n2
             self.settle.append(float(idle - keys[-1]))
             self.gaps += [float(b - a) for a, b in zip(keys, keys[1:])]
 
@@ -279,6 +289,7 @@ class LiveStepper:
         out["drags"] = self.drags
         out["script_runs_stepping"] = self.runs_stepping
         out["script_runs_settle"] = self.runs_settle
+        out["script_runs_expand"] = self.runs_expand
         return out
 
 
@@ -286,7 +297,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sliders", default="rho,T", help=f"comma-separated, of {', '.join(SLIDERS)}")
+    parser.add_argument("--sliders", default="T,rho", help=f"comma-separated, of {', '.join(SLIDERS)}")
     parser.add_argument("--steps", type=int, default=40, help="timed steps per slider (default 40)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
     parser.add_argument(
@@ -370,20 +381,21 @@ def main() -> int:
         lines.append(row(f"/{PAGE} {name} ({r['slider'][:22]})", r, ratio))
     lines.append(row("minimal_slider_app.py", base, None))
     lines.append(
-        "  T and minimal: key press -> page idle, painted, from Python; server: rerun request ->"
+        "  minimal: key press -> page idle, painted, from Python; server: rerun request ->"
         " script_finished received; browser: -> idle, painted (medians)"
     )
     if live := [name for name in results if name in LIVE]:
         lines.append(
-            "  rho, fb: keydown -> new value and line shown, painted, in page; shown: before paint; py: the"
-            " same from Python; runs: script runs during drags; settle: last keydown -> idle after the settle"
-            " run (includes the 400 ms rest; medians)"
+            f"  {', '.join(live)}: keydown -> new value and line shown, painted, in page; shown: before"
+            " paint; py: the same from Python; runs: script runs during drags; settle: last keydown -> idle"
+            " after the settle run (includes the 400 ms rest; medians)"
         )
     for name in live:
         r = results[name]
         lines.append(
             f"  {name}: {r['drags']} drags, script runs {r['script_runs_stepping']} during them and"
-            f" {r['script_runs_settle']} settling (expected {r['drags']});"
+            f" {r['script_runs_settle']} settling (expected {r['drags']}),"
+            f" {r['script_runs_expand']} sending the rest of a first payload;"
             f" settle max {r['settle_max_ms']} ms;"
             f" keydown gaps median {r['key_gap_median_ms']} ms, max {r['key_gap_max_ms']} ms"
         )

@@ -700,6 +700,20 @@ def test_forget_clamp_experiment_shows_both_curves_and_says_why_they_differ():
 # ------------------------------------------------------------------------------------------ in a browser
 
 
+def whole_payload(page) -> None:
+    """Wait until the live view holds its whole payload (a first view asks for the rest a second after it
+    is shown: one script run), so that a test counting script runs counts only its own."""
+    from browser_support import runs_finished, wait_for_run
+
+    page.locator('.lv-gl[data-part="top"]').wait_for()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')].some("
+        "e => e.shadowRoot?.querySelector('.lv-gl[data-part=top]')?.dataset.partial === '')",
+        timeout=60_000,
+    )
+    wait_for_run(page, runs_finished(page) - 1)
+
+
 @pytest.mark.browser
 def test_browser_live_view_moves_with_no_script_run_and_the_link_carries_it(app_page, app_server):
     """ρ moves in the browser: the value, the chart line and the metric change with no script run, the
@@ -707,8 +721,7 @@ def test_browser_live_view_moves_with_no_script_run_and_the_link_carries_it(app_
     from browser_support import open_app_page, runs_finished, sliders, step_slider, wait_for_run
 
     open_app_page(app_page, app_server.url, "Vanishing_gradients?rho=1.5&H=8")
-    top = app_page.locator('.lv-gl[data-part="top"]')
-    top.wait_for()
+    whole_payload(app_page)
     value = app_page.locator('.lv-gl-control[data-name="rho"] .lv-gl-value')
     assert value.text_content() == "1.50"
     line = app_page.locator('path[data-path="rnn"]')
@@ -743,3 +756,45 @@ def test_browser_live_view_moves_with_no_script_run_and_the_link_carries_it(app_
     open_app_page(app_page, app_server.url, "Vanishing_gradients?compare=shipped")
     app_page.get_by_text("Both models are trained on the adding task").first.wait_for()
     assert "compare=shipped" in app_page.url
+
+
+@pytest.mark.browser
+def test_browser_length_moves_with_no_script_run_and_python_follows(app_page, app_server):
+    """The sequence length moves in the browser: its value and the chart's lines (now one point per step of
+    the new length) change with no script run, the address carries ?T=, and once it rests one script run
+    sets the page's length (the sidebar's box follows)."""
+    from playwright.sync_api import expect
+
+    from browser_support import open_app_page, runs_finished, wait_for_run
+
+    open_app_page(app_page, app_server.url, "Vanishing_gradients?H=8&T=60")
+    whole_payload(app_page)
+    value = app_page.locator('.lv-gl-control[data-name="T"] .lv-gl-value')
+    assert value.text_content() == "60"
+    line = app_page.locator('path[data-path="rnn"]')
+    assert line.get_attribute("d").count("L") == 59  # one point per step, 0..59
+    n = runs_finished(app_page)
+    app_page.locator("#lv-gl-T").focus()
+    for k in (61, 62):
+        app_page.keyboard.press("ArrowRight")
+        app_page.wait_for_function(
+            "want => [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')].some("
+            "e => e.shadowRoot?.querySelector('.lv-gl[data-part=top]')?.dataset.shownLength === want)",
+            arg=str(k),
+        )
+        assert value.text_content() == str(k) and line.get_attribute("d").count("L") == k - 1
+    assert runs_finished(app_page) == n  # no script run for the moves themselves
+    app_page.wait_for_url("**T=62**")
+    wait_for_run(app_page, n)  # the one run that tells Python where the slider rests
+    box = app_page.locator('[data-testid="stSidebar"] input[aria-label^="Length T"]')
+    expect(box).to_have_value("62")
+    assert value.text_content() == "62" and "T=62" in app_page.url
+    # the sidebar's box sets the length: the live view's slider follows (not put back by its last commit)
+    n = runs_finished(app_page)
+    box.fill("70")
+    box.press("Enter")
+    wait_for_run(app_page, n)
+    expect(value).to_have_text("70")
+    app_page.wait_for_url("**T=70**")
+    assert line.get_attribute("d").count("L") == 69
+    assert not app_page.locator('[data-testid="stException"]').count() and not app_page.errors.messages
