@@ -11,14 +11,17 @@ them into what the page's browser element (``pages/common/gradient_live``) swaps
 - per bias: the LSTM's lines, its forget-gate product chart, its metric, captions and clip notes;
 - per pair (ρ, bias) on the *cross* through the committed pair (every ρ at the committed bias, every bias at
   the committed ρ): the sentences that compare the two models (the LSTM's readings, LSTM ÷ RNN, the input
-  gradients). Off the cross the browser shows the per-model parts at once and asks Python for the rest.
+  gradients). Off the cross the browser shows the per-model parts at once and asks Python for the rest;
+- per length next to the committed one (:func:`length_window`): a whole view at the committed ρ and bias
+  only, on the committed view's axes (:func:`length_entry`, :func:`length_data`), so that the length slider
+  too moves in the browser; once it rests, Python computes every ρ and bias at the new length.
 
 Every sentence is the one the page printed before, from :mod:`lstm_vault.gradient_readings` and
 :mod:`lstm_vault.gradient_notes` on the same :class:`~lstm_vault.vanishing.VanishingResult`; Markdown and
 inline LaTeX become *runs* (:func:`runs`) that the browser writes as text, never parsed as HTML.
 
 What is precomputed is bounded: by work (:data:`WORK_BUDGET`, steps × units × runs) and by size
-(:data:`BYTE_CAP`). Where the whole slider range does not fit, a window of values around the committed one
+(:data:`BYTE_CAP`; the lengths by :data:`LENGTH_WORK_BUDGET` and :data:`LENGTH_BYTE_CAP`). Where the whole slider range does not fit, a window of values around the committed one
 is sent, and moving past its edge asks Python for a new window (one rerun, as every move used to be).
 """
 
