@@ -21,9 +21,9 @@ Every sentence is the one the page printed before, from :mod:`lstm_vault.gradien
 inline LaTeX become *runs* (:func:`runs`) that the browser writes as text, never parsed as HTML.
 
 What is precomputed is bounded: by work (:data:`WORK_BUDGET`, steps × units × runs) and by size
-(:data:`BYTE_CAP`; the lengths by :data:`LENGTH_WORK_BUDGET` and :data:`LENGTH_BYTE_CAP`). Where the whole slider range does not fit, a window of values around the committed one
-is sent, and moving past its edge asks Python for a new window (one rerun, as every move used to be).
-"""
+(:data:`BYTE_CAP`; the lengths by :data:`LENGTH_WORK_BUDGET` and :data:`LENGTH_BYTE_CAP`). Where the whole
+slider range does not fit, a window of values around the committed one is sent, and moving past its edge asks
+Python for a new window (one rerun, as every move used to be)."""
 
 from __future__ import annotations
 

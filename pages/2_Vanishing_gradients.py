@@ -9,13 +9,13 @@ choice of models come from ``lstm_vault.gradient_models``, every sentence from
 ρ, the forget-gate bias and a preset's length move in the browser (``pages.common.gradient_live``): the RNN's
 half is computed for every ρ of the view and the LSTM's half for every bias (cached per input, size, seed and
 grid), both halves at the lengths next to the committed one (at the committed ρ and bias, on the same axes),
-and the browser swaps the charts' lines, the metrics and the sentences with no script run. When a slider rests, the
-browser sets the view's state ``at`` (one run), so what Python draws for the committed values follows: the
-edge sweep (its chart marks ρ), the input-gradient heatmaps (open at first when a trained pair's example
-marks steps) and "How this is computed", each drawn only while its expander is open, and the f = 1
-experiment (``vanishing.forget_clamp``) only while its toggle is on; a new length gets every ρ and bias. A
-new input, size or seed first gets the committed values and their neighbours (and a few lengths); the
-browser asks for the rest (state ``full``) a second later.
+and the browser swaps the charts' lines, the metrics and the sentences with no script run. When a slider
+rests, the browser sets the view's state ``at`` (one run), so what Python draws for the committed values
+follows: the edge sweep (its chart marks ρ), the input-gradient heatmaps (open at first when a trained pair's
+example marks steps) and "How this is computed", each drawn only while its expander is open, and the f = 1
+experiment (``vanishing.forget_clamp``) only while its toggle is on; a new length gets every ρ and bias. A new
+input, size or seed first gets the committed values and their neighbours (and a few lengths); the browser asks
+for the rest (state ``full``) a second later.
 
 Page state: ρ (``rho``) and the forget-gate bias (``fb``) are where the browser's sliders last rested, else a
 link's values (the browser writes ``?rho=`` and ``?fb=`` at every move), else this session's, else the
@@ -24,11 +24,11 @@ defaults; ``H`` and ``seed`` (Step through has its own, with other ranges), the 
 ``z``) are kept by hand (``pages.common.links``). A link's bad value falls back to its default with a warning.
 
 The sequence length of a preset has two controls that stay in step: the sequence widget's "Length T" in the
-sidebar and the live view's slider above the plots (the one a teacher drags). A commit of the browser's
-slider sets the sidebar's key once (its number ``n``: the browser's last commit stays its state, and must
-not put back a length typed in the box since); the slider follows the box's length when Python sends it.
-Both stop at T = 2; typed numbers, a CSV and a trained pair's task input have their own length (a metric). A pair from a new Train run is picked as soon as it arrives (with a toast; the user can switch back).
-"""
+sidebar and the live view's slider above the plots (the one a teacher drags). A commit of the browser's slider
+sets the sidebar's key once (its number ``n``: the browser's last commit stays its state, and must not put
+back a length typed in the box since); the slider follows the box's length when Python sends it. Both stop at
+T = 2; typed numbers, a CSV and a trained pair's task input have their own length (a metric). A pair from a
+new Train run is picked as soon as it arrives (with a toast; the user can switch back)."""
 
 from __future__ import annotations
 
