@@ -368,7 +368,8 @@ with left:
     st.markdown(notes.MEAN_FIELD)
     st.latex(GRADIENT_EQUATIONS["rnn_estimate"])
     st.markdown(notes.MEAN_FIELD_SLOPES)
-    live_part("rnn", group=GROUP, lengths=lengths, expand="+".join(expand) or None)
+    more = view_key in expand
+    live_part("rnn", group=GROUP, lengths=lengths, expand="+".join(expand) or None, more_values=more)
     if res.prediction_applies:  # the sweep's chart marks ρ: drawn only when opened
         edge = st.expander(notes.EDGE_TITLE, key=P + "edge", on_change="rerun")
         if edge.open and (sweep_is_quick(res.T, H) or edge.button(notes.EDGE_BUTTON)):

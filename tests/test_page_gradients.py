@@ -79,6 +79,11 @@ def expand_request(at) -> str | None:
     return parts[1]["expand"]
 
 
+def more_values(at) -> bool:
+    """Whether the view (not only the lengths) is a first, small payload."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")][1]["more_values"]
+
+
 def shown(at) -> tuple[dict, dict, dict]:
     """The live view's entries at the committed ρ and bias: (per ρ, per bias, the pair's)."""
     d = live(at)
@@ -236,6 +241,7 @@ def test_other_lengths_are_sent_at_the_committed_values_on_the_committed_axes():
     assert (data["T"], data["rho"], data["fb"], data["low"], data["high"]) == (100, 1.2, 2.0, 2, 500)
     first = data["values"]
     assert first == list(live_module.length_window(100, 2, 500, 8, quick=True)) and 100 not in first
+    assert more_values(at) and len(expand_request(at).split("+")) == 2  # the view's values and the lengths
     # the browser asks for the rest: then the whole window within the budgets
     at.session_state["vg_live_top"] = {"full": expand_request(at)}
     at.run()
@@ -244,7 +250,7 @@ def test_other_lengths_are_sent_at_the_committed_values_on_the_committed_axes():
     assert data["values"] == list(live_module.length_window(100, 2, 500, 8)) and len(data["values"]) > len(
         first
     )
-    assert expand_request(at) is None
+    assert expand_request(at) is None and not more_values(at)
     assert live_module.payload_bytes(data) <= live_module.LENGTH_BYTE_CAP
     d = live(at)
     assert data["view"] == d["fingerprint"]
@@ -259,6 +265,10 @@ def test_other_lengths_are_sent_at_the_committed_values_on_the_committed_axes():
         assert joint["lstm_readings"] == [runs(p) for p in lstm_readings(expected)]
         assert view["per_rho"][0]["readings"] == [runs(p) for p in rnn_readings(expected)]
         assert f"T = {n}" in live_module.plain_text(view["per_fb"][0]["caption"])
+    # ρ comes to rest elsewhere: every ρ and bias are still there, the lengths are made again at the new ρ
+    move(at, rho=1.5, fb=2.0)
+    assert lengths(at)["rho"] == 1.5 and lengths(at)["values"] == first
+    assert expand_request(at) and not more_values(at) and live(at)["fingerprint"] == d["fingerprint"]
 
 
 def test_a_standardised_noisy_input_is_made_the_same_at_every_length():

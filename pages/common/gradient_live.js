@@ -83,13 +83,20 @@ function setLengths(group, data) {
   // the length slider and the views of the lengths next to the committed one (carried by the "rnn" part),
   // and a request to send the rest of a first, small payload
   const lengths = data.lengths ?? null;
-  if (lengths !== group.lengths && JSON.stringify(lengths) !== JSON.stringify(group.lengths)) {
-    group.lengths = lengths;
+  if (signature(lengths) !== signature(group.lengths)) {
     for (const view of group.views) view.built = null;
   }
+  group.lengths = lengths;
   followLength(group);
   group.expand = data.expand ?? null;
+  group.moreValues = Boolean(data.more_values); // the first payload holds a few ρ and bias values only
   armExpand(group);
+}
+
+function signature(lengths) {
+  // what a rebuild depends on (the "rnn" part is sent again at every run; the entries follow from these)
+  if (!lengths) return "";
+  return [lengths.view, lengths.rho, lengths.fb, lengths.low, lengths.high, ...lengths.values].join();
 }
 
 function armExpand(group) {
@@ -370,7 +377,7 @@ function renderTop(group, view, now) {
   rhoCaption.replaceChildren(...(now.rho ? [paragraph(now.rho.sigma)] : []));
   view.controls.fb.caption.replaceChildren(...(d.fb.note.length ? [paragraph(d.fb.note)] : []));
   const outside = now.i < 0 || now.j < 0;
-  const more = Boolean(group.expand) && !outside && now.joint;
+  const more = group.moreValues && !outside && now.joint;
   view.pending.hidden = !(outside || !now.joint || more);
   view.pending.textContent = outside
     ? "Computing this setting (it lies outside the values sent to the browser)…"

@@ -75,6 +75,7 @@ def live_part(
     cross: dict | None = None,
     lengths: dict | None = None,
     expand: str | None = None,
+    more_values: bool = False,
 ) -> None:
     """Another part of the group's view (its data comes with :func:`live_top`). The "lstm" part carries
     ``cross`` (:func:`lstm_vault.gradient_live.cross_data`); the "rnn" part carries ``lengths``
@@ -82,16 +83,17 @@ def live_part(
     where the length is not a slider) and ``expand``: some of the payload is a first, small one (a few
     values of each slider, a few lengths); once it is shown, the browser sets the state ``full`` to this
     string (one script run), and the page then sends the rest. Small parts carry what changes when a
-    slider rests, so that the top's large view data is not sent again."""
+    slider rests, so that the top's large view data is not sent again. ``more_values``: the view (not only
+    the lengths) is such a first payload, and the browser says that more slider values are on their way."""
     if part not in PARTS or part == "top":
         raise ValueError(f"part must be one of {PARTS[1:]}, got {part!r}")
     if (part == "lstm") != (cross is not None):
         raise ValueError("the 'lstm' part, and only it, carries the cross data")
-    if part != "rnn" and (lengths is not None or expand is not None):
+    if part != "rnn" and (lengths is not None or expand is not None or more_values):
         raise ValueError("the 'rnn' part, and only it, carries the lengths and the expand request")
     data = {"group": group, "part": part}
     if part == "lstm":
         data["cross"] = cross
     if part == "rnn":
-        data |= {"lengths": lengths, "expand": expand}
+        data |= {"lengths": lengths, "expand": expand, "more_values": more_values}
     _component(key=_key(group, part), data=data)
