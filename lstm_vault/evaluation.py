@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_vault.modelfile import imported_from
 from lstm_vault.tasks import TASKS, Batch, Task, options_text
 from lstm_vault.train_config import ARCH_TITLES
 
@@ -303,9 +304,17 @@ def kept_model_toast(best: str) -> str:
 
 def describe_model(saved) -> str:
     """A saved model, its task by label and its score against the task's baseline: "LSTM, hidden size 32,
-    trained on Adding problem (sequence length 100); validation loss 0.000741 (baseline 0.167)"."""
+    trained on Adding problem (sequence length 100); validation loss 0.000741 (baseline 0.167)". A model
+    imported with no task says where it came from: "LSTM, hidden size 8, imported from a torch state dict
+    (module 'lstm'); no task or training record"."""
     meta = saved.meta
     task = meta.get("task")
+    origin = imported_from(meta)
+    if not task and origin:
+        return (
+            f"{ARCH_TITLES.get(saved.arch, saved.arch)}, hidden size {saved.rnn.hidden_size}, imported from "
+            f"{origin}; no task or training record"
+        )
     title = TASKS[task].title if task in TASKS else (task or "an unnamed task")
     options = options_text(task, meta.get("task_options") or {})
     training = meta.get("training") or {}

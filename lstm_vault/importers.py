@@ -44,6 +44,7 @@ from lstm_vault.keras_weights import (
 )
 from lstm_vault.state_dicts import (
     ARCH_BY_BLOCKS,
+    TOP_LEVEL,
     TORCH_NAMES,
     Candidate,
     ModelImportError,
@@ -285,7 +286,7 @@ def to_saved_model(
         "module": candidate.name,
         "class": TORCH_NAMES[candidate.arch],
         "bias": candidate.bias,
-        "readout": None if candidate.readout is None else candidate.readout.rstrip(".") or "(top level)",
+        "readout": None if candidate.readout is None else candidate.readout.rstrip(".") or TOP_LEVEL,
         "found_under": getattr(state, "location", None),
     }
     if candidate.arch == "rnn":

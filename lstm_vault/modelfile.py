@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_vault import models
+from lstm_vault.state_dicts import TOP_LEVEL
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024  # shipped models are ~100 KB; a hidden-1024 float64 LSTM is ~34 MB
@@ -337,6 +338,26 @@ def _check_extras(meta: dict) -> None:
             raise ModelFileError(f"model file metadata encoding.{key} must be a list of numbers")
     if not isinstance(training.get("history", []), list):
         raise ModelFileError("model file metadata training.history must be a list of rows")
+
+
+#: how an imported file format reads in a sentence (``meta["source"]["format"]``, from lstm_vault.importers)
+IMPORTED_FROM = {"torch state dict": "a torch state dict", "keras npz": "a Keras LSTM's weights (.npz)"}
+
+
+def imported_from(meta: dict | None) -> str | None:
+    """Where an imported model came from, for a sentence: "a torch state dict (module 'rnn')", "a torch
+    state dict (its top-level nn.LSTM)", "a Keras LSTM's weights (.npz)"; None for a model this app trained
+    (no ``source`` in its meta)."""
+    source = (meta or {}).get("source")
+    if not isinstance(source, dict):
+        return None
+    origin = IMPORTED_FROM.get(source.get("format"), "a model file")
+    module, kind = source.get("module"), source.get("class")
+    if module == TOP_LEVEL:
+        origin += f" (its top-level {kind})" if isinstance(kind, str) and kind else ""
+    elif isinstance(module, str) and module:
+        origin += f" (module {module!r})"
+    return origin
 
 
 def load(file) -> SavedModel:

@@ -26,6 +26,8 @@ import numpy as np
 
 from lstm_vault import models
 
+TOP_LEVEL = "(top level)"  # the name of a module that is the whole state dict (a bare nn.LSTM, GRU or RNN)
+
 MAX_IO_SIZE = 100_000  # as modelfile.MAX_IO_SIZE (not imported: modelfile imports nothing from here)
 ARCH_BY_BLOCKS = {4: "lstm", 3: "gru", 1: "rnn"}
 TORCH_NAMES = {"lstm": "nn.LSTM", "gru": "nn.GRU", "rnn": "nn.RNN"}
@@ -52,7 +54,7 @@ class Linear:
 
     @property
     def name(self) -> str:
-        return self.prefix.rstrip(".") or "(top level)"
+        return self.prefix.rstrip(".") or TOP_LEVEL
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class Candidate:
     @property
     def name(self) -> str:
         """The module's path in the owner model ("encoder.lstm"), or "(top level)"."""
-        return self.prefix.rstrip(".") or "(top level)"
+        return self.prefix.rstrip(".") or TOP_LEVEL
 
     @property
     def label(self) -> str:

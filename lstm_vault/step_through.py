@@ -15,6 +15,7 @@ import numpy as np
 
 from . import explain, predictions
 from .figures.cell import MAX_LINE_UNITS
+from .modelfile import imported_from
 from .tasks import NextNumber
 
 #: T x H x layers x directions of a trained model's trace at most: a trace holds about twelve arrays of that
@@ -105,16 +106,12 @@ def input_encoding(saved, layer: int, task_example: bool) -> dict | None:
 
 def trained_caption(saved) -> str:
     """The sidebar's line about the session's model: "LSTM, H = 32, trained on text.", or for an imported
-    one "LSTM, H = 5, I = 3, imported from a torch state dict (module rnn); it names no task."."""
+    one "LSTM, H = 5, I = 3, imported from a torch state dict (module 'rnn'); it names no task."."""
     rnn, meta = saved.rnn, getattr(saved, "meta", None) or {}
-    source = meta.get("source") or {}
-    if source.get("format") == "torch state dict":
-        origin = f"imported from a torch state dict (module {source.get('module')})"
-    elif source.get("format") == "keras npz":
-        origin = "imported from Keras weights"
-    else:
-        origin = f"trained on {meta.get('task') or 'an unnamed task'}"
-    task = "" if names_task(saved) or not source else "; it names no task, so it reads your input"
+    imported = imported_from(meta)
+    task_name = meta.get("task") or "an unnamed task"
+    origin = f"imported from {imported}" if imported else f"trained on {task_name}"
+    task = "" if names_task(saved) or not imported else "; it names no task, so it reads your input"
     return f"{rnn.arch.upper()}, H = {rnn.hidden_size}, I = {rnn.input_size}, {origin}{task}."
 
 

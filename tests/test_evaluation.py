@@ -1,6 +1,7 @@
 """evaluation: progress per model, the verdict against the baseline, the best run, held-out predictions within
 their budget, and the Train page's sentences, each compared with the numbers it states."""
 
+import io
 import math
 import re
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_vault import modelfile, models
+from lstm_vault import importers, modelfile, models
 from lstm_vault.evaluation import (
     BASELINE_MARGIN,
     MIN_PREDICT,
@@ -262,6 +263,39 @@ def test_a_model_is_described_by_its_task_s_labels_and_the_task_s_own_baseline()
     )
     bare = modelfile.SavedModel(saved.rnn, saved.readout_weight, saved.readout_bias, {"task": "morse"})
     assert describe_model(bare) == f"LSTM, hidden size {saved.rnn.hidden_size}, trained on morse"
+
+
+@pytest.mark.parametrize(
+    ("source", "origin"),
+    [
+        ({"format": "torch state dict", "module": "lstm"}, "a torch state dict (module 'lstm')"),
+        ({"format": "torch state dict", "module": ""}, "a torch state dict"),
+        (
+            {"format": "torch state dict", "module": "(top level)", "class": "nn.LSTM"},
+            "a torch state dict (its top-level nn.LSTM)",
+        ),
+        ({"format": "keras npz"}, "a Keras LSTM's weights (.npz)"),
+        ({"format": "something new"}, "a model file"),
+    ],
+)
+def test_an_imported_model_says_where_it_came_from_not_an_unnamed_task(source, origin):
+    saved = modelfile.load(SHIPPED / "copy_lstm.npz")
+    imported = modelfile.SavedModel(saved.rnn, saved.readout_weight, saved.readout_bias, {"source": source})
+    assert describe_model(imported) == (
+        f"LSTM, hidden size {saved.rnn.hidden_size}, imported from {origin}; no task or training record"
+    )
+
+
+def test_a_converted_torch_module_is_described_by_its_source():
+    import torch  # a requirement; imported here so that the module's other tests stay torch-free
+
+    buffer = io.BytesIO()
+    torch.save(torch.nn.GRU(2, 5).state_dict(), buffer)
+    saved = importers.convert(io.BytesIO(buffer.getvalue()))
+    assert describe_model(saved) == (
+        "GRU, hidden size 5, imported from a torch state dict (its top-level nn.GRU); "
+        "no task or training record"
+    )
 
 
 def test_captions_state_the_library_s_numbers():

@@ -145,7 +145,7 @@ def test_an_imported_model_reads_the_user_s_numbers_and_a_mismatch_says_what_to_
     np.testing.assert_array_equal(step_through.model_input(saved.rnn, x), x.reshape(7, 1, 3))
     assert step_through.input_mismatch(1, 2).startswith("This model reads 1 number per step; the input has 2")
     assert step_through.trained_caption(saved) == (
-        "LSTM, H = 4, I = 3, imported from a torch state dict (module rnn); it names no task, so it reads "
+        "LSTM, H = 4, I = 3, imported from a torch state dict (module 'rnn'); it names no task, so it reads "
         "your input."
     )
     assert step_through.trained_label(saved.rnn, saved) == "imported LSTM (H = 4)"
@@ -321,7 +321,7 @@ def test_an_upload_on_step_through_opens_on_the_user_s_input():
     data = sent(at)
     assert {k: data[k] for k in expected} == expected
     sidebar = " ".join(c.value for c in at.sidebar.caption)
-    assert "imported from a torch state dict (module rnn); it names no task" in sidebar
+    assert "imported from a torch state dict (module 'rnn'); it names no task" in sidebar
     (success,) = [s.value for s in at.success]
     assert success.startswith("Loaded uploaded net.pt (torch state dict, module rnn): LSTM")
 
