@@ -71,6 +71,82 @@ def model_input(rnn, values, columns=()) -> np.ndarray:
     return v.reshape(v.shape[0], 1, I)
 
 
+def input_scaling(saved) -> tuple[np.ndarray, np.ndarray] | None:
+    """(offset, scale), one each per input, with which the model's task fed it numbers: model value =
+    (number − offset) ÷ scale. From a real-valued task's encoding: a CSV's training rows' mean and standard
+    deviation per column (``input_offset``, ``input_scale``), a series' (``offset``, ``scale``) or a fixed
+    divisor. None where the model reads numbers as they are: no such encoding, offset 0 and scale 1, or
+    numbers that do not fit the model (a count other than its input size, not finite, a zero scale)."""
+    encoding = (getattr(saved, "meta", None) or {}).get("encoding") or {}
+    if encoding.get("type") != "real":
+        return None
+    size = saved.rnn.input_size
+    offset = encoding.get("input_offset", [encoding.get("offset", 0.0)] * size)
+    scale = encoding.get("input_scale", [encoding.get("scale", 1.0)] * size)
+    try:
+        offset, scale = (np.asarray(v, dtype=np.float64).reshape(-1) for v in (offset, scale))
+    except (TypeError, ValueError):
+        return None
+    if offset.shape != (size,) or scale.shape != (size,):
+        return None
+    if not (np.all(np.isfinite(offset)) and np.all(np.isfinite(scale)) and np.all(scale != 0)):
+        return None
+    if np.all(offset == 0) and np.all(scale == 1):
+        return None
+    return offset, scale
+
+
+def scaled_input(saved, x: np.ndarray) -> np.ndarray:
+    """The user's numbers x (T, 1, I) as the model's task fed it numbers (:func:`input_scaling`)."""
+    scaling = input_scaling(saved)
+    return x if scaling is None else (x - scaling[0]) / scaling[1]
+
+
+def _number(v: float) -> str:
+    return f"{v:.4g}".replace("-", "−")
+
+
+def _rule(offset: float, scale: float) -> str:
+    """ "(x − 334.9) ÷ 13.91", "(x + 3) ÷ 4": a number's way into the model."""
+    shift = f"x − {_number(offset)}" if offset >= 0 else f"x + {_number(-offset)}"
+    return f"({shift}) ÷ {_number(scale)}"
+
+
+def scaling_note(saved, columns=()) -> str:
+    """What :func:`scaled_input` did, in a sentence: "The model reads each of your numbers x as its task
+    fed it: (x − 334.9) ÷ 13.91, its training data's mean and standard deviation; its predictions are
+    turned back into your units." ("" where it reads numbers as they are)."""
+    scaling = input_scaling(saved)
+    if scaling is None:
+        return ""
+    offset, scale = scaling
+    back = "its predictions are turned back into your units"
+    if np.all(offset == 0) and np.all(scale == scale[0]):
+        divisor = _number(scale[0])
+        return f"The model reads each of your numbers divided by {divisor}, as its task fed it; {back}."
+    names = list(columns) if len(columns) == len(offset) else [f"input {k + 1}" for k in range(len(offset))]
+    if len(offset) == 1:
+        rule = _rule(offset[0], scale[0])
+        return (
+            f"The model reads each of your numbers x as its task fed it: {rule}, its training data's mean "
+            f"and standard deviation; {back}."
+        )
+    rules = "; ".join(f"{name!r}: {_rule(o, c)}" for name, o, c in zip(names, offset, scale))
+    return (
+        "The model reads each column as its task fed it, (x − mean) ÷ standard deviation with its training "
+        f"rows' values, in order: {rules}; {back}."
+    )
+
+
+def own_standardising_warning(saved) -> str:
+    """Why the "Standardise" box misleads a model that scales its inputs itself (:func:`input_scaling`)."""
+    return (
+        "**Standardise** is ticked: your numbers are scaled with their own mean and standard deviation, "
+        "not with those the model was trained with, so it reads other numbers than its task would give it. "
+        "Untick it to feed your numbers as they are: the page then scales them the model's way."
+    )
+
+
 def input_mismatch(I: int, count: int, columns=()) -> str:
     """ "This model reads 3 numbers per step; the input has 1 column ('wind'). ...": what to pick instead."""
     reads = f"{I} number{'s' if I != 1 else ''} per step"
@@ -203,17 +279,19 @@ def step_link_warning(text: str, T: int, shown: int) -> str | None:
 # ------------------------------------------------------------------------------ predictions beside the cell
 
 
-def model_prediction(saved, x, example_seed: int | None = None):
+def model_prediction(saved, x, example_seed: int | None = None, scaled: bool = False):
     """The read-out of ``saved`` (a SavedModel) on x (T, 1, I) at every step
     (:class:`lstm_vault.predictions.Predictions`), None for a model without a read-out. With
     ``example_seed`` x is the task's held-out example of that seed, scored as in training against its
-    targets; an input of the user's is read in the model's own units (it is fed as it is), every step
-    counted."""
+    targets; an input of the user's, every step counted, is read in the data's units when the page
+    ``scaled`` it the model's way (:func:`scaled_input`), else in the model's own units (fed as it is)."""
     if not saved.has_readout:
         return None
     if example_seed is not None:
         x, y, mask = predictions.example_with_target(saved, example_seed)
         return predictions.predict_steps(saved, x, target=y, mask=mask, example=True)
+    if scaled:
+        return predictions.predict_steps(saved, x)
     as_fed = replace(saved, meta={k: v for k, v in saved.meta.items() if k != "encoding"})
     return predictions.predict_steps(as_fed, x)
 

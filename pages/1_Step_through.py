@@ -76,9 +76,9 @@ def payload(view: tuple, _lt, unit: int, encoding: dict | None, caption: str, _p
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def model_prediction(view: tuple, _saved, x, example_seed: int | None):
+def model_prediction(view: tuple, _saved, x, example_seed: int | None, scaled: bool):
     """The read-out of the shown model at every step; ``view`` names the model and its input."""
-    return step_through.model_prediction(_saved, x, example_seed)
+    return step_through.model_prediction(_saved, x, example_seed, scaled)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -258,11 +258,11 @@ with input_box:
         st.caption("The trained model reads a held-out example of its own task (set in Model below).")
         with st.expander("Sequence for the hand-set LSTM"):
             seq = sequence_input(SEQ)
-    else:
-        seq = sequence_input(SEQ)
+    else:  # a model that scales numbers itself needs no advice to standardise them
+        seq = sequence_input(SEQ, warn_large=not (use_trained and step_through.input_scaling(saved)))
 
 # --------------------------------------------------------------------------------- the trace shown
-encoding, prediction, fit = None, None, None
+encoding, prediction, fit, scaling_note = None, None, None, ""
 if use_trained:
     try:
         if feed == WINDOWS:  # one window of the input, read from a zero state as the task trains the model
@@ -276,8 +276,16 @@ if use_trained:
             x, prediction, label = step_through.window_input(saved, seq.values, int(start), width)
         elif feed == EXAMPLE:
             x, label = saved.example(int(example_seed))
-        else:
+        else:  # the user's numbers, scaled as the model's task fed it (unless they are standardised already)
             x, label = step_through.model_input(rnn, seq.matrix, seq.columns), seq.label
+            if step_through.input_scaling(saved) is not None:
+                if seq.standardised:
+                    notes.append(step_through.own_standardising_warning(saved))
+                else:
+                    x, scaling_note = (
+                        step_through.scaled_input(saved, x),
+                        step_through.scaling_note(saved, seq.columns),
+                    )
         with experiment_box.container():
             exp = interventions_panel(saved, x, int(layer), int(direction), s.get("unit", 0), key=P + "exp_t")
         lt = trained_trace(model_id, rnn, x, int(layer), int(direction), clamps := tuple(exp.records))
@@ -286,7 +294,7 @@ if use_trained:
             prediction = None
         elif feed != WINDOWS:
             seed = int(example_seed) if feed == EXAMPLE else None
-            prediction = model_prediction(view[:3] + (seed,), saved, x, seed)
+            prediction = model_prediction(view[:3] + (seed,), saved, x, seed, bool(scaling_note))
         model_label = step_through.trained_label(rnn, saved)
         encoding = step_through.input_encoding(saved, int(layer), feed == EXAMPLE)
     except step_through.InputMismatch as err:  # the user's input has other columns: say what to pick
@@ -321,6 +329,8 @@ if fresh and "t" in st.query_params:
 unit_link = st.query_params.get("unit") if "unit" not in s else None
 c_view, c_unit = st.columns([6, 1], vertical_alignment="bottom")
 c_view.caption(step_through.view_caption(label, model_label))
+if use_trained and scaling_note:
+    c_view.caption(scaling_note)
 seq_link = query_params_of(seq)  # parses typed numbers: once per run
 shown_model = MODEL_NAMES.get(s[P + "model_source"], "")
 if unlinked := step_through.unlinked_note(use_trained, seq.source, bool(seq_link), shown_model):

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_vault import GRU, LSTM, RNN, explain, step_through
 from lstm_vault.handset import KNOBS, HandSetLSTM
 from lstm_vault.modelfile import SavedModel
+from lstm_vault.modelfile import load as load_model
 from lstm_vault.sequences import make_sequence, preset_label
 from lstm_vault.stepping import decode_f32, step_payload
 
@@ -370,6 +371,35 @@ def test_a_trained_model_in_the_session_is_sent_on_its_task_example(arch):
     x = make_sequence("sine").reshape(-1, 1, 1)
     lt = model.rnn.forward(x)[2].layers[0][0]
     assert_sends(at, lt, 0, preset_label("sine", x[:, 0, 0]), readout=readout_of(model, lt, x, None))
+
+
+def test_a_series_model_reads_your_raw_numbers_scaled_as_its_task_fed_it():
+    """The shipped CO2 forecaster fed typed numbers in ppm: the page scales them with the model's training
+    mean and std (and says so), the read-out is in ppm again; with Standardise ticked it warns instead."""
+    model = load_model(ROOT / "assets" / "models" / "co2_forecaster.npz")
+    at = page_app(STEP, default_timeout=TIMEOUT)
+    put_model(at, model)
+    at.run()
+    at.radio(key="st_feed").set_value("the input sequence above").run()
+    at.radio(key="st_x_source").set_value("typed").run()
+    raw = np.array([330.0, 331.0, 333.5, 335.0, 334.0])
+    at.text_area(key="st_x_text").set_value(", ".join(map(str, raw))).run()
+    assert not at.exception and not warnings(at)  # no advice to standardise numbers the model scales itself
+    enc = model.meta["encoding"]
+    x = ((raw - enc["offset"]) / enc["scale"]).reshape(-1, 1, 1)
+    lt = model.rnn.forward(x)[2].layers[0][0]
+    prediction = step_through.model_prediction(model, x, None, scaled=True)
+    shares = step_through.readout_shares(model, prediction, lt, 0, 0, 0)
+    assert_sends(at, lt, 0, "typed numbers, T = 5", readout=(prediction, shares))
+    assert np.allclose(prediction.target[:-1], raw[1:]) and prediction.units == "ppmv"  # back in ppm
+    assert np.allclose(prediction.value, enc["offset"] + enc["scale"] * model.predict(x)[0][:, 0, 0])
+    assert step_through.scaling_note(model) in captions(at)
+    at.checkbox(key="st_x_z").check().run()  # the file's own standardising instead of the model's
+    assert step_through.own_standardising_warning(model) in warnings(at)
+    z = ((raw - raw.mean()) / raw.std()).reshape(-1, 1, 1)
+    lt = model.rnn.forward(z)[2].layers[0][0]
+    assert_sends(at, lt, 0, "typed numbers, T = 5, standardised", readout=readout_of(model, lt, z, None))
+    assert step_through.scaling_note(model) not in captions(at)
 
 
 def test_a_stacked_bidirectional_model_sends_the_chosen_layer_and_direction():

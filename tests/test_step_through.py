@@ -256,3 +256,60 @@ def test_input_names_are_the_user_s_columns_or_the_csv_model_s_own():
     assert step_through.input_names(None, ("a",), True, 1) is None  # one input: the row is a line, unnamed
     assert step_through.input_names(None, ("a", "b"), True, 3) is None  # names that do not fit the input
     assert step_through.input_names(SimpleNamespace(meta={}), (), False, 2) is None
+
+
+# ------------------------------------------------------------------------------------------ input scaling
+
+
+def _model(meta: dict, inputs: int = 1):
+    return SavedModel(LSTM(inputs, 3, seed=0), np.zeros((1, 3)), np.zeros(1), meta)
+
+
+def test_a_series_model_reads_raw_numbers_scaled_as_its_task_fed_it():
+    co2 = load(Path(__file__).resolve().parents[1] / "assets" / "models" / "co2_forecaster.npz")
+    enc = co2.meta["encoding"]
+    offset, scale = step_through.input_scaling(co2)
+    assert offset.tolist() == [enc["offset"]] and scale.tolist() == [enc["scale"]]
+    raw = np.array([330.0, 331.5, 340.0]).reshape(3, 1, 1)
+    assert np.array_equal(step_through.scaled_input(co2, raw), (raw - enc["offset"]) / enc["scale"])
+    note = step_through.scaling_note(co2)
+    assert f"(x − {enc['offset']:.4g}) ÷ {enc['scale']:.4g}" in note and "back into your units" in note
+
+
+def test_a_csv_model_scales_each_column_with_its_training_rows_values():
+    meta = {"encoding": {"type": "real", "offset": 5.0, "scale": 2.0, "input_offset": [1.0, -3.0],
+                         "input_scale": [0.5, 4.0]}}  # fmt: skip
+    model = _model(meta, inputs=2)
+    x = np.array([[2.0, 1.0], [0.0, -7.0]]).reshape(2, 1, 2)
+    assert np.array_equal(step_through.scaled_input(model, x), (x - [1.0, -3.0]) / [0.5, 4.0])
+    note = step_through.scaling_note(model, ("wind", "temp"))
+    assert "'wind': (x − 1) ÷ 0.5; 'temp': (x + 3) ÷ 4" in note
+    assert "'input 1': (x − 1) ÷ 0.5" in step_through.scaling_note(model)  # no column names given
+
+
+def test_a_divisor_is_said_as_a_division():
+    model = _model({"encoding": {"type": "real", "offset": 0.0, "scale": 10.0}})
+    assert step_through.scaling_note(model).startswith("The model reads each of your numbers divided by 10,")
+    x = np.arange(4.0).reshape(4, 1, 1)
+    assert np.array_equal(step_through.scaled_input(model, x), x / 10)
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {},
+        {"encoding": {"type": "real", "offset": 0.0, "scale": 1.0}},
+        {"encoding": {"type": "chars", "vocab": "ab"}},
+        {"encoding": {"type": "real", "offset": float("nan"), "scale": 1.0}},
+        {"encoding": {"type": "real", "offset": 1.0, "scale": 0.0}},
+        {
+            "encoding": {"type": "real", "input_offset": [1.0, 2.0], "input_scale": [1.0, 1.0]}
+        },  # 2 for 1 input
+        {"encoding": {"type": "real", "offset": "a lot", "scale": 1.0}},
+    ],
+)
+def test_numbers_are_read_as_they_are_where_no_usable_scaling_is_recorded(meta):
+    model = _model(meta)
+    assert step_through.input_scaling(model) is None and step_through.scaling_note(model) == ""
+    x = np.ones((2, 1, 1))
+    assert step_through.scaled_input(model, x) is x

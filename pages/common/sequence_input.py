@@ -152,9 +152,11 @@ def _parse_csv(data: bytes, columns: str) -> tuple[np.ndarray | None, tuple[str,
 
 
 def sequence_input(
-    key_prefix: str, *, default_preset: str = "sine", allow_upload: bool = True
+    key_prefix: str, *, default_preset: str = "sine", allow_upload: bool = True, warn_large: bool = True
 ) -> SequenceChoice:
-    """Draw the widget group where the caller is (e.g. ``with st.sidebar:``) and return the sequence."""
+    """Draw the widget group where the caller is (e.g. ``with st.sidebar:``) and return the sequence.
+    ``warn_large``: suggest standardising numbers large enough to saturate the gates (not where a model
+    scales them itself)."""
     p, k = key_prefix, _keys(key_prefix)
     _defaults(p, default_preset)
     sources = list(SOURCES) if allow_upload else ["preset", "typed"]
@@ -249,7 +251,7 @@ def sequence_input(
             f"reads one input, the first column ({choice.columns[0]!r})."
         )
     big = float(np.abs(choice.matrix).max(initial=0.0))
-    if not choice.standardised and big > LARGE_INPUT:
+    if warn_large and not choice.standardised and big > LARGE_INPUT:
         st.warning(
             f"These numbers reach {big:,.4g}. Each gate adds up weight × input, so inputs this large push "
             "the gates towards 0 or 1, where they hardly respond to a change. Tick **Standardise** above "
