@@ -6,13 +6,14 @@ here with the file's bytes; the page test drives the real uploader through AppTe
 """
 
 import json
+import re
 
 import numpy as np
 import pytest
 from app_support import page_app
 from test_figures_gradients import plotly_array
 
-from lstm_vault import modelfile, models
+from lstm_vault import modelfile, models, step_through
 from lstm_vault.userdata import column_choice, parse_csv_columns
 from pages.common.sequence_input import csv_choice
 
@@ -55,9 +56,12 @@ def test_the_sequence_input_gives_a_model_its_columns_and_names_a_count_that_doe
     choice = csv_choice("weather.csv", WEATHER, "temp, wind")
     assert choice.columns == ("temp", "wind") and "columns 'temp', 'wind', T = 3" in choice.label
     np.testing.assert_array_equal(choice.values, TEMP)  # the hand-set LSTM reads the first column
-    np.testing.assert_array_equal(choice.model_input(2)[:, 0], np.column_stack([TEMP, WIND]))
-    with pytest.raises(ValueError, match=r"the model reads 3 input\(s\) per step, the input sequence has 2"):
-        choice.model_input(3)
+    two, three = models.LSTM(2, 3), models.LSTM(3, 3)
+    x = step_through.model_input(two, choice.matrix, choice.columns)
+    np.testing.assert_array_equal(x[:, 0], np.column_stack([TEMP, WIND]))
+    message = "This model reads 3 numbers per step; the input has 2 columns ('temp', 'wind')"
+    with pytest.raises(step_through.InputMismatch, match=re.escape(message)):
+        step_through.model_input(three, choice.matrix, choice.columns)
 
 
 def two_input_model() -> bytes:
@@ -89,7 +93,7 @@ def test_a_two_column_csv_feeds_a_two_input_model_on_step_through():
     assert sent["headers"][2].endswith("x\u209c = [0.250, \u22123.000]")  # (rain, temp) at t = 2
     assert any("columns 'rain', 'temp'" in c.value for c in at.caption)
     last = at.session_state["st_x_last_good"]
-    np.testing.assert_array_equal(last.model_input(2)[:, 0], np.column_stack([RAIN, TEMP]))
+    np.testing.assert_array_equal(last.matrix, np.column_stack([RAIN, TEMP]))
     # the timeline's input row: one row per chosen column, named, holding that column's numbers
     timeline_spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
     (row,) = [tr for tr in timeline_spec["data"] if tr.get("name") == "input"]

@@ -70,18 +70,6 @@ class SequenceChoice:
         """(T, I) float64: one column per input (a single column for a preset or typed numbers)."""
         return self.values[:, None] if self.inputs is None else self.inputs
 
-    def model_input(self, input_size: int) -> np.ndarray:
-        """The sequence as a model with ``input_size`` inputs reads it, (T, 1, I); ValueError when the count
-        of columns differs, naming both."""
-        x = self.matrix
-        if x.shape[1] != input_size:
-            names = f" ({', '.join(map(repr, self.columns))})" if self.columns else ""
-            raise ValueError(
-                f"the model reads {input_size} input(s) per step, the input sequence has {x.shape[1]} "
-                f"column(s){names}: upload a CSV and list {input_size} of its columns, in order"
-            )
-        return x[:, None, :]
-
 
 def _keys(p: str) -> dict[str, str]:
     return {
