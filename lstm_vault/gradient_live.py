@@ -126,7 +126,10 @@ def _estimated_bytes(T: int, n_rho: int, n_fb: int) -> int:
     value, 3 KB per pair of the cross."""
     line = 8 * min(T, live_chart.MAX_POINTS)
     units = 8 * min(T, UNIT_POINTS) * MAX_UNIT_LINES
-    return n_rho * (2 * line + 3000) + n_fb * (4 * line + units + 1500) + (n_rho + n_fb) * 3000 + 20_000
+    hover = 16 * min(T, live_chart.HOVER_POINTS)  # a value as text, per line
+    per_rho = 2 * line + 2 * hover + 3000
+    per_fb = 4 * line + units + 4 * hover + 1500
+    return n_rho * per_rho + n_fb * per_fb + (n_rho + n_fb) * 3000 + 20_000
 
 
 def counts(
@@ -392,18 +395,26 @@ def view_data(
         T, flo, fhi, time_title, "Π f  (log scale)", forget_lines, width=FORGET_WIDTH, height=FORGET_HEIGHT
     )
 
+    steps = live_chart.hover_steps(T)  # the pointer's readout: each line's value at these steps
+
+    def hover(**logs) -> dict:
+        return {key: live_chart.hover_texts(values, steps) for key, values in logs.items()}
+
     per_rho = []  # the RNN's parts read only the RNN's half (a test holds them to every bias)
     for i in range(len(rnn.sides)):
         r = result(i, 0)
         metrics = notes.headline_metrics(r)
         curves = [("the RNN's ‖∂L/∂hₜ‖", r.rnn.log10_dh)]
         paths = {"rnn": live_chart.path_d(norms, r.rnn.log10_dh)}
+        values = {"rnn": r.rnn.log10_dh}
         if applies:
             curves.append(("the mean-field line", r.log10_predicted))
             paths["pred"] = live_chart.path_d(norms, r.log10_predicted)
+            values["pred"] = r.log10_predicted
         per_rho.append(
             {
                 "paths": paths,
+                "hover": hover(**values),
                 "sigma": runs(notes.singular_value_caption(r)),
                 "readings": [runs(p) for p in rnn_readings(r)],
                 "clip": [runs(n) for n in clip_sentences(curves, norms)],
@@ -426,6 +437,9 @@ def view_data(
                     "mean": live_chart.path_d(forget, r.log10_forget_product_mean),
                     "measured": live_chart.path_d(forget, dc - dc[-1]),
                 },
+                "hover": hover(
+                    dh=r.lstm.log10_dh, dc=dc, mean=r.log10_forget_product_mean, measured=dc - dc[-1]
+                ),
                 "caption": runs(notes.norms_caption(r, x_label)),
                 "forget_caption": runs(notes.forget_caption(r, MAX_UNIT_LINES)),
                 "clip": [runs(n) for n in clip_sentences(curves, norms)],
@@ -454,13 +468,19 @@ def view_data(
         "T": T,
         "rho": grid_data(rnn.grid),
         "fb": grid_data(lstm.grid),
+        "hover": {
+            "steps": steps.tolist(),
+            "names": {line.key: line.name for line in (*rnn_lines, *forget_lines)},
+        },
         "chart": {
+            "frame": norms.frame(),
             "svg": live_chart.chart_svg(norms, rnn_lines, "Gradient norms", "lv-norms"),
             "lo": lo,
             "hi": hi,
             "top": norms.top,
         },
         "forget": {
+            "frame": forget.frame(),
             "svg": live_chart.chart_svg(forget, forget_lines, "Forget-gate products", "lv-forget"),
             "lo": flo,
             "hi": fhi,

@@ -18,6 +18,7 @@ from lstm_vault import LSTM, RNN
 from lstm_vault import gradient_live as live
 from lstm_vault.figures import live_chart
 from lstm_vault.figures.gradients import DX_DECADES
+from lstm_vault.formatting import format_log10
 from lstm_vault.gradient_models import SETTINGS
 from lstm_vault.gradient_notes import (
     forget_caption,
@@ -680,3 +681,48 @@ def test_length_data_lists_the_entries_by_length_with_the_committed_view():
     assert (data["rho"], data["fb"], data["low"], data["high"], data["step"]) == (1.0, 3.0, 2, 500, 1)
     assert all(live.view_ranges(e["view"]) == live.view_ranges(main) for e in data["entries"])
     json.dumps(data)  # travels as JSON
+
+
+# ------------------------------------------------------------------------------------------ the pointer
+
+
+@pytest.mark.parametrize("T", [2, 20, 200, 201, 999, 2000])
+def test_hover_steps_cover_the_line_within_the_cap(T):
+    steps = live_chart.hover_steps(T)
+    assert steps[0] == 0 and steps[-1] == T - 1 and np.all(np.diff(steps) > 0)
+    assert len(steps) <= live_chart.HOVER_POINTS + 1
+    if T <= live_chart.HOVER_POINTS:
+        assert steps.tolist() == list(range(T))
+    else:  # evenly spaced, no gap wider than the stride
+        assert np.diff(steps).max() <= math.ceil(T / live_chart.HOVER_POINTS)
+
+
+def test_the_frame_turns_a_step_into_the_x_the_lines_are_drawn_at():
+    chart = live_chart.LogChart(57, -6.0, 1.0, "", "", width=520.0)
+    f = chart.frame()
+    for t in (0, 13, 56):
+        assert f["left"] + f["plot_width"] * t / (f["T"] - 1) == pytest.approx(float(chart.x(t)))
+    svg = live_chart.chart_svg(chart, (live_chart.Line("a", "A", "#000"),), "t")
+    guides = [e for e in ET.fromstring(svg).iter() if "data-guide" in e.attrib]
+    assert len(guides) == 1 and guides[0].attrib["visibility"] == "hidden"
+
+
+def test_the_readout_holds_each_lines_values_as_people_read_them(x, sweeps):
+    rnn, lstm = sweeps
+    d = live.view_data(x, H, SEED, rnn, lstm, X_LABEL)
+    steps = d["hover"]["steps"]
+    assert steps == live_chart.hover_steps(T).tolist()
+    i, j = len(rnn.sides) - 1, 0
+    r = VanishingResult.of_sides(x, H, SEED, rnn.sides[i], lstm.sides[j])
+    want_rho = {"rnn": r.rnn.log10_dh} | ({"pred": r.log10_predicted} if r.prediction_applies else {})
+    assert d["per_rho"][i]["hover"] == {
+        k: [format_log10(v) for v in logs[steps]] for k, logs in want_rho.items()
+    }
+    dc = r.lstm.log10_dc
+    want_fb = {"dh": r.lstm.log10_dh, "dc": dc, "mean": r.log10_forget_product_mean, "measured": dc - dc[-1]}
+    assert d["per_fb"][j]["hover"] == {
+        k: [format_log10(v) for v in logs[steps]] for k, logs in want_fb.items()
+    }
+    # every line that has a value is named as its legend names it
+    assert set(d["hover"]["names"]) >= set(want_rho) | set(want_fb)
+    assert d["hover"]["names"]["rnn"] == live.RNN_DH

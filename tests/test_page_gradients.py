@@ -261,6 +261,8 @@ def test_other_lengths_are_sent_at_the_committed_values_on_the_committed_axes():
         frame = live_chart.LogChart(n, d["chart"]["lo"], d["chart"]["hi"], "", "")
         assert view["per_rho"][0]["paths"]["rnn"] == live_chart.path_d(frame, expected.rnn.log10_dh)
         assert view["per_fb"][0]["paths"]["dh"] == live_chart.path_d(frame, expected.lstm.log10_dh)
+        steps = live_chart.hover_steps(n)  # the pointer's readout at that length
+        assert view["per_rho"][0]["hover"]["rnn"] == live_chart.hover_texts(expected.rnn.log10_dh, steps)
         joint = entry["cross"]["joint"]["0,0"]
         assert joint["lstm_readings"] == [runs(p) for p in lstm_readings(expected)]
         assert view["per_rho"][0]["readings"] == [runs(p) for p in rnn_readings(expected)]
@@ -807,4 +809,17 @@ def test_browser_length_moves_with_no_script_run_and_python_follows(app_page, ap
     expect(value).to_have_text("70")
     app_page.wait_for_url("**T=70**")
     assert line.get_attribute("d").count("L") == 69
+    # the pointer's readout: the step under it and the RNN's value there, as the library formats it
+    svg = app_page.locator('.lv-gl[data-part="top"] .lv-gl-chart svg')
+    box = svg.bounding_box()
+    app_page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.6)
+    tip = app_page.locator('.lv-gl[data-part="top"] .lv-gl-tip')
+    expect(tip).to_be_visible()
+    head, *rows = tip.inner_text().split("\n")
+    t = int(head.removeprefix("t = "))
+    expected = compare_gradients(make_sequence("sine", 70), 8, 0, 1.0, 3.0)
+    name = " ".join(live_module.RNN_DH.split())  # as the page renders it (spaces collapse)
+    assert 0 < t < 69 and f"{name}: {format_log10(expected.rnn.log10_dh[t])}" in rows
+    app_page.mouse.move(0, 0)
+    expect(tip).to_be_hidden()
     assert not app_page.locator('[data-testid="stException"]').count() and not app_page.errors.messages

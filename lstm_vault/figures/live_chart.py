@@ -27,6 +27,8 @@ from .log_axis import decade_step
 MAX_DECADES = 24
 #: at most this many points per line (min and max of each bucket of steps are kept, so no spike is lost)
 MAX_POINTS = 600
+#: at most this many steps per line carry a value for the pointer's readout (:func:`hover_steps`)
+HOVER_POINTS = 200
 
 WIDTH, HEIGHT = 1000.0, 380.0  # a chart's size in SVG units (it scales to its column's width)
 LEFT, RIGHT, TOP, BOTTOM = 74.0, 16.0, 36.0, 50.0
@@ -65,6 +67,11 @@ class LogChart:
     def x(self, t) -> np.ndarray:
         span = max(self.T - 1, 1)
         return LEFT + (self.width - LEFT - RIGHT) * np.asarray(t, dtype=np.float64) / span
+
+    def frame(self) -> dict:
+        """What a browser needs to turn a pointer's x (SVG units) into a step: t = (x − left) ÷ plot_width ×
+        (T − 1)."""
+        return {"T": self.T, "left": LEFT, "plot_width": self.width - LEFT - RIGHT, "width": self.width}
 
     def y(self, log10_values) -> np.ndarray:
         """Rows (SVG units) of log10 values, clipped into the frame (-inf and nan on the bottom edge)."""
@@ -115,6 +122,21 @@ def y_range(*logs, keep=(), max_decades: float = MAX_DECADES) -> tuple[float, fl
         k_hi, k_lo = math.ceil(float(kept.max()) - 1e-9), math.floor(float(kept.min()) + 1e-9)
         top = min(top, max(k_hi, k_lo + max_decades))
     return float(max(bottom, top - max_decades)), float(top)
+
+
+def hover_steps(T: int, most: int = HOVER_POINTS) -> np.ndarray:
+    """The steps whose values the pointer's readout shows: every step up to ``most`` of them, else every
+    k-th step (and the last), so a long line stays small."""
+    stride = max(1, math.ceil(T / most))
+    steps = np.arange(0, T, stride)
+    return steps if steps[-1] == T - 1 else np.append(steps, T - 1)
+
+
+def hover_texts(log10_values, steps) -> list[str]:
+    """The values of one line at ``steps``, as people read them (:func:`~lstm_vault.formatting.format_log10`:
+    "3.2 × 10⁻⁴"; "0" for an exact zero)."""
+    logs = np.asarray(log10_values, dtype=np.float64).ravel()
+    return [format_log10(v) for v in logs[np.asarray(steps, dtype=int)]]
 
 
 def path_d(chart: LogChart, log10_values, max_points: int = MAX_POINTS) -> str:
@@ -175,6 +197,11 @@ def chart_svg(chart: LogChart, lines: tuple[Line, ...], title: str, clip_id: str
             f'stroke-width="{line.width:g}"{dash} stroke-opacity="{line.opacity:g}"/>'
         )
         parts.append(_text(lx + 32, ly, line.name, anchor="start"))
+    # the pointer's guide: hidden until the browser moves it to a step (its x1, x2)
+    parts.append(
+        f'<line data-guide="" x1="{x0}" x2="{x0}" y1="{y0}" y2="{y1}" stroke="{INK}" stroke-opacity="0.45" '
+        'stroke-dasharray="3 3" visibility="hidden" pointer-events="none"/>'
+    )
     frame = f'<rect x="{x0}" y="{y0 - 2}" width="{x1 - x0}" height="{y1 - y0 + 4}"/>'
     parts.append(f'<clipPath id="{clip_id}">{frame}</clipPath>')
     for line in lines:

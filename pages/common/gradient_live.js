@@ -322,6 +322,7 @@ function build(group, view) {
       c.slider.hidden = grid.trained;
     }
     setChart(view, d.chart.svg);
+    bindHover(group, view, "chart");
   } else if (view.part === "forget") {
     if (!view.chart) {
       view.chart = el("div", "lv-gl-chart");
@@ -329,6 +330,7 @@ function build(group, view) {
       view.root.replaceChildren(view.chart, view.caption);
     }
     setChart(view, d.forget.svg);
+    bindHover(group, view, "forget");
   } else if (!view.body) {
     view.body = el("div", "lv-gl-text");
     view.root.replaceChildren(view.body);
@@ -338,9 +340,62 @@ function build(group, view) {
 function setChart(view, source) {
   if (view.svgSource === source) return;
   view.svgSource = source;
-  view.chart.replaceChildren(svgOf(source));
+  view.chart.replaceChildren(svgOf(source), ...(view.tip ? [view.tip] : []));
   view.paths = {};
   for (const path of view.chart.querySelectorAll("path[data-path]")) view.paths[path.dataset.path] = path;
+  view.guide = view.chart.querySelector("line[data-guide]");
+  if (view.tip) view.tip.hidden = true;
+}
+
+// ------------------------------------------------------------------------------------------ the pointer
+
+function bindHover(group, view, chart) {
+  // the pointer's readout: the step under it and each drawn line's value there (strings Python made)
+  if (view.tip) return;
+  view.tip = el("div", "lv-gl-tip");
+  view.tip.hidden = true;
+  view.tip.setAttribute("role", "status");
+  view.chart.append(view.tip);
+  view.chart.addEventListener("pointermove", (event) => hover(group, view, chart, event));
+  view.chart.addEventListener("pointerleave", () => unhover(view));
+}
+
+function unhover(view) {
+  view.tip.hidden = true;
+  view.guide?.setAttribute("visibility", "hidden");
+}
+
+function hover(group, view, chart, event) {
+  const d = group.data;
+  const svg = view.chart.querySelector("svg");
+  if (!d || !svg || !d.hover) return;
+  const frame = d[chart].frame;
+  const box = svg.getBoundingClientRect();
+  const x = ((event.clientX - box.left) * frame.width) / box.width;
+  const t = Math.round(((x - frame.left) / frame.plot_width) * (frame.T - 1));
+  if (t < 0 || t > frame.T - 1) return unhover(view);
+  const steps = d.hover.steps;
+  let k = 0;
+  steps.forEach((s, i) => {
+    if (Math.abs(s - t) < Math.abs(steps[k] - t)) k = i;
+  });
+  const now = current(group);
+  const texts = { ...(now.rho?.hover ?? {}), ...(now.fb?.hover ?? {}) };
+  const keys = Object.keys(view.paths).filter((key) => texts[key]);
+  if (!keys.length) return unhover(view);
+  view.tip.replaceChildren(
+    el("div", "lv-gl-tip-head", `t = ${steps[k]}`),
+    ...keys.map((key) => el("div", "", `${d.hover.names[key]}: ${texts[key][k]}`)),
+  );
+  const gx = frame.left + (frame.plot_width * steps[k]) / Math.max(frame.T - 1, 1);
+  view.guide?.setAttribute("x1", String(gx));
+  view.guide?.setAttribute("x2", String(gx));
+  view.guide?.setAttribute("visibility", "visible");
+  const px = (gx * box.width) / frame.width; // the guide's place in the chart's box, in CSS pixels
+  const right = px > box.width / 2; // the readout sits on the side with more room
+  view.tip.style.left = right ? "" : `${px + 10}px`;
+  view.tip.style.right = right ? `${box.width - px + 10}px` : "";
+  view.tip.hidden = false;
 }
 
 function setPaths(view, paths) {
