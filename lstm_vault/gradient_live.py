@@ -352,9 +352,10 @@ def view_data(
     docstring): the charts, and per ρ and per bias the lines, sentences and metrics of that model alone.
     It does not depend on which values are committed (:func:`cross_data` does), so a slider that comes
     to rest leaves it as it is. ``trained_notes``: a sentence shown in place of a trained side's slider
-    ({"rho": ..., "fb": ...}, Markdown). ``ranges``: the y axes (lo, hi of the gradient chart, lo, hi of
-    the forget chart, log10) instead of fitting them here: the views of other lengths keep the axes of
-    the committed length's view (:func:`length_entry`), so the lines move, not the axes.
+    ({"rho": ..., "fb": ...}, Markdown). ``ranges``: the y axes (:func:`axis_ranges`) instead of fitting
+    them to these sweeps: a first, small view takes those of its whole window (on :func:`probe` sweeps),
+    and the views of other lengths keep the committed length's (:func:`length_entry`), so that the lines
+    move, not the axes.
     """
 
     def result(i: int, j: int) -> VanishingResult:
@@ -362,27 +363,7 @@ def view_data(
 
     first = result(0, 0)
     T, applies = first.T, first.prediction_applies
-
-    def norm_logs(sides_rnn, sides_lstm) -> list:
-        out = [s.grads.log10_dh for s in sides_rnn] + (
-            [s.log10_predicted for s in sides_rnn] if applies else []
-        )
-        return out + [s.grads.log10_dh for s in sides_lstm] + [s.grads.log10_dc for s in sides_lstm]
-
-    def forget_logs(sides_lstm) -> list:
-        out = [s.log10_forget_product[:, :MAX_UNIT_LINES] for s in sides_lstm]
-        return out + [s.grads.log10_dc - s.grads.log10_dc[-1] for s in sides_lstm]
-
-    # the axes hold the sliders' default setting whole (the values a first look starts from)
-    i_ref, j_ref = reference_index(rnn.grid), reference_index(lstm.grid)
-    ref_rnn, ref_lstm = [rnn.sides[i_ref]], [lstm.sides[j_ref]]
-    if ranges is None:
-        lo, hi = live_chart.y_range(*norm_logs(rnn.sides, lstm.sides), keep=norm_logs(ref_rnn, ref_lstm))
-        flo, fhi = live_chart.y_range(
-            *forget_logs(lstm.sides), keep=forget_logs(ref_lstm), max_decades=FORGET_DECADES
-        )
-    else:
-        lo, hi, flo, fhi = map(float, ranges)
+    lo, hi, flo, fhi = map(float, axis_ranges(rnn, lstm) if ranges is None else ranges)
     time_title = f"time step t  (loss at t = {T - 1})"
     rnn_lines = _rnn_lines(applies)
     norms = live_chart.log_chart(T, lo, hi, time_title, "gradient norm (log scale)", rnn_lines)
@@ -493,6 +474,45 @@ def view_data(
     }
     data["fingerprint"] = view_fingerprint(x, hidden_size, seed, rnn, lstm, x_label)
     return data
+
+
+def probe(grid: Grid) -> Grid:
+    """The values of a grid that set a view's axes (:func:`axis_ranges`): its two ends and the one nearest
+    the slider's default (a trained side: its one value)."""
+    if grid.trained:
+        return grid
+    ref = grid.values[reference_index(grid)]
+    values = tuple(sorted({grid.values[0], ref, grid.values[-1]}))
+    return Grid(grid.name, values, values.index(ref), False)
+
+
+def axis_ranges(rnn: Sweep, lstm: Sweep) -> tuple[float, float, float, float]:
+    """The y axes of a view (lo, hi of the gradient chart, lo, hi of the forget chart, log10): where the
+    sweeps' curves lie, keeping the sliders' default setting whole (the values a first look starts from),
+    at most :data:`~lstm_vault.figures.live_chart.MAX_DECADES` (:data:`FORGET_DECADES`) deep.
+
+    On :func:`probe` sweeps (the ends of each slider's window and its default) they are the axes of the
+    whole window, computed before the rest of it: a larger ρ or bias mostly keeps more gradient, so the
+    ends bound the curves between them (a curve that leaves the axes anyway is drawn on the edge, and
+    :func:`clip_sentences` says so). A first, small view and the whole one then share their axes."""
+    applies = not rnn.grid.trained  # the mean-field line: drawn for an untrained RNN only
+
+    def norm_logs(sides_rnn, sides_lstm) -> list:
+        out = [s.grads.log10_dh for s in sides_rnn] + (
+            [s.log10_predicted for s in sides_rnn] if applies else []
+        )
+        return out + [s.grads.log10_dh for s in sides_lstm] + [s.grads.log10_dc for s in sides_lstm]
+
+    def forget_logs(sides_lstm) -> list:
+        out = [s.log10_forget_product[:, :MAX_UNIT_LINES] for s in sides_lstm]
+        return out + [s.grads.log10_dc - s.grads.log10_dc[-1] for s in sides_lstm]
+
+    ref_rnn, ref_lstm = [rnn.sides[reference_index(rnn.grid)]], [lstm.sides[reference_index(lstm.grid)]]
+    lo, hi = live_chart.y_range(*norm_logs(rnn.sides, lstm.sides), keep=norm_logs(ref_rnn, ref_lstm))
+    flo, fhi = live_chart.y_range(
+        *forget_logs(lstm.sides), keep=forget_logs(ref_lstm), max_decades=FORGET_DECADES
+    )
+    return lo, hi, flo, fhi
 
 
 def view_fingerprint(x, hidden_size: int, seed: int, rnn: Sweep, lstm: Sweep, x_label: str) -> str:

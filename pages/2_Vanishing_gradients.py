@@ -109,14 +109,29 @@ def sweeps(run_id: tuple, rho_grid, fb_grid, side_keys: tuple, pair) -> tuple[li
     return rnn, lstm
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def view_axes(run_id: tuple, rho_grid, fb_grid, side_keys: tuple, _pair) -> tuple:
+    """The y axes of every view within these (whole) grids, from their ends and defaults alone
+    (:func:`lstm_vault.gradient_live.probe`): a first, small view gets the axes the whole one will have."""
+    return live.axis_ranges(*sweeps(run_id, live.probe(rho_grid), live.probe(fb_grid), side_keys, _pair))
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def live_view(
-    run_id: tuple, rho_values: tuple, fb_values: tuple, side_keys: tuple, x_label: str, own: str, _sweeps
+    run_id: tuple,
+    rho_values: tuple,
+    fb_values: tuple,
+    side_keys: tuple,
+    x_label: str,
+    own: str,
+    ranges: tuple,
+    _sweeps,
 ):
-    """The live view's data for every ρ and bias of the grids: computed once per input, size, seed and
-    grids, and kept when a slider comes to rest (that changes only :func:`live_cross`). ``own``: the
-    sentence in a trained LSTM's slider's place."""
-    return live.view_data(*run_id, *_sweeps, x_label, trained_notes={"fb": own} if own else None)
+    """The live view's data for every ρ and bias of the grids, on the axes ``ranges``: computed once per
+    input, size, seed and grids, and kept when a slider comes to rest (that changes only
+    :func:`live_cross`). ``own``: the sentence in a trained LSTM's slider's place."""
+    notes_ = {"fb": own} if own else None
+    return live.view_data(*run_id, *_sweeps, x_label, trained_notes=notes_, ranges=ranges)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -324,15 +339,18 @@ try:
             full_keys[:] = [*full_keys[-31:], asked]
     full = view_key in full_keys
     n_rho, n_fb = live.counts(len(x), H, *trained, quick=not full)
-    expand = [view_key] if not full and live.counts(len(x), H, *trained) != (n_rho, n_fb) else []
+    whole_rho, whole_fb = live.counts(len(x), H, *trained)
+    expand = [view_key] if not full and (whole_rho, whole_fb) != (n_rho, n_fb) else []
     rho_grid = live.window("rho", rho, n_rho, "rnn" in pair.trained)
     fb_grid = live.window("fb", fb, n_fb, "lstm" in pair.trained)
     both = sweeps(run_id, rho_grid, fb_grid, side_keys, pair)
+    windows = live.window("rho", rho, whole_rho, trained[0]), live.window("fb", fb, whole_fb, trained[1])
+    ranges = view_axes(run_id, *windows, side_keys, pair)  # the same for the first view and the whole one
     own = ""
     if fb_grid.trained:
         bias = notes.trained_forget_bias(pair.model("lstm"))
         own = f"The trained LSTM's own forget-gate bias: **{bias}** (mean over units)."
-    view = live_view(run_id, rho_grid.values, fb_grid.values, side_keys, x_label, own, both)
+    view = live_view(run_id, rho_grid.values, fb_grid.values, side_keys, x_label, own, ranges, both)
     cross = live_cross(run_id, rho_grid, fb_grid, side_keys, x_label, marked, both)
     res = VanishingResult.of_sides(*run_id, both[0].sides[rho_grid.index], both[1].sides[fb_grid.index])
     lengths = None

@@ -726,3 +726,21 @@ def test_the_readout_holds_each_lines_values_as_people_read_them(x, sweeps):
     # every line that has a value is named as its legend names it
     assert set(d["hover"]["names"]) >= set(want_rho) | set(want_fb)
     assert d["hover"]["names"]["rnn"] == live.RNN_DH
+
+
+def test_probe_keeps_the_ends_and_the_default():
+    grid = live.window("rho", 1.0, 81)
+    p = live.probe(grid)
+    assert p.values == (grid.values[0], SETTINGS["rho"].default, grid.values[-1])
+    assert p.values[p.index] == SETTINGS["rho"].default
+    narrow = live.window("fb", 1.0, 5)  # the default (3) lies outside: the nearest value, an end, stands in
+    assert live.probe(narrow).values == (narrow.values[0], narrow.values[-1]) and len(narrow.values) == 5
+    trained = live.window("fb", 2.0, 5, trained=True)
+    assert live.probe(trained) is trained
+
+
+def test_a_view_fits_its_axes_to_its_sweeps_unless_given_them(x, sweeps):
+    d = live.view_data(x, H, SEED, *sweeps, X_LABEL)
+    assert live.view_ranges(d) == live.axis_ranges(*sweeps)
+    given = (-30.0, 3.0, -9.0, 0.0)
+    assert live.view_ranges(live.view_data(x, H, SEED, *sweeps, X_LABEL, ranges=given)) == given

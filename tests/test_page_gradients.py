@@ -242,10 +242,12 @@ def test_other_lengths_are_sent_at_the_committed_values_on_the_committed_axes():
     first = data["values"]
     assert first == list(live_module.length_window(100, 2, 500, 8, quick=True)) and 100 not in first
     assert more_values(at) and len(expand_request(at).split("+")) == 2  # the view's values and the lengths
-    # the browser asks for the rest: then the whole window within the budgets
+    axes = live_module.view_ranges(live(at))
+    # the browser asks for the rest: then the whole window within the budgets, on the same axes
     at.session_state["vg_live_top"] = {"full": expand_request(at)}
     at.run()
     assert_clean(at)
+    assert live_module.view_ranges(live(at)) == axes and len(live(at)["rho"]["values"]) == 81
     data = lengths(at)
     assert data["values"] == list(live_module.length_window(100, 2, 500, 8)) and len(data["values"]) > len(
         first

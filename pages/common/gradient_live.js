@@ -433,12 +433,16 @@ function renderTop(group, view, now) {
   view.controls.fb.caption.replaceChildren(...(d.fb.note.length ? [paragraph(d.fb.note)] : []));
   const outside = now.i < 0 || now.j < 0;
   const more = group.moreValues && !outside && now.joint;
-  view.pending.hidden = !(outside || !now.joint || more);
-  view.pending.textContent = outside
-    ? "Computing this setting (it lies outside the values sent to the browser)…"
-    : !now.joint
-      ? "Updating the sentences that compare both models…"
-      : "The sliders answer at once next to these values; the rest follow in a moment…";
+  const waiting = outside || !now.joint || more;
+  // the line keeps its room when there is nothing to say, so the chart below does not jump
+  view.pending.classList.toggle("lv-gl-quiet", !waiting);
+  view.pending.textContent = !waiting
+    ? "\u00a0"
+    : outside
+      ? "Computing this setting (it lies outside the values sent to the browser)…"
+      : !now.joint
+        ? "Updating the sentences that compare both models…"
+        : "The sliders answer at once next to these values; the rest follow in a moment…";
   view.root.classList.toggle("lv-gl-outside", outside);
   if (now.rho) setPaths(view, now.rho.paths);
   if (now.fb) setPaths(view, now.fb.paths);
