@@ -373,7 +373,7 @@ intro_box.markdown(
     notes.intro(res, pair.source, pair.task_title, pair.losses() if len(pair.trained) == 2 else None)
 )
 live_top(view, group=GROUP)
-if not (rho_grid.complete and fb_grid.complete):
+if view_key not in expand and not (rho_grid.complete and fb_grid.complete):  # a first view says so itself
     st.caption(notes.window_note(rho_grid, fb_grid))
 
 # ---- why, with this run's numbers

@@ -35,6 +35,7 @@ from lstm_vault.gradient_notes import (
     method_notes,
     norms_caption,
     singular_value_caption,
+    window_note,
 )
 from lstm_vault.gradient_readings import forget_clamp_reading, lstm_readings, regime_word, rnn_readings
 from lstm_vault.sequences import make_sequence
@@ -825,3 +826,17 @@ def test_browser_length_moves_with_no_script_run_and_python_follows(app_page, ap
     app_page.mouse.move(0, 0)
     expect(tip).to_be_hidden()
     assert not app_page.locator('[data-testid="stException"]').count() and not app_page.errors.messages
+
+
+def test_the_window_note_waits_for_the_whole_window():
+    """A first view says in the live view that more values follow; the page's note on the window sent
+    appears only once the whole window is there (T = 300, H = 32: not every ρ and bias fit)."""
+    at = app(T="300", H="32")
+    assert_clean(at)
+    assert more_values(at) and not any("answer at once for ρ" in c for c in captions(at))
+    at.session_state["vg_live_top"] = {"full": expand_request(at)}
+    at.run()
+    d = live(at)
+    grids = [live_module.Grid(n, tuple(d[n]["values"]), d[n]["index"], False) for n in ("rho", "fb")]
+    assert not more_values(at) and window_note(*grids) in captions(at)
+    assert (len(grids[0].values), len(grids[1].values)) == live_module.counts(300, 32)
