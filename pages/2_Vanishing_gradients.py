@@ -160,13 +160,13 @@ def live_lengths(
     for length in values:
         other = with_length(_seq, length)
         rnn, lstm = length_sides(other.values, H, seed, rho, fb, side_keys, _pair)
-        sweeps = (
+        halves = (
             live.Sweep(live.window("rho", rho, 1, trained[0]), (rnn,)),
             live.Sweep(live.window("fb", fb, 1, trained[1]), (lstm,)),
         )
         notes_ = {"fb": own} if own else None
         entries.append(
-            live.length_entry(other.values, H, seed, *sweeps, other.label, live.view_ranges(_view), notes_)
+            live.length_entry(other.values, H, seed, *halves, other.label, live.view_ranges(_view), notes_)
         )
     return live.length_data(_view, rho, fb, MIN_T, high, entries)
 
