@@ -825,6 +825,14 @@ def test_browser_length_moves_with_no_script_run_and_python_follows(app_page, ap
     assert 0 < t < 69 and f"{name}: {format_log10(expected.rnn.log10_dh[t])}" in rows
     app_page.mouse.move(0, 0)
     expect(tip).to_be_hidden()
+    # typed numbers have their own length: no length slider, and the address drops ?T= (the browser does
+    # not put back a length it did not move)
+    n = runs_finished(app_page)
+    app_page.get_by_text("Type numbers").click()
+    wait_for_run(app_page, n)
+    expect(app_page.locator('.lv-gl-control[data-name="T"]')).to_be_hidden()
+    app_page.wait_for_timeout(600)  # longer than the browser's address writes (every 250 ms)
+    assert "x=" in app_page.url and "T=" not in app_page.url
     assert not app_page.locator('[data-testid="stException"]').count() and not app_page.errors.messages
 
 

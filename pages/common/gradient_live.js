@@ -206,6 +206,9 @@ function writeAddress(group) {
   for (const name of NAMES) {
     const grid = gridOf(group, name);
     if (!grid || grid.trained) continue;
+    // Python writes the committed length itself (and drops it for typed numbers): only a move not yet
+    // committed is the browser's to write
+    if (name === "T" && group.at.T === group.main.T) continue;
     const value = shown(grid, group.at[name]);
     if (url.searchParams.get(name) === value) continue;
     url.searchParams.set(name, value);
