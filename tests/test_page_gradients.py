@@ -530,6 +530,14 @@ def test_a_trained_rnn_alone_says_the_lstm_is_untrained():
     assert singular_value_caption(expected).startswith(
         f"The trained RNN has ρ = {expected.spectral_radius:.2f}"
     )
+    # the other lengths run the same trained RNN (its slider is not offered)
+    entry = lengths(at)["entries"][-1]
+    n, view = entry["T"], entry["view"]
+    other = compare_gradients(make_sequence("sine", n), 6, 0, 1.0, 3.0, rnn=model)
+    frame = live_chart.LogChart(n, view["chart"]["lo"], view["chart"]["hi"], "", "")
+    assert view["rho"]["trained"] and view["per_rho"][0]["paths"]["rnn"] == live_chart.path_d(
+        frame, other.rnn.log10_dh
+    )
 
 
 def test_trained_model_with_several_inputs_reads_its_own_task():
