@@ -121,6 +121,10 @@ def reference_index(grid: Grid) -> int:
     return int(np.argmin(np.abs(np.asarray(grid.values) - SETTINGS[grid.name].default)))
 
 
+_TEMPLATES_BYTES = 20_000  # once per view: the two charts' templates, the grids, the labels (generous)
+_LENGTH_TEMPLATES_BYTES = 12_000  # a length's view: its two chart templates and its cross (generous)
+
+
 def _estimated_bytes(T: int, n_rho: int, n_fb: int) -> int:
     """A generous estimate of the payload's size: about 8 characters per point of a line, 3 KB of text a
     value, 3 KB per pair of the cross."""
@@ -129,7 +133,7 @@ def _estimated_bytes(T: int, n_rho: int, n_fb: int) -> int:
     hover = 16 * min(T, live_chart.HOVER_POINTS)  # a value as text, per line
     per_rho = 2 * line + 2 * hover + 3000
     per_fb = 4 * line + units + 4 * hover + 1500
-    return n_rho * per_rho + n_fb * per_fb + (n_rho + n_fb) * 3000 + 20_000
+    return n_rho * per_rho + n_fb * per_fb + (n_rho + n_fb) * 3000 + _TEMPLATES_BYTES
 
 
 def counts(
@@ -582,7 +586,7 @@ def length_window(
 def _length_bytes(T: int) -> int:
     """A generous estimate of one length's view: its lines and texts at one ρ and one bias (the view's
     estimate less its once-per-payload part), the two chart templates and the cross."""
-    return _estimated_bytes(T, 1, 1) - 20_000 + 12_000
+    return _estimated_bytes(T, 1, 1) - _TEMPLATES_BYTES + _LENGTH_TEMPLATES_BYTES
 
 
 def length_entry(
